@@ -1,0 +1,78 @@
+# syncd: real-time directory mirroring.  See README.md.
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/syncd
+SYSCONFDIR ?= /etc
+DESTDIR  ?=
+
+# BUILD=build-san with SAN=1 gives the ASan+UBSan build the tests also run.
+BUILD    ?= build
+CC       ?= cc
+PKGS      = libsystemd inih
+CFLAGS   ?= -O2 -g
+WARN      = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wno-unused-parameter
+ifeq ($(SAN),1)
+CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+endif
+ALL_CFLAGS = $(WARN) $(CPPFLAGS) $(CFLAGS) -DSYNCD_VERSION='"$(VERSION)"' -Icommon -Idaemon \
+             $(shell pkg-config --cflags $(PKGS))
+LIBS      = $(shell pkg-config --libs $(PKGS))
+CHECK_LIBS = $(shell pkg-config --libs check)
+
+COMMON_SRC = common/log.c common/duration.c common/strv.c
+DAEMON_LIB = daemon/config.c daemon/filter.c daemon/pathtree.c daemon/changeset.c \
+             daemon/watch.c daemon/loop.c daemon/child.c daemon/rsync_argv.c \
+             daemon/excludes.c daemon/push.c daemon/remote.c daemon/batch.c daemon/worker.c
+DAEMON_SRC = $(DAEMON_LIB) daemon/main.c
+UNIT_SRC   = $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+all: $(BUILD)/syncd
+
+$(BUILD)/%.o: %.c $(wildcard common/*.h daemon/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/syncd: $(call obj,$(COMMON_SRC) $(DAEMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/unit-tests: $(call obj,$(COMMON_SRC) $(DAEMON_LIB) $(UNIT_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS)
+
+# The one test command: unit and integration tests on the normal build, then
+# again on the ASan+UBSan build, then the worker under valgrind.
+check: all $(BUILD)/unit-tests
+	$(MAKE) BUILD=build-san SAN=1 build-san/syncd build-san/unit-tests
+	tests/run-all
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+# One integration test: make itest T=basic
+itest: all
+	tests/run-integration $(BUILD) $(T)
+
+demo: all
+	tests/demo.sh
+
+deps:
+	tests/install-deps
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	           $(DESTDIR)$(DOCDIR)/examples
+	install -m 755 $(BUILD)/syncd $(DESTDIR)$(BINDIR)/syncd
+	install -m 644 docs/syncd.8 $(DESTDIR)$(MANDIR)/man8/syncd.8
+	install -m 644 docs/syncd.ini.5 $(DESTDIR)$(MANDIR)/man5/syncd.ini.5
+	install -m 644 instances.d/*.ini $(DESTDIR)$(DOCDIR)/examples/
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all check unit itest demo deps install clean

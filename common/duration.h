@@ -1,0 +1,13 @@
+#ifndef SYNCD_DURATION_H
+#define SYNCD_DURATION_H
+
+#include <stdint.h>
+
+/* Parses "250ms", "5s", "10min", "2h", "1d" (a bare number is seconds) into
+ * milliseconds.  Returns 0 on success, -1 with *why set on error. */
+int duration_parse(const char *s, uint64_t *ms, const char **why);
+
+/* Formats ms the way duration_parse reads it back ("1.5s", "10min"). */
+void duration_format(uint64_t ms, char *buf, unsigned len);
+
+#endif

@@ -1,0 +1,23 @@
+/* Logging to stderr with sd-daemon priority prefixes ("<3>...") so journald
+ * files each line at the right level; plain "name: level: ..." on a terminal. */
+#ifndef SYNCD_LOG_H
+#define SYNCD_LOG_H
+
+#include <stdarg.h>
+
+enum log_level { LOG_LV_ERR = 3, LOG_LV_WARN = 4, LOG_LV_INFO = 6, LOG_LV_DEBUG = 7 };
+
+void log_init(const char *ident, int verbose);
+int log_verbose(void);
+void log_msg(enum log_level lv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_err(...)   log_msg(LOG_LV_ERR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_LV_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_LV_INFO, __VA_ARGS__)
+#define log_debug(...) do { if (log_verbose()) log_msg(LOG_LV_DEBUG, __VA_ARGS__); } while (0)
+
+/* Makes a file name safe to put in a log line: bytes that are not printable
+ * ASCII (newlines, invalid UTF-8 ...) become \xNN, a backslash becomes \\. */
+const char *log_quote(const char *s, char *buf, unsigned len);
+
+#endif

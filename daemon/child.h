@@ -1,0 +1,52 @@
+/* Child processes (rsync) run from the event loop: spawned with an argv (no
+ * shell ever sees a file name), fed their stdin from a buffer without
+ * blocking, their output kept (the tail goes into the log on failure), and
+ * their exit reported once the process is gone and its output drained. */
+#ifndef SYNCD_CHILD_H
+#define SYNCD_CHILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "loop.h"
+
+#define CHILD_TAIL 2048
+
+struct child;
+typedef void (*child_exit_fn)(struct child *c, int status, void *ctx);
+
+struct child {
+	pid_t pid;
+	struct loop *loop;
+	struct io in_io, out_io;
+	char *in_buf;		/* owned; written to the child's stdin */
+	size_t in_len, in_off;
+	bool exited, out_done;
+	int status;		/* as from waitpid */
+	char tail[CHILD_TAIL];	/* last output, NUL-terminated */
+	size_t tail_len;
+	char line[512];		/* the line being assembled, for -v */
+	size_t line_len;
+	char label[64];
+	child_exit_fn on_exit;
+	void *ctx;
+	struct child *next;
+};
+
+/* Takes ownership of in_buf (malloc'd, may be NULL).  Returns NULL after
+ * logging why the program could not be started. */
+struct child *child_spawn(struct loop *l, char *const argv[], char *in_buf, size_t in_len,
+    const char *label, child_exit_fn on_exit, void *ctx);
+/* Signals the child's whole process group (rsync and the ssh it runs). */
+void child_kill(struct child *c, int sig);
+/* Call on SIGCHLD: collects every exited child and reports the finished ones. */
+void child_reap(void);
+/* Kills every child, waits for it and forgets it without a report. */
+void child_kill_all(void);
+/* Number of children still running. */
+size_t child_count(void);
+/* "exit code 23", "killed by signal 9". */
+void child_describe(int status, char *buf, size_t len);
+
+#endif

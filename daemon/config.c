@@ -1,0 +1,734 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "duration.h"
+#include "log.h"
+#include "strv.h"
+
+#define MAX_LINE 4000
+
+/* Debian's inih turns its compile-time limits (200-byte lines, multi-line
+ * values) into variables; weak references keep the binary loadable with an
+ * inih that lacks them. */
+#pragma weak ini_max_line
+#pragma weak ini_allow_multiline
+
+struct seen {
+	char *key;		/* "section\nname" */
+	int line;
+};
+
+struct parse {
+	struct config *cfg;
+	const char *file;
+	FILE *f;
+	char *buf;
+	size_t bufcap;
+	int line;
+	int errors;
+	int syntax_line;	/* a line inih rejected that we did not */
+	struct remote_conf *remote;	/* of the section being read */
+	char section[256];
+	int source_line, events_line;
+	struct seen *seen;
+	size_t nseen;
+};
+
+static void __attribute__((format(printf, 3, 4)))
+cerr(struct parse *p, int line, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_err("%s:%d: %s", p->file, line, msg);
+	p->errors++;
+}
+
+static const char *
+trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+static bool
+valid_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+			return false;
+	return true;
+}
+
+/* A section header, seen by our line reader since inih never reports a
+ * section that holds no keys. */
+static void
+on_section(struct parse *p, const char *name)
+{
+	static const char *const plain[] = { "source", "rsync", "batch", "retry", "full_sync" };
+	struct config *c = p->cfg;
+
+	p->remote = NULL;
+	snprintf(p->section, sizeof p->section, "%s", name);
+	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+		if (!strcmp(name, plain[i])) {
+			for (size_t j = 0; j < p->nseen; j++)
+				if (!strncmp(p->seen[j].key, "[", 1) && !strcmp(p->seen[j].key + 1, name)) {
+					cerr(p, p->line, "section [%s] appears twice (first at line %d)",
+					    name, p->seen[j].line);
+					return;
+				}
+			struct seen *s = realloc(p->seen, (p->nseen + 1) * sizeof *s);
+			if (!s)
+				return;
+			p->seen = s;
+			if (asprintf(&s[p->nseen].key, "[%s", name) >= 0)
+				s[p->nseen++].line = p->line;
+			if (!strcmp(name, "source"))
+				p->source_line = p->line;
+			return;
+		}
+	if (strncmp(name, "remote", 6) != 0 || (name[6] && !isspace((unsigned char)name[6]))) {
+		cerr(p, p->line, "unknown section [%s] (known: source, remote NAME, rsync, batch, "
+		    "retry, full_sync)", name);
+		return;
+	}
+	char rn[256];
+	snprintf(rn, sizeof rn, "%s", name + 6);
+	const char *rname = trim(rn);
+	if (!*rname) {
+		cerr(p, p->line, "[remote] needs a name: [remote NAME]");
+		return;
+	}
+	if (!valid_name(rname)) {
+		cerr(p, p->line, "remote name '%s' may only hold letters, digits, '_', '.' and '-'", rname);
+		return;
+	}
+	for (size_t i = 0; i < c->nremotes; i++)
+		if (!strcmp(c->remotes[i].name, rname)) {
+			cerr(p, p->line, "remote '%s' is defined twice (first at line %d)", rname,
+			    c->remotes[i].line);
+			return;
+		}
+	struct remote_conf *r = realloc(c->remotes, (c->nremotes + 1) * sizeof *r);
+	if (!r)
+		return;
+	c->remotes = r;
+	r = &c->remotes[c->nremotes++];
+	memset(r, 0, sizeof *r);
+	r->name = strdup(rname);
+	r->line = p->line;
+	r->timeout_ms = 100000;
+	p->remote = r;
+}
+
+/* inih's line reader, counting lines and catching what inih would mangle. */
+static char *
+read_line(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	ssize_t n = getline(&p->buf, &p->bufcap, p->f);
+
+	if (n < 0)
+		return NULL;
+	p->line++;
+	if (n > MAX_LINE || n >= num - 1) {
+		cerr(p, p->line, "line is longer than %d characters", num - 2 < MAX_LINE ? num - 2 : MAX_LINE);
+		snprintf(str, (size_t)num, ";\n");
+		return str;
+	}
+	if (memchr(p->buf, '\0', (size_t)n)) {
+		cerr(p, p->line, "line contains a NUL byte");
+		snprintf(str, (size_t)num, ";\n");
+		return str;
+	}
+	memcpy(str, p->buf, (size_t)n + 1);
+	char *s = p->buf;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '[') {
+		char *end = strchr(s, ']');
+		if (end) {
+			*end = '\0';
+			char *name = s + 1;
+			on_section(p, trim(name));
+		}
+	} else if (*s && *s != ';' && *s != '#' && *s != '\n' && *s != '\r' && !strpbrk(s, "=:")) {
+		cerr(p, p->line, "expected 'key = value', '[section]' or a comment");
+		p->syntax_line = p->line;
+		snprintf(str, (size_t)num, ";\n");
+	}
+	return str;
+}
+
+/* Single-valued keys may be given once. */
+static bool
+first_time(struct parse *p, const char *section, const char *name)
+{
+	char *key;
+
+	if (asprintf(&key, "%s\n%s", section, name) < 0)
+		return true;
+	for (size_t i = 0; i < p->nseen; i++)
+		if (!strcmp(p->seen[i].key, key)) {
+			cerr(p, p->line, "'%s' is given twice in [%s] (first at line %d)", name, section,
+			    p->seen[i].line);
+			free(key);
+			return false;
+		}
+	struct seen *s = realloc(p->seen, (p->nseen + 1) * sizeof *s);
+	if (!s) {
+		free(key);
+		return true;
+	}
+	p->seen = s;
+	s[p->nseen].key = key;
+	s[p->nseen++].line = p->line;
+	return true;
+}
+
+static bool
+parse_bool(struct parse *p, const char *name, const char *v, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+
+	for (int i = 0; i < 4; i++) {
+		if (!strcasecmp(v, yes[i]))
+			return *out = true, true;
+		if (!strcasecmp(v, no[i]))
+			return *out = false, true;
+	}
+	cerr(p, p->line, "%s: '%s' is not a boolean (use yes or no)", name, v);
+	return false;
+}
+
+static bool
+parse_dur(struct parse *p, const char *name, const char *v, uint64_t *out)
+{
+	const char *why;
+
+	if (duration_parse(v, out, &why) < 0) {
+		cerr(p, p->line, "%s: '%s': %s", name, v, why);
+		return false;
+	}
+	return true;
+}
+
+static void
+set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = strdup(v);
+}
+
+static void
+parse_events(struct parse *p, const char *v)
+{
+	static const struct {
+		const char *name;
+		unsigned bits;
+	} names[] = {
+		{ "create_dir", EV_CREATE_DIR }, { "create_file", EV_CREATE_FILE },
+		{ "close_write", EV_CLOSE_WRITE }, { "move_from", EV_MOVE_FROM },
+		{ "move_to", EV_MOVE_TO }, { "move", EV_MOVE_FROM | EV_MOVE_TO },
+		{ "delete", EV_DELETE }, { "attrib", EV_ATTRIB }, { "modify", EV_MODIFY },
+		{ "all", ~0u },
+	};
+	unsigned bits = 0;
+	char *copy = strdup(v), *save = NULL;
+
+	for (char *tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		size_t i;
+		for (i = 0; i < sizeof names / sizeof names[0]; i++)
+			if (!strcmp(tok, names[i].name))
+				break;
+		if (i == sizeof names / sizeof names[0]) {
+			cerr(p, p->line, "events: unknown event '%s' (known: create_dir, create_file, "
+			    "close_write, move_from, move_to, move, delete, attrib, modify, all)", tok);
+			free(copy);
+			return;
+		}
+		bits |= names[i].bits;
+	}
+	free(copy);
+	if (!bits) {
+		cerr(p, p->line, "events: the list is empty");
+		return;
+	}
+	p->cfg->events = bits & (EV_CREATE_DIR | EV_CREATE_FILE | EV_CLOSE_WRITE | EV_MOVE_FROM |
+	    EV_MOVE_TO | EV_DELETE | EV_ATTRIB | EV_MODIFY);
+}
+
+static void
+source_key(struct parse *p, const char *name, const char *v)
+{
+	struct config *c = p->cfg;
+	char err[256];
+
+	if (!strcmp(name, "path")) {
+		if (!first_time(p, "source", name))
+			return;
+		if (v[0] != '/') {
+			cerr(p, p->line, "path: '%s' is not an absolute path", v);
+			return;
+		}
+		set_str(&c->source, v);
+		size_t n = strlen(c->source);
+		while (n > 1 && c->source[n - 1] == '/')
+			c->source[--n] = '\0';
+		struct stat st;
+		if (stat(c->source, &st) < 0)
+			cerr(p, p->line, "path: %s: %s", c->source, strerror(errno));
+		else if (!S_ISDIR(st.st_mode))
+			cerr(p, p->line, "path: %s: %s", c->source, strerror(ENOTDIR));
+	} else if (!strcmp(name, "events")) {
+		if (first_time(p, "source", name))
+			parse_events(p, v);
+	} else if (!strcmp(name, "exclude")) {
+		if (!*v)
+			cerr(p, p->line, "exclude: empty pattern");
+		else if (filter_add_glob(c->filter, v) < 0)
+			cerr(p, p->line, "exclude: out of memory");
+	} else if (!strcmp(name, "exclude_regex")) {
+		if (!*v)
+			cerr(p, p->line, "exclude_regex: empty expression");
+		else if (filter_add_regex(c->filter, v, err, sizeof err) < 0)
+			cerr(p, p->line, "exclude_regex: '%s': %s", v, err);
+	} else {
+		cerr(p, p->line, "unknown key '%s' in [source] (known: path, events, exclude, "
+		    "exclude_regex)", name);
+	}
+}
+
+static int
+parse_port(const char *s, unsigned *port)
+{
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end || v < 1 || v > 65535)
+		return -1;
+	*port = (unsigned)v;
+	return 0;
+}
+
+/* [user@]host[:port] */
+static int
+parse_authority(struct remote_conf *r, const char *a, size_t len, const char **why)
+{
+	char *auth = strndup(a, len), *host, *at = strrchr(auth, '@'), *port = NULL;
+
+	host = auth;
+	if (at) {
+		*at = '\0';
+		if (!*auth) {
+			*why = "empty user name before '@'";
+			goto bad;
+		}
+		r->user = strdup(auth);
+		host = at + 1;
+	}
+	if (*host == '[') {
+		char *close = strchr(host, ']');
+		if (!close) {
+			*why = "missing ']' after an IPv6 address";
+			goto bad;
+		}
+		*close = '\0';
+		host++;
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1]) {
+			*why = "unexpected text after ']'";
+			goto bad;
+		}
+	} else if ((port = strchr(host, ':'))) {
+		*port++ = '\0';
+		if (strchr(port, ':')) {
+			*why = "an IPv6 address must be written in brackets, e.g. [::1]";
+			goto bad;
+		}
+	}
+	if (!*host || strpbrk(host, " \t/")) {
+		*why = "missing or invalid host name";
+		goto bad;
+	}
+	if (port && parse_port(port, &r->port) < 0) {
+		*why = "the port must be a number from 1 to 65535";
+		goto bad;
+	}
+	r->host = strdup(host);
+	free(auth);
+	return 0;
+bad:
+	free(auth);
+	return -1;
+}
+
+static void
+parse_target(struct parse *p, struct remote_conf *r, const char *v)
+{
+	const char *why = NULL, *rest;
+
+	set_str(&r->target, v);
+	if (!strncmp(v, "rsync://", 8) || !strncmp(v, "ssh://", 6)) {
+		bool daemon = v[0] == 'r';
+		rest = v + (daemon ? 8 : 6);
+		const char *slash = strchr(rest, '/');
+		if (!slash) {
+			why = daemon ? "missing '/module' after the host" : "missing '/path' after the host";
+		} else if (parse_authority(r, rest, (size_t)(slash - rest), &why) == 0) {
+			if (daemon) {
+				r->kind = TARGET_RSYNCD;
+				while (*slash == '/')
+					slash++;
+				r->path = strdup(slash);
+				size_t n = strlen(r->path);
+				while (n && r->path[n - 1] == '/')
+					r->path[--n] = '\0';
+				if (!*r->path)
+					why = "missing module name after the host";
+			} else {
+				r->kind = TARGET_SSH;
+				r->path = strdup(slash);
+				size_t n = strlen(r->path);
+				while (n > 1 && r->path[n - 1] == '/')
+					r->path[--n] = '\0';
+			}
+		}
+	} else if (v[0] == '/') {
+		r->kind = TARGET_LOCAL;
+		r->path = strdup(v);
+		size_t n = strlen(r->path);
+		while (n > 1 && r->path[n - 1] == '/')
+			r->path[--n] = '\0';
+	} else {
+		why = "must be rsync://[user@]host[:port]/module[/dir], ssh://[user@]host[:port]/path "
+		      "or an absolute local path";
+	}
+	if (why)
+		cerr(p, p->line, "target '%s': %s", v, why);
+}
+
+static void
+remote_key(struct parse *p, const char *name, const char *v)
+{
+	struct remote_conf *r = p->remote;
+
+	if (!r)
+		return;		/* its header was wrong and reported */
+	if (strcmp(name, "target") && strcmp(name, "password_file") && strcmp(name, "ssh_key") &&
+	    strcmp(name, "ssh_options") && strcmp(name, "timeout")) {
+		cerr(p, p->line, "unknown key '%s' in [remote %s] (known: target, password_file, "
+		    "ssh_key, ssh_options, timeout)", name, r->name);
+		return;
+	}
+	if (!first_time(p, p->section, name))
+		return;
+	if (!strcmp(name, "target"))
+		parse_target(p, r, v);
+	else if (!strcmp(name, "password_file"))
+		set_str(&r->password_file, v);
+	else if (!strcmp(name, "ssh_key"))
+		set_str(&r->ssh_key, v);
+	else if (!strcmp(name, "ssh_options")) {
+		strv_free(r->ssh_options);
+		r->ssh_options = strv_split(v);
+	} else if (parse_dur(p, name, v, &r->timeout_ms) && r->timeout_ms < 1000)
+		cerr(p, p->line, "timeout: must be at least 1s (rsync counts whole seconds)");
+}
+
+static void
+rsync_key(struct parse *p, const char *name, const char *v)
+{
+	static const char *const ours[] = {
+		"--files-from", "--from0", "--delete", "--exclude-from", "--include-from",
+		"--password-file", "--rsh", "-e", "--timeout", "--contimeout", "--remove-source-files",
+		"--ignore-missing-args", "--no-recursive", "--no-r",
+	};
+	struct config *c = p->cfg;
+
+	if (strcmp(name, "binary") && strcmp(name, "options") && strcmp(name, "delete")) {
+		cerr(p, p->line, "unknown key '%s' in [rsync] (known: binary, options, delete)", name);
+		return;
+	}
+	if (!first_time(p, "rsync", name))
+		return;
+	if (!strcmp(name, "binary")) {
+		if (!*v)
+			cerr(p, p->line, "binary: empty");
+		else
+			set_str(&c->rsync_binary, v);
+	} else if (!strcmp(name, "delete")) {
+		parse_bool(p, name, v, &c->rsync_delete);
+	} else {
+		char **opts = strv_split(v);
+		for (char **o = opts; o && *o; o++) {
+			if ((*o)[0] != '-') {
+				cerr(p, p->line, "options: '%s' is not an option; syncd adds the source "
+				    "and the target itself", *o);
+				break;
+			}
+			for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++) {
+				size_t n = strlen(ours[i]);
+				if (!strncmp(*o, ours[i], n) && (ours[i][1] != '-' || (*o)[n] == '\0' ||
+				    (*o)[n] == '=' || !strcmp(ours[i], "--delete"))) {
+					cerr(p, p->line, "options: %s is set by syncd itself (see [rsync] "
+					    "delete and [remote] timeout, password_file, ssh_key)", *o);
+					goto done;
+				}
+			}
+		}
+	done:
+		strv_free(c->rsync_options);
+		c->rsync_options = opts;
+	}
+}
+
+static void
+number_key(struct parse *p, const char *name, const char *v, unsigned *out, unsigned max)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (!isdigit((unsigned char)*v) || *end || errno || n < 1 || n > max)
+		cerr(p, p->line, "%s: '%s' must be a whole number from 1 to %u", name, v, max);
+	else
+		*out = (unsigned)n;
+}
+
+static int
+handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *p = user;
+	struct config *c = p->cfg;
+
+	if (!strcmp(section, "source"))
+		source_key(p, name, value);
+	else if (!strncmp(section, "remote", 6))
+		remote_key(p, name, value);
+	else if (!strcmp(section, "rsync"))
+		rsync_key(p, name, value);
+	else if (!strcmp(section, "batch")) {
+		if (!strcmp(name, "settle") || !strcmp(name, "max_delay") || !strcmp(name, "max_files")) {
+			if (!first_time(p, section, name))
+				return 1;
+			if (!strcmp(name, "settle"))
+				parse_dur(p, name, value, &c->settle_ms);
+			else if (!strcmp(name, "max_delay"))
+				parse_dur(p, name, value, &c->max_delay_ms);
+			else
+				number_key(p, name, value, &c->max_files, 10000000);
+		} else
+			cerr(p, p->line, "unknown key '%s' in [batch] (known: settle, max_delay, max_files)", name);
+	} else if (!strcmp(section, "retry")) {
+		if (!strcmp(name, "min_backoff") || !strcmp(name, "max_backoff")) {
+			if (first_time(p, section, name))
+				parse_dur(p, name, value, name[1] == 'i' ? &c->min_backoff_ms : &c->max_backoff_ms);
+		} else
+			cerr(p, p->line, "unknown key '%s' in [retry] (known: min_backoff, max_backoff)", name);
+	} else if (!strcmp(section, "full_sync")) {
+		if (!strcmp(name, "on_start")) {
+			if (first_time(p, section, name))
+				parse_bool(p, name, value, &c->full_on_start);
+		} else if (!strcmp(name, "every")) {
+			if (first_time(p, section, name))
+				parse_dur(p, name, value, &c->full_every_ms);
+		} else
+			cerr(p, p->line, "unknown key '%s' in [full_sync] (known: on_start, every)", name);
+	} else if (!*section) {
+		cerr(p, p->line, "'%s' must be inside a section such as [source]", name);
+	}
+	/* Unknown sections were reported at their header. */
+	return 1;
+}
+
+/* Where posix_spawnp would find it. */
+static bool
+in_path(const char *prog)
+{
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	const char *path = getenv("PATH");
+	char *copy = strdup(path ? path : "/usr/bin:/bin"), *save = NULL, buf[4096];
+	bool found = false;
+
+	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		snprintf(buf, sizeof buf, "%s/%s", *d ? d : ".", prog);
+		found = access(buf, X_OK) == 0;
+	}
+	free(copy);
+	return found;
+}
+
+static bool
+is_below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return !strcmp(dir, "/") || (!strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0'));
+}
+
+static void
+check_remote(struct parse *p, struct remote_conf *r)
+{
+	struct config *c = p->cfg;
+	struct stat st;
+
+	if (!r->target) {
+		cerr(p, r->line, "[remote %s] has no target", r->name);
+		return;
+	}
+	if (r->password_file) {
+		if (r->kind != TARGET_RSYNCD)
+			cerr(p, r->line, "[remote %s]: password_file applies only to rsync:// targets", r->name);
+		else if (stat(r->password_file, &st) < 0)
+			cerr(p, r->line, "[remote %s]: password_file %s: %s", r->name, r->password_file,
+			    strerror(errno));
+		else if (!S_ISREG(st.st_mode))
+			cerr(p, r->line, "[remote %s]: password_file %s is not a regular file", r->name,
+			    r->password_file);
+		else if (st.st_mode & 077)
+			cerr(p, r->line, "[remote %s]: password_file %s has mode %04o: it must not be "
+			    "accessible by group or others (chmod 600 it; rsync refuses it too)", r->name,
+			    r->password_file, (unsigned)(st.st_mode & 07777));
+		else if (access(r->password_file, R_OK) < 0)
+			cerr(p, r->line, "[remote %s]: password_file %s: %s", r->name, r->password_file,
+			    strerror(errno));
+	}
+	if (r->ssh_key) {
+		if (r->kind != TARGET_SSH)
+			cerr(p, r->line, "[remote %s]: ssh_key applies only to ssh:// targets", r->name);
+		else if (access(r->ssh_key, R_OK) < 0)
+			cerr(p, r->line, "[remote %s]: ssh_key %s: %s", r->name, r->ssh_key, strerror(errno));
+	}
+	if (r->ssh_options && r->kind != TARGET_SSH)
+		cerr(p, r->line, "[remote %s]: ssh_options apply only to ssh:// targets", r->name);
+	if (r->kind == TARGET_LOCAL && c->source &&
+	    (is_below(r->path, c->source) || is_below(c->source, r->path)))
+		cerr(p, r->line, "[remote %s]: target %s and the source %s must not contain each other",
+		    r->name, r->path, c->source);
+}
+
+static void
+set_defaults(struct config *c)
+{
+	c->events = EV_DEFAULT;
+	c->filter = filter_new();
+	c->rsync_binary = strdup("rsync");
+	c->rsync_options = strv_split("-artuz");
+	c->rsync_delete = true;
+	c->settle_ms = 50;
+	c->max_delay_ms = 1000;
+	c->max_files = 10000;
+	c->min_backoff_ms = 1000;
+	c->max_backoff_ms = 300000;
+	c->full_on_start = true;
+	c->full_every_ms = 0;
+}
+
+int
+config_load(const char *file, struct config *c)
+{
+	struct parse p = { .cfg = c, .file = file };
+	const char *base = strrchr(file, '/');
+
+	memset(c, 0, sizeof *c);
+	set_defaults(c);
+	c->file = strdup(file);
+	base = base ? base + 1 : file;
+	size_t n = strlen(base);
+	if (n > 4 && !strcmp(base + n - 4, ".ini"))
+		n -= 4;
+	c->name = strndup(base, n);
+
+	p.f = fopen(file, "re");
+	if (!p.f) {
+		log_err("%s: %s", file, strerror(errno));
+		config_free(c);
+		return -1;
+	}
+	if (&ini_max_line)
+		ini_max_line = MAX_LINE + 2;
+	if (&ini_allow_multiline)
+		ini_allow_multiline = false;
+	int rc = ini_parse_stream(read_line, &p, handler, &p);
+	fclose(p.f);
+	free(p.buf);
+	if (rc > 0 && rc != p.syntax_line && !p.errors)
+		cerr(&p, rc, "expected 'key = value', '[section]' or a comment");
+	else if (rc < 0)
+		cerr(&p, p.line, "cannot parse (out of memory)");
+
+	int endline = p.line ? p.line : 1;
+	if (!c->source && !p.source_line)
+		cerr(&p, endline, "no [source] section: say which directory to watch with [source] path = /dir");
+	else if (!c->source && p.source_line)
+		cerr(&p, p.source_line, "[source] has no path");
+	if (c->nremotes == 0)
+		cerr(&p, endline, "no [remote NAME] section: nothing to mirror to");
+	for (size_t i = 0; i < c->nremotes; i++)
+		check_remote(&p, &c->remotes[i]);
+	if (c->max_delay_ms < c->settle_ms)
+		cerr(&p, endline, "[batch] max_delay (%llums) is shorter than settle (%llums)",
+		    (unsigned long long)c->max_delay_ms, (unsigned long long)c->settle_ms);
+	if (c->min_backoff_ms == 0 || c->max_backoff_ms < c->min_backoff_ms)
+		cerr(&p, endline, "[retry] needs 0 < min_backoff <= max_backoff");
+	if (!in_path(c->rsync_binary))
+		cerr(&p, endline, "[rsync] binary '%s' was not found or is not executable", c->rsync_binary);
+
+	for (size_t i = 0; i < p.nseen; i++)
+		free(p.seen[i].key);
+	free(p.seen);
+	if (p.errors) {
+		config_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+void
+config_free(struct config *c)
+{
+	for (size_t i = 0; i < c->nremotes; i++) {
+		struct remote_conf *r = &c->remotes[i];
+		free(r->name);
+		free(r->target);
+		free(r->user);
+		free(r->host);
+		free(r->path);
+		free(r->password_file);
+		free(r->ssh_key);
+		strv_free(r->ssh_options);
+	}
+	free(c->remotes);
+	free(c->file);
+	free(c->name);
+	free(c->source);
+	filter_free(c->filter);
+	free(c->rsync_binary);
+	strv_free(c->rsync_options);
+	memset(c, 0, sizeof *c);
+}

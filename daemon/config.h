@@ -1,0 +1,65 @@
+/* One instance's configuration, read from NAME.ini with inih.  Every error is
+ * reported as "file:line: what is wrong". */
+#ifndef SYNCD_CONFIG_H
+#define SYNCD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "filter.h"
+
+/* [source] events: sersync's inotify toggles. */
+enum {
+	EV_CREATE_DIR   = 1 << 0,
+	EV_CREATE_FILE  = 1 << 1,
+	EV_CLOSE_WRITE  = 1 << 2,
+	EV_MOVE_FROM    = 1 << 3,
+	EV_MOVE_TO      = 1 << 4,
+	EV_DELETE       = 1 << 5,
+	EV_ATTRIB       = 1 << 6,
+	EV_MODIFY       = 1 << 7,
+};
+#define EV_DEFAULT (EV_CREATE_DIR | EV_CLOSE_WRITE | EV_MOVE_FROM | EV_MOVE_TO | EV_DELETE)
+
+enum target_kind { TARGET_RSYNCD, TARGET_SSH, TARGET_LOCAL };
+
+struct remote_conf {
+	char *name;
+	int line;		/* of its [remote NAME] header */
+	enum target_kind kind;
+	char *target;		/* as written */
+	char *user;		/* NULL: none given */
+	char *host;		/* without [] around an IPv6 address */
+	unsigned port;		/* 0: the protocol's default */
+	char *path;		/* rsyncd: "module[/dir]"; ssh, local: absolute path */
+	char *password_file;
+	char *ssh_key;
+	char **ssh_options;	/* NULL-terminated, extra ssh arguments */
+	uint64_t timeout_ms;
+};
+
+struct config {
+	char *file;		/* as given */
+	char *name;		/* instance: the file's base name without .ini */
+	char *source;		/* absolute, no trailing '/' */
+	unsigned events;
+	struct filter *filter;
+	struct remote_conf *remotes;
+	size_t nremotes;
+	char *rsync_binary;
+	char **rsync_options;	/* NULL-terminated */
+	bool rsync_delete;
+	uint64_t settle_ms, max_delay_ms;
+	unsigned max_files;
+	uint64_t min_backoff_ms, max_backoff_ms;
+	bool full_on_start;
+	uint64_t full_every_ms;	/* 0: never */
+};
+
+/* Loads and validates the file; each problem is logged as file:line: ...
+ * Returns 0, or -1 if anything is wrong (cfg is then freed). */
+int config_load(const char *file, struct config *cfg);
+void config_free(struct config *cfg);
+
+#endif

@@ -1,0 +1,26 @@
+/* The rules file handed to rsync with --exclude-from --from0.  rsync knows
+ * the configured patterns but not our regexes, so every path a regex
+ * excludes below the directories rsync will read is named exactly. */
+#ifndef SYNCD_EXCLUDES_H
+#define SYNCD_EXCLUDES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+struct excludes {
+	char *buf;		/* NUL-separated rules */
+	size_t len, cap;
+	int oom;
+};
+
+void excludes_init(struct excludes *e, const struct config *c);
+/* Adds exact rules for what the filter excludes inside dir ("" is the root),
+ * and below it too if recursive.  Needed only when regexes are configured. */
+void excludes_scan(struct excludes *e, const struct config *c, const char *dir, bool recursive);
+/* Writes the rules to file (mode 0600); -1 after logging the error. */
+int excludes_write(struct excludes *e, const char *file);
+void excludes_free(struct excludes *e);
+
+#endif

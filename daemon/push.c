@@ -1,0 +1,161 @@
+#include "push.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "excludes.h"
+#include "log.h"
+#include "rsync_argv.h"
+#include "strv.h"
+
+#define PATHBUF 8192
+
+struct list {
+	char *buf;
+	size_t len, cap;
+	int oom;
+};
+
+static void
+list_add(struct list *l, const char *path, size_t n, bool slash)
+{
+	size_t need = n + 2;
+
+	if (l->oom)
+		return;
+	if (l->len + need > l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 65536;
+		while (cap < l->len + need)
+			cap *= 2;
+		char *b = realloc(l->buf, cap);
+		if (!b) {
+			l->oom = 1;
+			return;
+		}
+		l->buf = b;
+		l->cap = cap;
+	}
+	memcpy(l->buf + l->len, path, n);
+	l->len += n;
+	if (slash)
+		l->buf[l->len++] = '/';
+	l->buf[l->len++] = '\0';
+}
+
+void
+push_log_argv(const char *label, char *const *argv)
+{
+	char line[8192], q[2048];
+	size_t o = 0;
+
+	if (!log_verbose())
+		return;
+	for (; *argv && o < sizeof line - 1; argv++) {
+		log_quote(*argv, q, sizeof q);
+		bool plain = *q && !strpbrk(q, " \t'\"$`*?[;&|<>()");
+		int n = snprintf(line + o, sizeof line - o, plain ? "%s%s" : "%s'%s'", o ? " " : "", q);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+	log_debug("%s: running %s", label, line);
+}
+
+static struct child *
+start(struct loop *l, const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
+    const char *exclude_file, char *input, size_t input_len, child_exit_fn on_exit, void *ctx)
+{
+	char label[128];
+	char **argv = rsync_argv(c, r, mode, exclude_file, log_verbose());
+
+	snprintf(label, sizeof label, "%s %s", r->name, mode == RSYNC_FULL ? "full sync" : "push");
+	if (!argv) {
+		log_err("%s: out of memory building the rsync command", label);
+		free(input);
+		return NULL;
+	}
+	push_log_argv(label, argv);
+	struct child *ch = child_spawn(l, argv, input, input_len, label, on_exit, ctx);
+	strv_free(argv);
+	return ch;
+}
+
+struct child *
+push_batch(struct loop *l, const struct config *c, const struct remote_conf *r,
+    const struct changeset *cs, const char *exclude_file, size_t *paths,
+    child_exit_fn on_exit, void *ctx)
+{
+	char rel[PATHBUF], abs[PATHBUF];
+	struct list list = { 0 };
+	struct excludes ex;
+	bool regex = filter_has_regex(c->filter);
+	const struct pnode *top = &cs->tree.root;
+
+	excludes_init(&ex, c);
+	*paths = 0;
+	for (const struct pnode *n = top->child; n;) {
+		const struct pnode *next = ptree_next(n, top);
+		if (!n->flags) {
+			n = next;
+			continue;
+		}
+		long len = ptree_path(n, rel, sizeof rel);
+		if (len < 0) {
+			n = next;
+			continue;
+		}
+		struct stat st;
+		bool have_stat = false, exists = true;
+		if ((n->flags & CH_DIR) || n->child) {
+			if (snprintf(abs, sizeof abs, "%s/%s", c->source, rel) < (int)sizeof abs) {
+				have_stat = lstat(abs, &st) == 0;
+				exists = have_stat || errno != ENOENT;
+			}
+		}
+		bool dir = (n->flags & CH_DIR) && have_stat && S_ISDIR(st.st_mode);
+		list_add(&list, rel, (size_t)len, dir);
+		(*paths)++;
+		if (dir && regex)
+			excludes_scan(&ex, c, rel, false);
+		if (!exists) {
+			/* Its deletion on the mirror takes everything below it. */
+			const struct pnode *skip = n;
+			next = NULL;
+			for (; skip != top && !next; skip = skip->parent)
+				next = skip->next;
+		}
+		n = next;
+	}
+	if (list.oom) {
+		log_err("%s: out of memory building the path list", r->name);
+		free(list.buf);
+		excludes_free(&ex);
+		return NULL;
+	}
+	int rc = excludes_write(&ex, exclude_file);
+	excludes_free(&ex);
+	if (rc < 0) {
+		free(list.buf);
+		return NULL;
+	}
+	return start(l, c, r, RSYNC_PUSH, exclude_file, list.buf, list.len, on_exit, ctx);
+}
+
+struct child *
+push_full(struct loop *l, const struct config *c, const struct remote_conf *r,
+    const char *exclude_file, child_exit_fn on_exit, void *ctx)
+{
+	struct excludes ex;
+
+	excludes_init(&ex, c);
+	if (filter_has_regex(c->filter))
+		excludes_scan(&ex, c, "", true);
+	int rc = excludes_write(&ex, exclude_file);
+	excludes_free(&ex);
+	if (rc < 0)
+		return NULL;
+	return start(l, c, r, RSYNC_FULL, exclude_file, NULL, 0, on_exit, ctx);
+}

@@ -1,0 +1,25 @@
+/* Turns a change set into one rsync run: the NUL-separated path list for
+ * its stdin and the exclude rules, or a full recursive sync of the tree. */
+#ifndef SYNCD_PUSH_H
+#define SYNCD_PUSH_H
+
+#include <stddef.h>
+
+#include "changeset.h"
+#include "config.h"
+#include "child.h"
+
+/* Starts rsync for the entries of cs; *paths tells how many were listed.
+ * Returns NULL after logging when nothing could be started. */
+struct child *push_batch(struct loop *l, const struct config *c, const struct remote_conf *r,
+    const struct changeset *cs, const char *exclude_file, size_t *paths,
+    child_exit_fn on_exit, void *ctx);
+
+/* Starts rsync of the whole tree (with --delete when configured). */
+struct child *push_full(struct loop *l, const struct config *c, const struct remote_conf *r,
+    const char *exclude_file, child_exit_fn on_exit, void *ctx);
+
+/* For -v: the argv on one line, each word quoted where needed. */
+void push_log_argv(const char *label, char *const *argv);
+
+#endif

@@ -1,0 +1,46 @@
+/* One mirror: its queue of sealed changes, the rsync run in flight, its full
+ * syncs and its backoff.  Each remote moves at its own pace, so a slow or
+ * dead mirror never holds back a healthy one. */
+#ifndef SYNCD_REMOTE_H
+#define SYNCD_REMOTE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "changeset.h"
+#include "config.h"
+#include "loop.h"
+#include "child.h"
+
+struct worker;
+
+struct remote {
+	struct worker *w;
+	const struct remote_conf *rc;
+	struct changeset pending;	/* sealed, not pushed yet */
+	struct changeset inflight;	/* in the push that runs now */
+	struct changeset during_full;	/* sealed while the full sync runs */
+	struct child *push, *full;
+	bool full_wanted;
+	unsigned failures;		/* in a row */
+	struct timer retry;
+	char *push_excludes, *full_excludes;
+	/* figures */
+	uint64_t pushes, paths_pushed, full_syncs;
+	uint64_t last_ok_wall;		/* wall ms of the last success, 0: none yet */
+	char last_error[1400];	
+};
+
+int remote_init(struct remote *r, struct worker *w, const struct remote_conf *rc);
+void remote_free(struct remote *r);
+/* Queues (a copy of) a sealed batch and pushes it if the remote is free. */
+int remote_offer(struct remote *r, const struct changeset *sealed);
+/* Asks for a full sync (runs beside live pushes). */
+void remote_full(struct remote *r);
+/* Starts whatever is due and allowed now. */
+void remote_kick(struct remote *r);
+/* Nothing running, and nothing left that could be pushed now. */
+bool remote_settled(const struct remote *r);
+void remote_kill(struct remote *r, int sig);
+
+#endif

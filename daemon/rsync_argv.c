@@ -1,0 +1,148 @@
+#include "rsync_argv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strv.h"
+
+static unsigned
+seconds(uint64_t ms)
+{
+	return ms ? (unsigned)((ms + 999) / 1000) : 0;
+}
+
+/* rsync splits its -e string on spaces itself; inside single quotes a
+ * doubled quote stands for one. */
+static void
+quote_for_e(FILE *f, const char *arg)
+{
+	fputc('\'', f);
+	for (; *arg; arg++) {
+		if (*arg == '\'')
+			fputc('\'', f);
+		fputc(*arg, f);
+	}
+	fputc('\'', f);
+}
+
+static char *
+ssh_command(const struct remote_conf *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fputs("ssh -o BatchMode=yes", f);
+	if (r->timeout_ms)
+		fprintf(f, " -o ConnectTimeout=%u", seconds(r->timeout_ms));
+	if (r->port)
+		fprintf(f, " -p %u", r->port);
+	if (r->ssh_key) {
+		fputs(" -i ", f);
+		quote_for_e(f, r->ssh_key);
+	}
+	for (char **o = r->ssh_options; o && *o; o++) {
+		fputc(' ', f);
+		quote_for_e(f, *o);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static const char *
+host_part(const struct remote_conf *r, char *buf, size_t len)
+{
+	if (strchr(r->host, ':'))
+		snprintf(buf, len, "[%s]", r->host);
+	else
+		snprintf(buf, len, "%s", r->host);
+	return buf;
+}
+
+char *
+rsync_destination(const struct remote_conf *r)
+{
+	char host[300], *dst = NULL;
+	const char *user = r->user ? r->user : "", *at = r->user ? "@" : "";
+	int rc = -1;
+
+	switch (r->kind) {
+	case TARGET_RSYNCD:
+		if (r->port)
+			rc = asprintf(&dst, "rsync://%s%s%s:%u/%s/", user, at,
+			    host_part(r, host, sizeof host), r->port, r->path);
+		else
+			rc = asprintf(&dst, "rsync://%s%s%s/%s/", user, at,
+			    host_part(r, host, sizeof host), r->path);
+		break;
+	case TARGET_SSH:
+		rc = asprintf(&dst, "%s%s%s:%s/", user, at, host_part(r, host, sizeof host), r->path);
+		break;
+	case TARGET_LOCAL:
+		rc = asprintf(&dst, "%s/", r->path);
+		break;
+	}
+	return rc < 0 ? NULL : dst;
+}
+
+char **
+rsync_argv(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
+    const char *exclude_file, int verbose)
+{
+	struct strv s = { 0 };
+	unsigned timeout = seconds(r->timeout_ms);
+
+	strv_add(&s, c->rsync_binary);
+	strv_addv(&s, c->rsync_options);
+	if (mode == RSYNC_PUSH) {
+		/* Exactly the listed paths: "dir/" syncs one level of dir, a
+		 * missing path is a deletion; nothing recurses on its own. */
+		strv_add(&s, "--files-from=-");
+		strv_add(&s, "--relative");
+		strv_add(&s, "--no-recursive");
+		strv_add(&s, "--dirs");
+		if (c->rsync_delete) {
+			strv_add(&s, "--delete");
+			strv_add(&s, "--delete-missing-args");
+			strv_add(&s, "--force");
+		} else {
+			strv_add(&s, "--ignore-missing-args");
+		}
+	} else {
+		strv_add(&s, "--recursive");
+		if (c->rsync_delete) {
+			strv_add(&s, "--delete");
+			strv_add(&s, "--force");
+		}
+	}
+	strv_add(&s, "--from0");
+	if (exclude_file)
+		strv_addf(&s, "--exclude-from=%s", exclude_file);
+	if (timeout)
+		strv_addf(&s, "--timeout=%u", timeout);
+	if (verbose)
+		strv_add(&s, "--itemize-changes");
+	if (r->kind == TARGET_RSYNCD) {
+		if (timeout)
+			strv_addf(&s, "--contimeout=%u", timeout);
+		if (r->password_file)
+			strv_addf(&s, "--password-file=%s", r->password_file);
+	} else if (r->kind == TARGET_SSH) {
+		char *e = ssh_command(r);
+		if (e)
+			strv_add(&s, "-e");
+		strv_add(&s, e ? e : NULL);
+		free(e);
+	}
+	strv_addf(&s, "%s/", c->source);
+	char *dst = rsync_destination(r);
+	strv_add(&s, dst ? dst : NULL);
+	free(dst);
+	return strv_steal(&s);
+}

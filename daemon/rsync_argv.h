@@ -1,0 +1,19 @@
+/* The rsync command lines syncd runs: one place that knows every option. */
+#ifndef SYNCD_RSYNC_ARGV_H
+#define SYNCD_RSYNC_ARGV_H
+
+#include "config.h"
+
+enum rsync_mode {
+	RSYNC_PUSH,		/* the paths of a batch, NUL-separated on stdin */
+	RSYNC_FULL,		/* the whole tree, recursively */
+};
+
+/* exclude_file: rules for --exclude-from (NUL-separated). NULL on ENOMEM. */
+char **rsync_argv(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
+    const char *exclude_file, int verbose);
+
+/* Where rsync writes: "rsync://u@h:873/mod/dir/", "u@h:/path/" or "/path/". */
+char *rsync_destination(const struct remote_conf *r);
+
+#endif

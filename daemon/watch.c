@@ -1,0 +1,562 @@
+#include "watch.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "changeset.h"
+#include "log.h"
+
+/* Pairing a MOVED_FROM with its MOVED_TO: both are queued by one rename, so
+ * a short grace is plenty; an unpaired directory left the tree. */
+#define MOVE_GRACE_MS 50
+#define PATHBUF 8192
+
+struct wd_slot {
+	int wd;			/* 0: empty, -1: deleted */
+	struct pnode *node;
+};
+
+/* --- wd -> node map (open addressing) --- */
+
+static struct wd_slot *
+map_find(const struct watch *w, int wd)
+{
+	if (!w->map_cap)
+		return NULL;
+	for (size_t i = (size_t)wd * 2654435761u & (w->map_cap - 1);; i = (i + 1) & (w->map_cap - 1)) {
+		if (w->map[i].wd == wd)
+			return &w->map[i];
+		if (w->map[i].wd == 0)
+			return NULL;
+	}
+}
+
+static struct pnode *
+map_get(const struct watch *w, int wd)
+{
+	struct wd_slot *s = map_find(w, wd);
+	return s ? s->node : NULL;
+}
+
+static int map_put(struct watch *w, int wd, struct pnode *n);
+
+static int
+map_grow(struct watch *w)
+{
+	struct wd_slot *old = w->map;
+	size_t oldcap = w->map_cap, cap = oldcap ? oldcap * 2 : 256;
+
+	w->map = calloc(cap, sizeof *w->map);
+	if (!w->map) {
+		w->map = old;
+		return -1;
+	}
+	w->map_cap = cap;
+	w->map_used = 0;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].wd > 0)
+			map_put(w, old[i].wd, old[i].node);
+	free(old);
+	return 0;
+}
+
+static int
+map_put(struct watch *w, int wd, struct pnode *n)
+{
+	struct wd_slot *s = map_find(w, wd);
+
+	if (s) {
+		s->node = n;
+		return 0;
+	}
+	if ((w->map_used + 1) * 2 > w->map_cap && map_grow(w) < 0)
+		return -1;
+	for (size_t i = (size_t)wd * 2654435761u & (w->map_cap - 1);; i = (i + 1) & (w->map_cap - 1))
+		if (w->map[i].wd <= 0) {
+			if (w->map[i].wd == 0)
+				w->map_used++;
+			w->map[i].wd = wd;
+			w->map[i].node = n;
+			return 0;
+		}
+}
+
+static void
+map_del(struct watch *w, int wd)
+{
+	struct wd_slot *s = map_find(w, wd);
+	if (s) {
+		s->wd = -1;
+		s->node = NULL;
+	}
+}
+
+/* --- the directory tree --- */
+
+static int
+abs_path(const struct watch *w, const struct pnode *n, const char *name, char *buf, size_t len)
+{
+	char rel[PATHBUF];
+
+	if (ptree_path(n, rel, sizeof rel) < 0)
+		return -1;
+	int r = snprintf(buf, len, "%s%s%s%s%s", w->cfg->source, *rel ? "/" : "", rel,
+	    name ? "/" : "", name ? name : "");
+	return r < 0 || (size_t)r >= len ? -1 : 0;
+}
+
+static void unmark_moved(struct watch *w, const struct pnode *n);
+
+struct forget_ctx {
+	struct watch *w;
+	bool rm;
+};
+
+static void
+forget_node(struct pnode *n, void *ctx)
+{
+	struct forget_ctx *f = ctx;
+
+	if (f->rm)
+		inotify_rm_watch(f->w->fd, n->ival);
+	map_del(f->w, n->ival);
+	unmark_moved(f->w, n);
+}
+
+/* rm: the watches are still live (the directory left the tree or was
+ * replaced); without it the kernel has dropped them already. */
+static void
+forget_subtree(struct watch *w, struct pnode *n, bool rm)
+{
+	struct forget_ctx f = { w, rm };
+	ptree_remove(&w->dirs, n, forget_node, &f);
+}
+
+static void
+emit(struct watch *w, const char *rel, unsigned kind)
+{
+	if (log_verbose()) {
+		char q[PATHBUF];
+		log_debug("change %s %s", kind == CH_DIR ? "dir" : (kind & CH_GONE) ? "gone" : "path",
+		    log_quote(rel, q, sizeof q));
+	}
+	w->ops->change(w->ctx, rel, kind);
+}
+
+static const struct config *count_cfg;
+static size_t count_srclen, count_dirs_seen;
+
+static int
+count_one(const char *fpath, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type != FTW_D)
+		return FTW_CONTINUE;
+	const char *rel = fpath + count_srclen;
+	if (*rel == '/')
+		rel++;
+	if (*rel && filter_excluded(count_cfg->filter, rel, true))
+		return FTW_SKIP_SUBTREE;
+	count_dirs_seen++;
+	return FTW_CONTINUE;
+}
+
+static void
+watch_limit_reached(struct watch *w, const char *path)
+{
+	char q[PATHBUF];
+	long limit = -1;
+	FILE *f = fopen("/proc/sys/fs/inotify/max_user_watches", "re");
+
+	if (f) {
+		if (fscanf(f, "%ld", &limit) != 1)
+			limit = -1;
+		fclose(f);
+	}
+	count_cfg = w->cfg;
+	count_srclen = strlen(w->cfg->source);
+	count_dirs_seen = 0;
+	nftw(w->cfg->source, count_one, 32, FTW_PHYS | FTW_ACTIONRETVAL);
+	log_err("cannot watch %s: %s: the inotify watch limit fs.inotify.max_user_watches is %ld "
+	    "and this tree needs one watch per directory: %zu directories (%zu watched now, "
+	    "other programs of this user hold the rest); raise it, e.g. "
+	    "sysctl -w fs.inotify.max_user_watches=%zu",
+	    log_quote(path, q, sizeof q), strerror(ENOSPC), limit, count_dirs_seen,
+	    watch_count(w), (count_dirs_seen + (size_t)(limit > 0 ? limit : 0)) * 2);
+	w->failed = true;
+	w->ops->fatal(w->ctx);
+}
+
+static int
+add_watch(struct watch *w, const char *abs)
+{
+	char q[PATHBUF];
+	int wd = inotify_add_watch(w->fd, abs, w->mask);
+
+	if (wd < 0) {
+		if (errno == ENOSPC)
+			watch_limit_reached(w, abs);
+		else if (errno != ENOENT && errno != ENOTDIR)
+			log_warn("cannot watch %s: %s", log_quote(abs, q, sizeof q), strerror(errno));
+	}
+	return wd;
+}
+
+static bool
+is_below(const struct pnode *n, const struct pnode *top)
+{
+	for (; n; n = n->parent)
+		if (n == top)
+			return true;
+	return false;
+}
+
+static void
+unmark_moved(struct watch *w, const struct pnode *n)
+{
+	for (unsigned i = 0; i < w->nmoved; i++)
+		if (w->moved_out[i] == n)
+			w->moved_out[i] = w->moved_out[--w->nmoved];
+}
+
+/* Adds a watch for child name of parent (or parent itself if name is NULL);
+ * returns its node, or NULL if it is gone, not a directory, or failed. */
+static struct pnode *
+watch_dir(struct watch *w, struct pnode *parent, const char *name)
+{
+	char abs[PATHBUF], q[PATHBUF];
+
+	if (abs_path(w, parent, name, abs, sizeof abs) < 0) {
+		log_warn("path too long under %s, not watched", w->cfg->source);
+		return NULL;
+	}
+	int wd = add_watch(w, abs);
+	if (wd < 0)
+		return NULL;
+	struct pnode *n = map_get(w, wd);
+	struct pnode *here = name ? ptree_child(&w->dirs, parent, name, strlen(name)) : parent;
+	if (n == here && n)
+		return n;
+	if (here && here != &w->dirs.root) {
+		/* Another directory sat here before (deleted or moved away). */
+		bool inside = n && is_below(n, here);
+		forget_subtree(w, here, true);
+		if (inside) {
+			/* This one was below it and lost its watch with it. */
+			n = NULL;
+			if ((wd = add_watch(w, abs)) < 0)
+				return NULL;
+		}
+	}
+	if (n) {
+		/* Known under another name: it moved while we were not looking. */
+		unmark_moved(w, n);
+		if (ptree_move(&w->dirs, n, parent, name, strlen(name)) < 0)
+			return NULL;
+		return n;
+	}
+	n = name ? ptree_add_child(&w->dirs, parent, name, strlen(name)) : parent;
+	if (!n || map_put(w, wd, n) < 0) {
+		log_err("out of memory watching %s", log_quote(abs, q, sizeof q));
+		inotify_rm_watch(w->fd, wd);
+		if (n && n != &w->dirs.root)
+			ptree_remove(&w->dirs, n, NULL, NULL);
+		return NULL;
+	}
+	n->ival = wd;
+	return n;
+}
+
+/* Reads top and everything below it: every directory gets a watch (before it
+ * is read), directories that are gone lose theirs, and with report set each
+ * directory is reported as CH_DIR, which covers the files in it. */
+static void
+scan(struct watch *w, struct pnode *top, bool report)
+{
+	char rel[PATHBUF], abs[PATHBUF], child[PATHBUF], q[PATHBUF];
+	struct pnode **todo = NULL;
+	size_t ntodo = 0, cap = 0;
+	uint64_t gen = ++w->gen;
+
+	top->uval = gen;
+	for (struct pnode *n = top; n && !w->failed; n = ntodo ? todo[--ntodo] : NULL) {
+		if (ptree_path(n, rel, sizeof rel) < 0 || abs_path(w, n, NULL, abs, sizeof abs) < 0)
+			continue;
+		if (report && n != &w->dirs.root)
+			emit(w, rel, CH_DIR);
+		DIR *d = opendir(abs);
+		if (!d) {
+			if (errno != ENOENT && errno != ENOTDIR)
+				log_warn("cannot read %s: %s", log_quote(abs, q, sizeof q), strerror(errno));
+			continue;
+		}
+		struct dirent *de;
+		while ((de = readdir(d)) && !w->failed) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+				continue;
+			if (de->d_type == DT_UNKNOWN) {
+				struct stat st;
+				if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+				    !S_ISDIR(st.st_mode))
+					continue;
+			}
+			if (snprintf(child, sizeof child, "%s%s%s", rel, *rel ? "/" : "", de->d_name) >=
+			    (int)sizeof child)
+				continue;
+			if (filter_excluded(w->cfg->filter, child, true))
+				continue;
+			struct pnode *c = watch_dir(w, n, de->d_name);
+			if (!c)
+				continue;
+			c->uval = gen;
+			if (ntodo == cap) {
+				cap = cap ? cap * 2 : 64;
+				struct pnode **t = realloc(todo, cap * sizeof *t);
+				if (!t) {
+					log_err("out of memory scanning %s", log_quote(abs, q, sizeof q));
+					break;
+				}
+				todo = t;
+			}
+			todo[ntodo++] = c;
+		}
+		closedir(d);
+		/* Children not seen on disk any more, or excluded now, go. */
+		for (struct pnode *c = n->child, *next; c; c = next) {
+			next = c->next;
+			if (c->uval != gen)
+				forget_subtree(w, c, true);
+		}
+	}
+	free(todo);
+}
+
+/* A directory was created in, or moved into, parent. */
+static void
+dir_appeared(struct watch *w, struct pnode *parent, const char *name, const char *rel,
+    bool created, bool report)
+{
+	struct pnode *before = ptree_child(&w->dirs, parent, name, strlen(name));
+	uint64_t before_wd = before ? (uint64_t)before->ival : 0;
+	struct pnode *n = watch_dir(w, parent, name);
+
+	if (!n) {
+		/* Gone already (its deletion follows), or not a directory now. */
+		struct stat st;
+		char abs[PATHBUF];
+		if (report && abs_path(w, parent, name, abs, sizeof abs) == 0 &&
+		    lstat(abs, &st) == 0 && !S_ISDIR(st.st_mode))
+			emit(w, rel, CH_PATH);
+		return;
+	}
+	if (created && n == before && (uint64_t)n->ival == before_wd) {
+		/* A scan found and read it already; what came after has events. */
+		if (report)
+			emit(w, rel, CH_DIR);
+		return;
+	}
+	scan(w, n, report);
+}
+
+static void
+moves_expire(void *ctx)
+{
+	struct watch *w = ctx;
+
+	/* Still unpaired: these directories left the tree; their watches
+	 * would report changes under a path that no longer exists. */
+	while (w->nmoved)
+		forget_subtree(w, w->moved_out[0], true);
+}
+
+static void
+handle(struct watch *w, const struct inotify_event *ev)
+{
+	const struct config *c = w->cfg;
+	char rel[PATHBUF], q[PATHBUF];
+	struct pnode *n;
+
+	if (ev->mask & IN_Q_OVERFLOW) {
+		long max = -1;
+		FILE *f = fopen("/proc/sys/fs/inotify/max_queued_events", "re");
+		if (f) {
+			if (fscanf(f, "%ld", &max) != 1)
+				max = -1;
+			fclose(f);
+		}
+		log_warn("inotify event queue overflowed (fs.inotify.max_queued_events = %ld): "
+		    "events were lost; rescanning the tree and running a full sync", max);
+		scan(w, &w->dirs.root, false);
+		w->ops->lost(w->ctx);
+		return;
+	}
+	n = map_get(w, ev->wd);
+	if (!n)
+		return;		/* a watch we dropped; its last events trail behind */
+	if (ev->mask & IN_IGNORED) {
+		forget_subtree(w, n, false);
+		if (n == &w->dirs.root)
+			goto root_gone;
+		return;
+	}
+	if (n == &w->dirs.root && (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)))
+		goto root_gone;
+	if (!ev->len)
+		return;		/* about the directory itself: its parent reports it */
+	if (ptree_path(n, rel, sizeof rel) < 0)
+		return;
+	size_t l = strlen(rel);
+	if (snprintf(rel + l, sizeof rel - l, "%s%s", l ? "/" : "", ev->name) >= (int)(sizeof rel - l)) {
+		log_warn("path too long under %s, ignored", c->source);
+		return;
+	}
+	bool isdir = ev->mask & IN_ISDIR;
+	if (log_verbose())
+		log_debug("event 0x%x %s", ev->mask, log_quote(rel, q, sizeof q));
+	if (filter_excluded(c->filter, rel, isdir))
+		return;
+
+	if (ev->mask & IN_CREATE) {
+		if (isdir) {
+			dir_appeared(w, n, ev->name, rel, true, c->events & EV_CREATE_DIR);
+		} else if (c->events & EV_CREATE_FILE) {
+			emit(w, rel, CH_PATH);
+		} else if (c->events & EV_CLOSE_WRITE) {
+			/* Symlinks, hard links and special files never see a
+			 * close_write: they are complete when they appear. */
+			char abs[PATHBUF];
+			struct stat st;
+			if (abs_path(w, n, ev->name, abs, sizeof abs) == 0 && lstat(abs, &st) == 0 &&
+			    (!S_ISREG(st.st_mode) || st.st_nlink > 1))
+				emit(w, rel, CH_PATH);
+		}
+	}
+	if ((ev->mask & IN_CLOSE_WRITE) && (c->events & EV_CLOSE_WRITE))
+		emit(w, rel, CH_PATH);
+	if ((ev->mask & IN_MODIFY) && (c->events & EV_MODIFY))
+		emit(w, rel, CH_PATH);
+	if ((ev->mask & IN_ATTRIB) && (c->events & EV_ATTRIB))
+		emit(w, rel, CH_PATH);
+	if ((ev->mask & IN_DELETE) && (c->events & EV_DELETE))
+		emit(w, rel, CH_PATH | CH_GONE);
+	if (ev->mask & IN_MOVED_FROM) {
+		if (c->events & EV_MOVE_FROM)
+			emit(w, rel, CH_PATH | CH_GONE);
+		struct pnode *d = isdir ? ptree_child(&w->dirs, n, ev->name, ev->len ? strlen(ev->name) : 0) : NULL;
+		if (d && w->nmoved < WATCH_MAX_MOVES) {
+			w->moved_out[w->nmoved++] = d;
+			if (!w->move_timer.due)
+				timer_arm(&w->move_timer, MOVE_GRACE_MS);
+		} else if (d) {
+			forget_subtree(w, d, true);
+		}
+	}
+	if (ev->mask & IN_MOVED_TO) {
+		if (isdir)
+			dir_appeared(w, n, ev->name, rel, false, c->events & EV_MOVE_TO);
+		else if (c->events & EV_MOVE_TO)
+			emit(w, rel, CH_PATH);
+	}
+	return;
+root_gone:
+	log_err("the source directory %s was deleted, moved or unmounted", c->source);
+	w->failed = true;
+	w->ops->fatal(w->ctx);
+}
+
+static void
+on_readable(void *ctx, uint32_t events)
+{
+	struct watch *w = ctx;
+	char buf[65536] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	(void)events;
+	/* A bounded number of reads per wakeup keeps the loop responsive. */
+	for (int round = 0; round < 16 && !w->failed; round++) {
+		ssize_t len = read(w->fd, buf, sizeof buf);
+		if (len < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_err("reading inotify events: %s", strerror(errno));
+			return;
+		}
+		for (char *p = buf; p < buf + len && !w->failed;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			w->events++;
+			handle(w, ev);
+			p += sizeof *ev + ev->len;
+		}
+	}
+}
+
+int
+watch_open(struct watch *w, struct loop *l, const struct config *cfg,
+    const struct watch_ops *ops, void *ctx)
+{
+	memset(w, 0, sizeof *w);
+	w->loop = l;
+	w->cfg = cfg;
+	w->ops = ops;
+	w->ctx = ctx;
+	ptree_init(&w->dirs);
+	w->mask = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF |
+	    IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK;
+	if (cfg->events & EV_CLOSE_WRITE)
+		w->mask |= IN_CLOSE_WRITE;
+	if (cfg->events & EV_MODIFY)
+		w->mask |= IN_MODIFY;
+	if (cfg->events & EV_ATTRIB)
+		w->mask |= IN_ATTRIB;
+	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w->fd < 0) {
+		if (errno == EMFILE)
+			log_err("inotify_init1: %s: the limit fs.inotify.max_user_instances is reached",
+			    strerror(errno));
+		else
+			log_err("inotify_init1: %s", strerror(errno));
+		return -1;
+	}
+	if (timer_init(l, &w->move_timer, moves_expire, w) < 0)
+		goto fail;
+	if (!watch_dir(w, &w->dirs.root, NULL)) {
+		if (!w->failed)
+			log_err("cannot watch %s: %s", cfg->source, strerror(errno));
+		goto fail;
+	}
+	scan(w, &w->dirs.root, false);
+	if (w->failed)
+		goto fail;
+	if (loop_add(l, &w->io, w->fd, EPOLLIN, on_readable, w) < 0)
+		goto fail;
+	return 0;
+fail:
+	timer_close(&w->move_timer);
+	close(w->fd);
+	ptree_clear(&w->dirs);
+	free(w->map);
+	w->map = NULL;
+	return -1;
+}
+
+void
+watch_close(struct watch *w)
+{
+	loop_del(w->loop, &w->io);
+	timer_close(&w->move_timer);
+	close(w->fd);
+	ptree_clear(&w->dirs);
+	free(w->map);
+	w->map = NULL;
+}

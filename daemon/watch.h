@@ -1,0 +1,59 @@
+/* Recursive inotify watching of the source tree.
+ *
+ * Every directory that is not excluded has a watch; the directories live in
+ * a path tree so a rename moves one node.  A directory that appears is
+ * watched first and then read, so nothing created in it before the watch
+ * existed is missed.  What changed is reported as change set kinds
+ * (CH_PATH, CH_DIR, CH_PATH|CH_GONE) on paths relative to the root. */
+#ifndef SYNCD_WATCH_H
+#define SYNCD_WATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "loop.h"
+#include "pathtree.h"
+
+struct watch_ops {
+	void (*change)(void *ctx, const char *relpath, unsigned kind);
+	/* Events were lost (queue overflow): the whole tree must be synced. */
+	void (*lost)(void *ctx);
+	/* Mirroring cannot go on (root gone, watch limit); why is logged. */
+	void (*fatal)(void *ctx);
+};
+
+struct wd_slot;
+#define WATCH_MAX_MOVES 64
+
+struct watch {
+	int fd;
+	struct io io;
+	struct loop *loop;
+	const struct config *cfg;
+	uint32_t mask;
+	struct ptree dirs;		/* node->ival: wd, node->uval: scan generation */
+	struct wd_slot *map;		/* wd -> node */
+	size_t map_cap, map_used;
+	uint64_t gen;
+	struct pnode *moved_out[WATCH_MAX_MOVES];	/* MOVED_FROM dirs not yet paired */
+	unsigned nmoved;
+	struct timer move_timer;
+	uint64_t events;		/* seen since start */
+	const struct watch_ops *ops;
+	void *ctx;
+	bool failed;
+};
+
+/* Watches the whole tree (no changes reported for what is already there). */
+int watch_open(struct watch *w, struct loop *l, const struct config *cfg,
+    const struct watch_ops *ops, void *ctx);
+void watch_close(struct watch *w);
+
+static inline size_t
+watch_count(const struct watch *w)
+{
+	return w->dirs.count + 1;
+}
+
+#endif

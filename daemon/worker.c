@@ -1,0 +1,293 @@
+#include "worker.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "remote.h"
+#include "child.h"
+
+/* How long in-flight rsync runs get to finish once we are told to stop. */
+#define STOP_GRACE_MS 10000
+
+static void
+seal(struct worker *w)
+{
+	if (!changeset_count(&w->gather)) {
+		batch_reset(&w->batch);
+		return;
+	}
+	w->batches++;
+	log_debug("batch %llu sealed: %zu entries", (unsigned long long)w->batches,
+	    changeset_count(&w->gather));
+	for (size_t i = 0; i < w->cfg->nremotes; i++)
+		if (remote_offer(&w->remotes[i], &w->gather) < 0)
+			log_err("%s: out of memory queueing a batch", w->remotes[i].rc->name);
+	changeset_clear(&w->gather);
+	batch_reset(&w->batch);
+	timer_disarm(&w->batch_timer);
+}
+
+static void
+batch_due(void *ctx)
+{
+	struct worker *w = ctx;
+	uint64_t in = batch_due_in(&w->batch, now_ms());
+
+	if (in == 0)
+		seal(w);
+	else if (in != UINT64_MAX)
+		timer_arm(&w->batch_timer, in);	/* changes came since it was armed */
+}
+
+static void
+on_change(void *ctx, const char *rel, unsigned kind)
+{
+	struct worker *w = ctx;
+	uint64_t now = now_ms();
+
+	if (changeset_add(&w->gather, rel, kind, wall_ms()) < 0) {
+		log_err("out of memory recording a change: running a full sync instead");
+		for (size_t i = 0; i < w->cfg->nremotes; i++)
+			remote_full(&w->remotes[i]);
+		return;
+	}
+	if (batch_note(&w->batch, now, changeset_count(&w->gather)))
+		seal(w);
+	else if (!w->batch_timer.due)
+		timer_arm(&w->batch_timer, batch_due_in(&w->batch, now));
+}
+
+static void
+full_sync_all(struct worker *w)
+{
+	for (size_t i = 0; i < w->cfg->nremotes; i++)
+		remote_full(&w->remotes[i]);
+}
+
+static void
+on_lost(void *ctx)
+{
+	full_sync_all(ctx);
+}
+
+static void
+on_fatal(void *ctx)
+{
+	struct worker *w = ctx;
+
+	w->exit_code = 1;
+	w->loop.stop = true;
+}
+
+static const struct watch_ops watch_ops = { on_change, on_lost, on_fatal };
+
+static void
+full_sync_due(void *ctx)
+{
+	struct worker *w = ctx;
+
+	log_info("scheduled full sync");
+	full_sync_all(w);
+	timer_arm(&w->full_timer, w->cfg->full_every_ms);
+}
+
+static void
+watchdog_due(void *ctx)
+{
+	struct worker *w = ctx;
+	uint64_t usec = 0;
+
+	sd_notify(0, "WATCHDOG=1");
+	if (sd_watchdog_enabled(0, &usec) > 0)
+		timer_arm(&w->watchdog_timer, usec / 2000);
+}
+
+static bool
+all_settled(const struct worker *w)
+{
+	for (size_t i = 0; i < w->cfg->nremotes; i++)
+		if (!remote_settled(&w->remotes[i]))
+			return false;
+	return true;
+}
+
+void
+worker_remote_done(struct worker *w)
+{
+	if (w->stopping && all_settled(w) && !child_count())
+		w->loop.stop = true;
+}
+
+static void
+stop_grace_over(void *ctx)
+{
+	struct worker *w = ctx;
+
+	w->killing = true;
+	if (child_count()) {
+		log_warn("rsync runs still going %ds after the stop request: killing them",
+		    STOP_GRACE_MS / 1000);
+		for (size_t i = 0; i < w->cfg->nremotes; i++)
+			remote_kill(&w->remotes[i], SIGKILL);
+	}
+	/* Their exits are reaped by the loop, then it ends. */
+	w->loop.stop = child_count() == 0;
+}
+
+static void
+begin_stop(struct worker *w, const char *why)
+{
+	if (w->stopping)
+		return;
+	log_info("%s: stopping", why);
+	sd_notify(0, "STOPPING=1");
+	w->stopping = true;
+	seal(w);
+	for (size_t i = 0; i < w->cfg->nremotes; i++)
+		remote_kick(&w->remotes[i]);
+	timer_arm(&w->stop_timer, STOP_GRACE_MS);
+	worker_remote_done(w);
+}
+
+static void
+on_signal(void *ctx, uint32_t events)
+{
+	struct worker *w = ctx;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(w->sigfd, &si, sizeof si) == sizeof si) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			child_reap();
+			if (w->stopping && !child_count() && (all_settled(w) || w->killing))
+				w->loop.stop = true;
+			break;
+		case SIGTERM:
+		case SIGINT:
+			begin_stop(w, strsignal((int)si.ssi_signo));
+			break;
+		case SIGUSR1:
+			log_info("SIGUSR1: full sync of every remote");
+			full_sync_all(w);
+			break;
+		case SIGHUP:
+			log_info("SIGHUP ignored: restart the worker to apply configuration changes");
+			break;
+		}
+	}
+}
+
+void
+worker_status(struct worker *w)
+{
+	char buf[1024];
+	size_t o = 0, pending = 0, failing = 0;
+
+	for (size_t i = 0; i < w->cfg->nremotes; i++) {
+		const struct remote *r = &w->remotes[i];
+		pending += changeset_count(&r->pending) + changeset_count(&r->inflight);
+		failing += r->failures > 0;
+	}
+	o += (size_t)snprintf(buf + o, sizeof buf - o,
+	    "STATUS=watching %zu dirs, %llu events, %llu batches; %zu paths pending; %zu of %zu remotes failing",
+	    watch_count(&w->watch), (unsigned long long)w->watch.events,
+	    (unsigned long long)w->batches, pending, failing, w->cfg->nremotes);
+	sd_notify(0, buf);
+}
+
+static int
+setup_signals(struct worker *w)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) {
+		log_err("sigprocmask: %s", strerror(errno));
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	w->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (w->sigfd < 0) {
+		log_err("signalfd: %s", strerror(errno));
+		return -1;
+	}
+	return loop_add(&w->loop, &w->sig_io, w->sigfd, EPOLLIN, on_signal, w);
+}
+
+int
+worker_run(struct config *cfg, const char *state_dir)
+{
+	struct worker w = { .cfg = cfg, .sigfd = -1, .exit_code = 1 };
+	size_t nremotes = 0;
+	uint64_t usec = 0;
+
+	w.state_dir = (char *)state_dir;
+	changeset_init(&w.gather);
+	batch_init(&w.batch, cfg->settle_ms, cfg->max_delay_ms, cfg->max_files);
+	srandom((unsigned)getpid() ^ (unsigned)now_ms());
+	if (loop_init(&w.loop) < 0)
+		return 1;
+	if (setup_signals(&w) < 0 ||
+	    timer_init(&w.loop, &w.batch_timer, batch_due, &w) < 0 ||
+	    timer_init(&w.loop, &w.full_timer, full_sync_due, &w) < 0 ||
+	    timer_init(&w.loop, &w.watchdog_timer, watchdog_due, &w) < 0 ||
+	    timer_init(&w.loop, &w.stop_timer, stop_grace_over, &w) < 0)
+		goto out;
+	w.remotes = calloc(cfg->nremotes, sizeof *w.remotes);
+	if (!w.remotes)
+		goto out;
+	for (; nremotes < cfg->nremotes; nremotes++)
+		if (remote_init(&w.remotes[nremotes], &w, &cfg->remotes[nremotes]) < 0)
+			goto out;
+	if (sd_watchdog_enabled(0, &usec) > 0)
+		timer_arm(&w.watchdog_timer, usec / 2000);
+
+	/* Watches first: a change made from here on is seen, and what the full
+	 * sync below reads is at least as new as the watches. */
+	uint64_t t0 = now_ms();
+	if (watch_open(&w.watch, &w.loop, cfg, &watch_ops, &w) < 0)
+		goto out;
+	log_info("ready: watching %zu directories under %s in %llums, mirroring to %zu remote%s",
+	    watch_count(&w.watch), cfg->source, (unsigned long long)(now_ms() - t0),
+	    cfg->nremotes, cfg->nremotes == 1 ? "" : "s");
+	sd_notify(0, "READY=1");
+	worker_status(&w);
+	if (cfg->full_on_start)
+		full_sync_all(&w);
+	if (cfg->full_every_ms)
+		timer_arm(&w.full_timer, cfg->full_every_ms);
+
+	w.exit_code = 0;
+	if (loop_run(&w.loop) < 0)
+		w.exit_code = 1;
+	watch_close(&w.watch);
+out:
+	/* After a fatal error rsync runs may be left: do not leave them behind. */
+	child_kill_all();
+	for (size_t i = 0; i < nremotes; i++)
+		remote_free(&w.remotes[i]);
+	free(w.remotes);
+	changeset_clear(&w.gather);
+	timer_close(&w.batch_timer);
+	timer_close(&w.full_timer);
+	timer_close(&w.watchdog_timer);
+	timer_close(&w.stop_timer);
+	if (w.sigfd >= 0)
+		close(w.sigfd);
+	loop_close(&w.loop);
+	return w.exit_code;
+}

@@ -1,0 +1,41 @@
+/* A worker: one instance's event loop, wiring the watcher, the change set,
+ * the batching policy and the remotes together. */
+#ifndef SYNCD_WORKER_H
+#define SYNCD_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "batch.h"
+#include "changeset.h"
+#include "config.h"
+#include "loop.h"
+#include "watch.h"
+
+struct remote;
+
+struct worker {
+	struct config *cfg;
+	char *state_dir;		/* this instance's */
+	struct loop loop;
+	struct watch watch;
+	struct changeset gather;	/* changes not sealed into a batch yet */
+	struct batch batch;
+	struct timer batch_timer, full_timer, watchdog_timer, stop_timer;
+	struct remote *remotes;
+	int sigfd;
+	struct io sig_io;
+	bool stopping;		/* told to stop: finishing what runs */
+	bool killing;		/* the grace is over: start nothing new */
+	int exit_code;
+	uint64_t batches;
+};
+
+/* Runs the instance until it is told to stop; returns the exit status. */
+int worker_run(struct config *cfg, const char *state_dir);
+/* Called by a remote when something it did changes the figures. */
+void worker_status(struct worker *w);
+/* Called by a remote when it finished a run (shutdown waits for these). */
+void worker_remote_done(struct worker *w);
+
+#endif

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# An editor's atomic save: write a temp file next to the original, then
+# rename it over the original (several times, quickly).  The mirror ends up
+# with the last content and without the temp files.
+set -u
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_syncd
+start_rsyncd
+SRC=$T/src
+mkdir -p "$SRC/doc"
+printf 'version 0\n' >"$SRC/doc/notes.txt"
+CFG=$T/atomic.ini
+{ source_section "$SRC"; rsyncd_remote r1; fast_sections; } >"$CFG"
+start_syncd "$CFG" -v
+wait_ready
+wait_converged "$SRC" "$MIRROR"
+assert_content "$MIRROR/doc/notes.txt" $'version 0\n'
+
+save() { # vim/gedit style: temp file, fsync-less write, rename over
+	local tmp="$SRC/doc/.notes.txt.swx$RANDOM"
+	printf '%s' "$1" >"$tmp"
+	mv -f "$tmp" "$SRC/doc/notes.txt"
+}
+save $'version 1\n'
+wait_converged "$SRC" "$MIRROR"
+assert_content "$MIRROR/doc/notes.txt" $'version 1\n'
+
+for i in 2 3 4 5 6 7 8 9; do
+	save "version $i"$'\n'
+done
+wait_converged "$SRC" "$MIRROR"
+assert_content "$MIRROR/doc/notes.txt" $'version 9\n'
+
+# emacs style: backup by rename, then write a new file
+mv "$SRC/doc/notes.txt" "$SRC/doc/notes.txt~"
+printf 'version 10\n' >"$SRC/doc/notes.txt"
+wait_converged "$SRC" "$MIRROR"
+assert_content "$MIRROR/doc/notes.txt" $'version 10\n'
+assert_content "$MIRROR/doc/notes.txt~" $'version 9\n'
+
+assert_syncd_running
+stop_syncd
+pass

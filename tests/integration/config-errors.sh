@@ -1,0 +1,389 @@
+#!/usr/bin/env bash
+# Malformed configs: each case must make `syncd --check --config F` exit 2
+# and print "F:LINE: message" on stderr with the right line number and a
+# meaningful word in the message.  Good configs (a full one, one with
+# alternative spellings, a minimal two-section one) pass --check with 0.
+set -u
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_syncd
+SRC=$T/src
+DST=$T/dst
+C=$T/cases
+mkdir -p "$SRC" "$DST" "$C"
+printf 'afile\n' >"$T/afile"
+printf 'pw\n' >"$T/good.pass"
+chmod 600 "$T/good.pass"
+printf 'pw\n' >"$T/open.pass"
+chmod 644 "$T/open.pass"
+printf 'not really a key\n' >"$T/key"
+chmod 600 "$T/key"
+
+FAILED=0
+NCASES=0
+WRAPPER=()
+if [ -n "${SYNCD_WRAPPER:-}" ]; then read -r -a WRAPPER <<<"$SYNCD_WRAPPER"; fi
+
+run_check() { # FILE: sets RC, OUT (stderr+stdout)
+	OUT=$(timeout $((10 * TEST_SLOW)) "${WRAPPER[@]}" "$SYNCD" --check --config "$1" 2>&1 </dev/null)
+	RC=$?
+}
+
+# bad NAME LINE WORD-ERE: the config comes on stdin.  LINE may be "any".
+bad() {
+	local name=$1 line=$2 word=$3 f=$C/$1.ini prefix lines
+	cat >"$f"
+	NCASES=$((NCASES + 1))
+	run_check "$f"
+	if [ "$RC" != 2 ]; then
+		printf 'case %s: exit status %s, expected 2; output:\n%s\n' "$name" "$RC" "$OUT" >&2
+		FAILED=$((FAILED + 1))
+		return
+	fi
+	if [ "$line" = any ]; then
+		lines=$(printf '%s\n' "$OUT" | grep -F -- "$f:" | grep -E -- ":[0-9]+: ")
+	else
+		prefix="$f:$line: "
+		lines=$(printf '%s\n' "$OUT" | grep -F -- "$prefix")
+	fi
+	if [ -z "$lines" ]; then
+		printf 'case %s: no "%s:%s: " error line; output:\n%s\n' "$name" "$f" "$line" "$OUT" >&2
+		FAILED=$((FAILED + 1))
+		return
+	fi
+	if ! printf '%s\n' "$lines" | grep -Eqi -- "$word"; then
+		printf 'case %s: the error at line %s does not mention /%s/:\n%s\n' "$name" "$line" "$word" "$lines" >&2
+		FAILED=$((FAILED + 1))
+		return
+	fi
+	printf 'ok   %-28s %s\n' "$name" "$(printf '%s\n' "$lines" | head -n 1)" >&2
+}
+
+good() { # NAME: the config on stdin must pass --check with 0
+	local name=$1 f=$C/$1.ini
+	cat >"$f"
+	NCASES=$((NCASES + 1))
+	run_check "$f"
+	if [ "$RC" != 0 ]; then
+		printf 'good config %s: exit status %s, expected 0; output:\n%s\n' "$name" "$RC" "$OUT" >&2
+		FAILED=$((FAILED + 1))
+		return
+	fi
+	printf 'ok   %-28s exit 0\n' "$name" >&2
+}
+
+# --------------------------------------------------------------- good --
+
+good full <<EOF
+; a comment
+# another comment
+[source]
+path = $SRC
+events = create_dir, create_file, close_write, move_from, move_to, delete, attrib, modify
+exclude = *.swp
+exclude = cache/
+exclude_regex = \.svn(/|$)
+exclude_regex = ^build/
+
+[remote daemon]
+target = rsync://syncuser@127.0.0.1:8730/mirror/sub
+password_file = $T/good.pass
+timeout = 100s
+
+[remote ssh]
+target = ssh://root@example.com:2222/srv/mirror
+ssh_key = $T/key
+ssh_options = -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+timeout = 2min
+
+[remote local]
+target = $DST
+
+[rsync]
+binary = rsync
+options = -artuz
+delete = yes
+
+[batch]
+settle = 50ms
+max_delay = 1s
+max_files = 10000
+
+[retry]
+min_backoff = 1s
+max_backoff = 5min
+
+[full_sync]
+on_start = yes
+every = 1d
+EOF
+
+good spellings <<EOF
+[source]
+path = $SRC
+events = create_dir, close_write, move, delete
+[remote a]
+target = rsync://127.0.0.1/mirror
+timeout = 30
+[remote b]
+target = ssh://host.example/srv/x
+[rsync]
+delete = off
+[batch]
+settle = 2
+max_delay = 10min
+[retry]
+max_backoff = 2h
+[full_sync]
+on_start = 1
+every = 0
+EOF
+
+good minimal <<EOF
+[source]
+path = $SRC
+[remote only]
+target = $DST
+EOF
+
+# ---------------------------------------------------------------- bad --
+
+bad unknown-section 5 'bogus|section' <<EOF
+[source]
+path = $SRC
+[remote a]
+target = $DST
+[bogus]
+x = 1
+EOF
+
+bad unknown-key-source 5 'colour|unknown|key' <<EOF
+; comment lines and blank lines count
+
+[source]
+path = $SRC
+colour = red
+[remote a]
+target = $DST
+EOF
+
+bad unknown-key-remote 5 'speed|unknown|key' <<EOF
+[source]
+path = $SRC
+[remote a]
+target = $DST
+speed = fast
+EOF
+
+bad duplicate-remote 5 'duplicate|twin|already|twice|more than once' <<EOF
+[source]
+path = $SRC
+[remote twin]
+target = $DST
+[remote twin]
+target = $DST
+EOF
+
+bad key-twice 6 'timeout|duplicate|twice|already|again|more than once' <<EOF
+[source]
+path = $SRC
+[remote a]
+target = $DST
+timeout = 5s
+timeout = 6s
+EOF
+
+bad bad-duration 6 'duration|settle|parsecs|invalid' <<EOF
+[source]
+path = $SRC
+[remote a]
+target = $DST
+[batch]
+settle = 5 parsecs
+EOF
+
+bad bad-duration-unit 6 'duration|every|fortnight|invalid|unit' <<EOF
+[source]
+path = $SRC
+[remote a]
+target = $DST
+[full_sync]
+every = 1fortnight
+EOF
+
+bad bad-duration-remote 5 'duration|timeout|soon|invalid' <<EOF
+[source]
+path = $SRC
+[remote a]
+target = $DST
+timeout = soon
+EOF
+
+bad bad-url-scheme 4 'target|url|scheme|ftp' <<EOF
+[source]
+path = $SRC
+[remote a]
+target = ftp://host/x
+EOF
+
+bad relative-target 4 'target|url|absolute|relative|path' <<EOF
+[source]
+path = $SRC
+[remote a]
+target = relative/path
+EOF
+
+bad rsync-no-module 4 'module|target|url|path' <<EOF
+[source]
+path = $SRC
+[remote a]
+target = rsync://127.0.0.1:873/
+EOF
+
+bad ssh-no-path 4 'path|target|url' <<EOF
+[source]
+path = $SRC
+[remote a]
+target = ssh://root@host
+EOF
+
+bad bad-port 4 'port|target|url' <<EOF
+[source]
+path = $SRC
+[remote a]
+target = rsync://u@127.0.0.1:99999/mod
+EOF
+
+bad relative-source 2 'absolute|relative|path' <<EOF
+[source]
+path = relative/dir
+[remote a]
+target = $DST
+EOF
+
+bad missing-source 2 'exist|no such|not found|missing|director' <<EOF
+[source]
+path = $T/does/not/exist
+[remote a]
+target = $DST
+EOF
+
+bad source-is-file 2 'director' <<EOF
+[source]
+path = $T/afile
+[remote a]
+target = $DST
+EOF
+
+bad open-password-file 5 'password|mode|permission|readable|0600|600|accessible|other' <<EOF
+[source]
+path = $SRC
+[remote a]
+target = rsync://syncuser@127.0.0.1:873/mirror
+password_file = $T/open.pass
+EOF
+
+bad password-on-ssh 5 'password|ssh|rsync' <<EOF
+[source]
+path = $SRC
+[remote a]
+target = ssh://root@127.0.0.1:22/srv/x
+password_file = $T/good.pass
+EOF
+
+bad ssh-key-on-rsyncd 5 'ssh' <<EOF
+[source]
+path = $SRC
+[remote a]
+target = rsync://syncuser@127.0.0.1/mirror
+ssh_key = $T/key
+EOF
+
+bad remote-without-target 3 'target' <<EOF
+[source]
+path = $SRC
+[remote empty]
+timeout = 5s
+EOF
+
+bad no-remote any 'remote' <<EOF
+[source]
+path = $SRC
+[rsync]
+delete = yes
+EOF
+
+bad no-source any 'source|path' <<EOF
+[remote a]
+target = $DST
+EOF
+
+bad unknown-event 3 'explode|event' <<EOF
+[source]
+path = $SRC
+events = create_dir, explode
+[remote a]
+target = $DST
+EOF
+
+bad bad-regex 3 'regex|regular|paren|unmatched|\)|\(' <<EOF
+[source]
+path = $SRC
+exclude_regex = (unclosed
+[remote a]
+target = $DST
+EOF
+
+bad line-without-equals 3 '=|syntax|expected|parse|invalid|key' <<EOF
+[source]
+path = $SRC
+just some words
+[remote a]
+target = $DST
+EOF
+
+bad bad-boolean 6 'maybe|bool|yes|delete' <<EOF
+[source]
+path = $SRC
+[remote a]
+target = $DST
+[rsync]
+delete = maybe
+EOF
+
+bad bad-number 6 'max_files|number|integer|invalid|lots' <<EOF
+[source]
+path = $SRC
+[remote a]
+target = $DST
+[batch]
+max_files = lots
+EOF
+
+bad key-before-section 1 'section|key|unknown|outside' <<EOF
+path = $SRC
+[source]
+path = $SRC
+[remote a]
+target = $DST
+EOF
+
+# two errors in one file: both are reported
+bad two-errors-first 3 'colour|unknown|key' <<EOF
+[source]
+path = $SRC
+colour = red
+[remote a]
+target = $DST
+[batch]
+settle = never
+EOF
+f=$C/two-errors-first.ini
+if ! printf '%s\n' "$OUT" | grep -Fq -- "$f:7: "; then
+	printf 'case two-errors: the second error (line 7) is not reported; output:\n%s\n' "$OUT" >&2
+	FAILED=$((FAILED + 1))
+fi
+
+log "$NCASES cases, $FAILED failed"
+[ "$FAILED" = 0 ] || fail "$FAILED of $NCASES config cases failed"
+pass

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# A forced inotify queue overflow: the worker is stopped (SIGSTOP) while
+# more events than /proc/sys/fs/inotify/max_queued_events happen (the sysctl
+# is not changed), then continued.  It must log a warning about the
+# overflow and still converge (a full resync).
+set -u
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_syncd
+start_rsyncd
+SRC=$T/src
+mkdir -p "$SRC/keep" "$SRC/churn"
+for i in $(seq 1 50); do printf 'old %s\n' "$i" >"$SRC/keep/k$i"; done
+CFG=$T/overflow.ini
+{ source_section "$SRC"; rsyncd_remote r1; fast_sections; } >"$CFG"
+start_syncd "$CFG"
+wait_ready
+wait_converged "$SRC" "$MIRROR"
+
+max=$(cat /proc/sys/fs/inotify/max_queued_events)
+# create + close_write + delete: at least 2 events per file even if the
+# worker watches only some of them
+n=$((max / 2 + 2000))
+log "max_queued_events=$max, churning $n files"
+
+kill -STOP "$SYNCD_PID"
+for ((i = 0; i < n; i++)); do
+	: >"$SRC/churn/c$i"
+done
+rm -rf "$SRC/churn"
+# real changes hidden in the overflow
+for i in $(seq 1 50); do printf 'new %s\n' "$i" >"$SRC/keep/k$i"; done
+mkdir -p "$SRC/after/overflow"
+printf 'x\n' >"$SRC/after/overflow/file"
+rm "$SRC/keep/k1"
+kill -CONT "$SYNCD_PID"
+
+wait_converged "$SRC" "$MIRROR" 60
+assert_log 'overflow'
+grep -Ei 'overflow' "$SYNCD_LOG" | head -n 3 >&2
+
+# still watching afterwards
+printf 'post\n' >"$SRC/after/overflow/post"
+wait_converged "$SRC" "$MIRROR"
+
+assert_syncd_running
+stop_syncd
+pass

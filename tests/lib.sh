@@ -1,0 +1,628 @@
+#!/usr/bin/env bash
+# shellcheck shell=bash
+# Shared helpers for the syncd integration tests, sourced by every
+# tests/integration/*.sh (and by tests/demo.sh).
+#
+# Sourcing this file:
+#   - creates a private temp dir $T under /tmp (removed on exit unless
+#     KEEP_TMP=1),
+#   - installs an EXIT trap that stops every process the test started
+#     (syncd, rsync daemons, sshd) by pid,
+#   - sets SYNCD to the worker binary (env SYNCD, default build/syncd in the
+#     repo root; a relative path is taken relative to the repo root).
+#
+# Exit statuses of a test: 0 pass, 1 fail, 77 skip.
+#
+# Optional environment:
+#   SYNCD_WRAPPER  whitespace-separated command put in front of $SYNCD,
+#                  e.g. "valgrind -q --error-exitcode=99"
+#   TEST_SLOW      multiply every wait timeout by this integer (default 1;
+#                  useful under valgrind)
+#   KEEP_TMP=1     keep $T after the test for inspection
+#   LIB_QUIET=1    no progress messages from log()
+
+set -u
+set -o pipefail
+export LC_ALL=C
+
+TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$TESTS_DIR/.." && pwd)
+
+SYNCD=${SYNCD:-build/syncd}
+case $SYNCD in
+/*) ;;
+*) SYNCD=$REPO_ROOT/$SYNCD ;;
+esac
+export SYNCD
+
+TEST_SLOW=${TEST_SLOW:-1}
+TEST_NAME=$(basename "${0%.sh}")
+
+T=$(mktemp -d "/tmp/syncd-test.${TEST_NAME//[^A-Za-z0-9_-]/_}.XXXXXX") || {
+	echo "cannot create a temp dir" >&2
+	exit 1
+}
+chmod 755 "$T"
+export T
+
+# Processes to stop on exit, in the order they were started.
+_LIB_PIDS=()
+_LIB_CREATED_RUN_SSHD=0
+SYNCD_PID=
+SYNCD_LOG=$T/syncd.log
+SYNCD_RCFILE=
+SYNCD_STATE=$T/state
+SYNCD_RUNTIME=$T/run
+
+# log MSG: progress on stderr (silenced by LIB_QUIET=1).
+log() {
+	[ "${LIB_QUIET:-0}" = 1 ] || printf '[%s] %s\n' "$TEST_NAME" "$*" >&2
+}
+
+# ---------------------------------------------------------------- cleanup --
+
+_lib_alive() {
+	# True while $1 runs and is not a zombie.
+	local line st
+	read -r line 2>/dev/null <"/proc/$1/stat" || return 1
+	st=${line##*) }
+	[ "${st%% *}" != Z ]
+}
+
+# stop_pid PID [GRACE_SECONDS]: SIGTERM, wait, then SIGKILL.
+stop_pid() {
+	local pid=$1 grace=${2:-5} i
+	[ -n "$pid" ] || return 0
+	_lib_alive "$pid" || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < grace * 20; i++)); do
+		_lib_alive "$pid" || return 0
+		sleep 0.05
+	done
+	kill -KILL "$pid" 2>/dev/null
+	for ((i = 0; i < 40; i++)); do
+		_lib_alive "$pid" || return 0
+		sleep 0.05
+	done
+}
+
+_lib_cleanup() {
+	local rc=$? i pid
+	trap - EXIT INT TERM HUP
+	if [ -n "$SYNCD_PID" ]; then
+		stop_pid "$SYNCD_PID" 5
+	fi
+	for ((i = ${#_LIB_PIDS[@]} - 1; i >= 0; i--)); do
+		pid=${_LIB_PIDS[i]}
+		stop_pid "$pid" 3
+	done
+	# Reap what is ours so nothing lingers as a zombie.
+	wait 2>/dev/null
+	if [ "$_LIB_CREATED_RUN_SSHD" = 1 ]; then
+		rmdir /run/sshd 2>/dev/null || true
+	fi
+	if [ "${KEEP_TMP:-0}" = 1 ]; then
+		echo "kept $T" >&2
+	else
+		rm -rf "$T"
+	fi
+	exit "$rc"
+}
+trap _lib_cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+trap 'exit 129' HUP
+
+_lib_track() { _LIB_PIDS+=("$1"); }
+
+# ---------------------------------------------------------- fail / assert --
+
+# fail MSG...: print the message and the tail of the worker log, exit 1.
+fail() {
+	printf 'FAIL: %s\n' "$*" >&2
+	if [ -s "$SYNCD_LOG" ]; then
+		echo "---- last 40 lines of $SYNCD_LOG ----" >&2
+		tail -n 40 "$SYNCD_LOG" >&2
+		echo "----" >&2
+	fi
+	exit 1
+}
+
+skip() {
+	printf 'SKIP: %s\n' "$*" >&2
+	exit 77
+}
+
+pass() {
+	printf 'OK: %s\n' "${*:-$TEST_NAME}" >&2
+	exit 0
+}
+
+need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
+
+need_syncd() {
+	[ -x "$SYNCD" ] || fail "worker binary $SYNCD not found (build it first)"
+}
+
+assert_eq() { # ACTUAL EXPECTED [WHAT]
+	[ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"
+}
+
+assert_exists() { # PATH (no dereference)
+	[ -e "$1" ] || [ -L "$1" ] || fail "expected $1 to exist"
+}
+
+assert_not_exists() {
+	if [ -e "$1" ] || [ -L "$1" ]; then fail "expected $1 not to exist"; fi
+}
+
+assert_dir() {
+	if [ ! -d "$1" ] || [ -L "$1" ]; then fail "expected directory $1"; fi
+}
+
+assert_file() {
+	if [ ! -f "$1" ] || [ -L "$1" ]; then fail "expected regular file $1"; fi
+}
+
+assert_content() { # FILE EXPECTED-CONTENT (exact, compared byte for byte)
+	assert_file "$1"
+	local tmp=$T/.expected.$$
+	printf '%s' "$2" >"$tmp"
+	cmp -s "$tmp" "$1" || fail "content of $1 differs from expected"
+	rm -f "$tmp"
+}
+
+assert_same_file() { # A B: both regular files with identical bytes
+	assert_file "$1"
+	assert_file "$2"
+	cmp -s "$1" "$2" || fail "$1 and $2 differ"
+}
+
+assert_symlink() { # LINK TARGET
+	[ -L "$1" ] || fail "expected symlink $1"
+	local t
+	t=$(readlink "$1") || fail "readlink $1"
+	[ "$t" = "$2" ] || fail "symlink $1 points to '$t', expected '$2'"
+}
+
+assert_log() { # ERE, case-insensitive, in the worker log
+	grep -Eqi -- "$1" "$SYNCD_LOG" || fail "worker log does not match /$1/"
+}
+
+assert_no_log() {
+	if grep -Eqi -- "$1" "$SYNCD_LOG"; then
+		grep -Ei -- "$1" "$SYNCD_LOG" | head -n 5 >&2
+		fail "worker log unexpectedly matches /$1/"
+	fi
+}
+
+# wait_for TIMEOUT DESCRIPTION CMD...: poll CMD every 50 ms until it succeeds.
+wait_for() {
+	local timeout=$1 what=$2 deadline
+	shift 2
+	deadline=$(_lib_deadline "$timeout")
+	until "$@"; do
+		if _lib_past "$deadline"; then
+			fail "timed out after ${timeout}s waiting for: $what"
+		fi
+		sleep 0.05
+	done
+}
+
+_lib_now_ms() {
+	local t=$EPOCHREALTIME
+	echo $((${t%.*} * 1000 + 10#${t#*.} / 1000))
+}
+_lib_deadline() { echo $(($(_lib_now_ms) + $1 * 1000 * TEST_SLOW)); }
+_lib_past() { [ "$(_lib_now_ms)" -ge "$1" ]; }
+
+# elapsed_since MS: seconds with one decimal since a _lib_now_ms value.
+now_ms() { _lib_now_ms; }
+elapsed_since() {
+	local d=$(($(_lib_now_ms) - $1))
+	printf '%d.%d' $((d / 1000)) $((d % 1000 / 100))
+}
+
+# ------------------------------------------------------------ free ports --
+
+_lib_port_busy() {
+	[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
+}
+
+free_port() {
+	local p i
+	for ((i = 0; i < 200; i++)); do
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		if ! _lib_port_busy "$p"; then
+			echo "$p"
+			return 0
+		fi
+	done
+	fail "no free port found"
+}
+
+# ------------------------------------------------------------ rsync daemon --
+
+RSYNCD_USER=syncuser
+RSYNCD_SECRET=s3cret-Pa55
+RSYNCD_BIN=${RSYNCD_BIN:-rsync}
+RSYNCD_PID=
+RSYNCD_PORT=
+
+_rsyncd_write_conf() {
+	local d=$T/rsyncd
+	mkdir -p "$d" "$MIRROR"
+	printf '%s:%s\n' "$RSYNCD_USER" "$RSYNCD_SECRET" >"$d/secrets"
+	chmod 600 "$d/secrets"
+	printf '%s\n' "$RSYNCD_SECRET" >"$PASSFILE"
+	chmod 600 "$PASSFILE"
+	{
+		printf 'pid file = %s\n' "$d/rsyncd.pid"
+		printf 'use chroot = no\n'
+		printf 'timeout = 30\n'
+		printf '[mirror]\n'
+		printf '    path = %s\n' "$MIRROR"
+		printf '    read only = no\n'
+		printf '    munge symlinks = no\n'
+		if [ "$(id -u)" = 0 ]; then
+			printf '    uid = root\n'
+			printf '    gid = root\n'
+		fi
+		printf '    auth users = %s\n' "$RSYNCD_USER"
+		printf '    secrets file = %s\n' "$d/secrets"
+	} >"$d/rsyncd.conf"
+}
+
+_rsyncd_answers() {
+	"$RSYNCD_BIN" --contimeout=2 --password-file="$PASSFILE" \
+		"rsync://$RSYNCD_USER@127.0.0.1:$RSYNCD_PORT/mirror/" >/dev/null 2>&1
+}
+
+_rsyncd_launch() {
+	local d=$T/rsyncd i
+	rm -f "$d/rsyncd.pid"
+	"$RSYNCD_BIN" --daemon --no-detach --config="$d/rsyncd.conf" \
+		--address=127.0.0.1 --port="$RSYNCD_PORT" \
+		--log-file="$d/rsyncd.log" >>"$d/stderr" 2>&1 &
+	RSYNCD_PID=$!
+	_lib_track "$RSYNCD_PID"
+	for ((i = 0; i < 200; i++)); do
+		if ! _lib_alive "$RSYNCD_PID"; then
+			wait "$RSYNCD_PID" 2>/dev/null
+			RSYNCD_PID=
+			return 1
+		fi
+		if _rsyncd_answers; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# start_rsyncd: a real rsync daemon with module "mirror" (auth user
+# syncuser).  Exports RSYNCD_PORT, MIRROR (the module's dir), PASSFILE (the
+# client password file, mode 0600), RSYNCD_URL (rsync://syncuser@...:PORT/mirror).
+# RSYNCD_BIN selects the rsync program of the daemon.
+start_rsyncd() {
+	local tries
+	MIRROR=${MIRROR:-$T/mirror}
+	PASSFILE=${PASSFILE:-$T/rsync.pass}
+	export MIRROR PASSFILE
+	_rsyncd_write_conf
+	for ((tries = 0; tries < 5; tries++)); do
+		RSYNCD_PORT=$(free_port)
+		if _rsyncd_launch; then
+			export RSYNCD_PORT
+			RSYNCD_URL=rsync://$RSYNCD_USER@127.0.0.1:$RSYNCD_PORT/mirror
+			export RSYNCD_URL
+			log "rsync daemon ($RSYNCD_BIN) pid $RSYNCD_PID on 127.0.0.1:$RSYNCD_PORT, module dir $MIRROR"
+			return 0
+		fi
+		stop_pid "${RSYNCD_PID:-}" 1
+	done
+	cat "$T/rsyncd/stderr" "$T/rsyncd/rsyncd.log" >&2 2>/dev/null
+	fail "rsync daemon did not start"
+}
+
+stop_rsyncd() {
+	[ -n "$RSYNCD_PID" ] || return 0
+	stop_pid "$RSYNCD_PID" 5
+	wait "$RSYNCD_PID" 2>/dev/null
+	RSYNCD_PID=
+	log "rsync daemon stopped"
+}
+
+# restart_rsyncd: start it again on the same port.
+restart_rsyncd() {
+	local i
+	stop_rsyncd
+	for ((i = 0; i < 100; i++)); do
+		if _rsyncd_launch; then
+			log "rsync daemon restarted, pid $RSYNCD_PID, port $RSYNCD_PORT"
+			return 0
+		fi
+		sleep 0.1
+	done
+	cat "$T/rsyncd/stderr" >&2 2>/dev/null
+	fail "rsync daemon did not restart on port $RSYNCD_PORT"
+}
+
+# rsyncd_remote NAME [EXTRA-LINE...]: print a [remote NAME] section for the
+# daemon started by start_rsyncd.
+rsyncd_remote() {
+	local name=$1
+	shift
+	printf '[remote %s]\n' "$name"
+	printf 'target = %s\n' "$RSYNCD_URL"
+	printf 'password_file = %s\n' "$PASSFILE"
+	printf 'timeout = 20s\n'
+	[ $# -eq 0 ] || printf '%s\n' "$@"
+}
+
+# -------------------------------------------------------------- ssh daemon --
+
+SSHD_PID=
+SSHD_PORT=
+
+# start_sshd: a private sshd on 127.0.0.1 (ENV-NOTES section 7).  Skips the
+# test (77) unless root and /usr/sbin/sshd exist.  Exports SSHD_PORT,
+# SSH_KEY (client private key), SSH_OPTIONS (string for ssh_options),
+# SSH_CMD (array: a full ssh command line for checks).
+start_sshd() {
+	local d=$T/sshd i tries
+	need_root
+	[ -x /usr/sbin/sshd ] || skip "/usr/sbin/sshd not installed"
+	command -v ssh >/dev/null || skip "ssh client not installed"
+	command -v ssh-keygen >/dev/null || skip "ssh-keygen not installed"
+	mkdir -p "$d"
+	chmod 700 "$d"
+	ssh-keygen -q -t ed25519 -N '' -f "$d/host_ed25519" || fail "ssh-keygen host"
+	ssh-keygen -q -t ed25519 -N '' -f "$d/client_ed25519" || fail "ssh-keygen client"
+	cp "$d/client_ed25519.pub" "$d/authorized_keys"
+	chmod 600 "$d/authorized_keys"
+	if [ ! -d /run/sshd ]; then
+		mkdir -p /run/sshd && chmod 755 /run/sshd && _LIB_CREATED_RUN_SSHD=1
+	fi
+	SSH_KEY=$d/client_ed25519
+	SSH_OPTIONS="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR"
+	export SSH_KEY SSH_OPTIONS
+	for ((tries = 0; tries < 5; tries++)); do
+		SSHD_PORT=$(free_port)
+		cat >"$d/sshd_config" <<EOF
+Port $SSHD_PORT
+ListenAddress 127.0.0.1
+HostKey $d/host_ed25519
+PidFile $d/sshd.pid
+AuthorizedKeysFile $d/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+Subsystem sftp internal-sftp
+EOF
+		/usr/sbin/sshd -t -f "$d/sshd_config" 2>>"$d/sshd.log" || fail "sshd -t failed: $(tail -n 3 "$d/sshd.log")"
+		/usr/sbin/sshd -D -e -f "$d/sshd_config" 2>>"$d/sshd.log" &
+		SSHD_PID=$!
+		_lib_track "$SSHD_PID"
+		# shellcheck disable=SC2206 # SSH_OPTIONS is a whitespace-split list on purpose
+		SSH_CMD=(ssh -p "$SSHD_PORT" -i "$SSH_KEY" $SSH_OPTIONS)
+		for ((i = 0; i < 100; i++)); do
+			_lib_alive "$SSHD_PID" || break
+			if "${SSH_CMD[@]}" root@127.0.0.1 true 2>/dev/null; then
+				export SSHD_PORT
+				log "sshd pid $SSHD_PID on 127.0.0.1:$SSHD_PORT"
+				return 0
+			fi
+			sleep 0.1
+		done
+		stop_pid "$SSHD_PID" 1
+	done
+	cat "$d/sshd.log" >&2
+	fail "sshd did not start"
+}
+
+# ssh_remote NAME DIR [EXTRA-LINE...]: a [remote NAME] section for the sshd.
+ssh_remote() {
+	local name=$1 dir=$2
+	shift 2
+	printf '[remote %s]\n' "$name"
+	printf 'target = ssh://root@127.0.0.1:%s%s\n' "$SSHD_PORT" "$dir"
+	printf 'ssh_key = %s\n' "$SSH_KEY"
+	printf 'ssh_options = %s\n' "$SSH_OPTIONS"
+	printf 'timeout = 20s\n'
+	[ $# -eq 0 ] || printf '%s\n' "$@"
+}
+
+local_remote() { # NAME DIR [EXTRA-LINE...]
+	local name=$1 dir=$2
+	shift 2
+	printf '[remote %s]\n' "$name"
+	printf 'target = %s\n' "$dir"
+	[ $# -eq 0 ] || printf '%s\n' "$@"
+}
+
+# fast_sections: [batch]/[retry] values that keep tests quick.
+fast_sections() {
+	printf '[batch]\nsettle = 50ms\nmax_delay = 500ms\n'
+	printf '[retry]\nmin_backoff = 200ms\nmax_backoff = 1s\n'
+}
+
+# source_section DIR [EXTRA-LINE...]
+source_section() {
+	local dir=$1
+	shift
+	printf '[source]\npath = %s\n' "$dir"
+	[ $# -eq 0 ] || printf '%s\n' "$@"
+}
+
+# ------------------------------------------------------------ the worker --
+
+# start_syncd CONFIG [ARGS...]: run the worker in the background, stderr and
+# stdout appended to $SYNCD_LOG, state and runtime dirs inside $T.  Sets
+# SYNCD_PID.  SIGINT/SIGQUIT are reset to default for it (bash would
+# otherwise start a background job with them ignored).
+start_syncd() {
+	local cfg=$1 i
+	shift
+	need_syncd
+	[ -z "$SYNCD_PID" ] || fail "start_syncd: a worker is already running"
+	local -a wrapper=()
+	if [ -n "${SYNCD_WRAPPER:-}" ]; then
+		read -r -a wrapper <<<"$SYNCD_WRAPPER"
+	fi
+	mkdir -p "$SYNCD_STATE" "$SYNCD_RUNTIME"
+	SYNCD_RCFILE=$T/syncd.rc.$RANDOM$RANDOM
+	local pidfile=$SYNCD_RCFILE.pid
+	rm -f "$SYNCD_RCFILE" "$pidfile"
+	printf '==== %s start: %s --config %s %s\n' "$(date +%T.%N)" "$SYNCD" "$cfg" "$*" >>"$SYNCD_LOG"
+	(
+		trap - TERM INT HUP EXIT
+		env --default-signal=INT,QUIT "${wrapper[@]}" "$SYNCD" --config "$cfg" \
+			--state-dir "$SYNCD_STATE" --runtime-dir "$SYNCD_RUNTIME" "$@" \
+			>>"$SYNCD_LOG" 2>&1 </dev/null &
+		echo "$!" >"$pidfile"
+		wait "$!"
+		echo "$?" >"$SYNCD_RCFILE.tmp"
+		mv "$SYNCD_RCFILE.tmp" "$SYNCD_RCFILE"
+	) &
+	_lib_track "$!"
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$pidfile" ] && break
+		sleep 0.01
+	done
+	SYNCD_PID=$(cat "$pidfile" 2>/dev/null)
+	[ -n "$SYNCD_PID" ] || fail "start_syncd: no pid"
+	log "syncd pid $SYNCD_PID started with $cfg $*"
+}
+
+# syncd_exited: true once the worker has exited; its status is then in
+# SYNCD_RC.
+syncd_exited() {
+	if [ -z "$SYNCD_RCFILE" ] || [ ! -s "$SYNCD_RCFILE" ]; then return 1; fi
+	SYNCD_RC=$(cat "$SYNCD_RCFILE")
+	return 0
+}
+
+# wait_syncd_exit TIMEOUT: wait for the worker to exit; sets SYNCD_RC.
+# Returns 1 on timeout.
+wait_syncd_exit() {
+	local deadline
+	deadline=$(_lib_deadline "$1")
+	until syncd_exited; do
+		_lib_past "$deadline" && return 1
+		sleep 0.05
+	done
+	SYNCD_PID=
+	return 0
+}
+
+# stop_syncd [SIGNAL] [TIMEOUT]: signal the worker (TERM), wait for it, and
+# assert exit status 0.
+stop_syncd() {
+	local sig=${1:-TERM} timeout=${2:-15}
+	[ -n "$SYNCD_PID" ] || fail "stop_syncd: no worker running"
+	syncd_exited && fail "worker exited before it was stopped (status $SYNCD_RC)"
+	kill "-$sig" "$SYNCD_PID" || fail "cannot signal worker $SYNCD_PID"
+	if ! wait_syncd_exit "$timeout"; then
+		fail "worker did not exit within ${timeout}s after SIG$sig"
+	fi
+	[ "$SYNCD_RC" = 0 ] || fail "worker exited with status $SYNCD_RC after SIG$sig (expected 0)"
+	log "syncd stopped with SIG$sig, status 0"
+}
+
+# assert_syncd_running: the worker has not exited.
+assert_syncd_running() {
+	if syncd_exited; then
+		fail "worker exited unexpectedly with status $SYNCD_RC"
+	fi
+}
+
+# wait_ready [TIMEOUT]: until the worker logged a line containing "ready".
+wait_ready() {
+	local timeout=${1:-10} deadline
+	deadline=$(_lib_deadline "$timeout")
+	until grep -qiw ready "$SYNCD_LOG" 2>/dev/null; do
+		syncd_exited && fail "worker exited with status $SYNCD_RC before it was ready"
+		_lib_past "$deadline" && fail "worker not ready within ${timeout}s"
+		sleep 0.05
+	done
+}
+
+# ------------------------------------------------------------ convergence --
+
+# trees_equal SRC DST [RSYNC-FILTER-ARGS...]: true when DST is an exact copy
+# of SRC by names, types, file contents and symlink targets.  It is an rsync
+# checksum dry run that must print nothing; nothing is parsed from its output.
+# Filter args (e.g. --exclude='*.tmp') hide paths from the comparison.
+trees_equal() {
+	local src=$1 dst=$2 out
+	shift 2
+	[ -d "$dst" ] || return 1
+	out=$(rsync -rlDcn --delete --itemize-changes "$@" -- "$src/" "$dst/" 2>&1) || return 1
+	[ -z "$out" ]
+}
+
+# show_difference SRC DST [RSYNC-FILTER-ARGS...]
+show_difference() {
+	local src=$1 dst=$2
+	shift 2
+	echo "---- rsync -rlDcn --delete -i $src/ $dst/ (what differs) ----" >&2
+	rsync -rlDcn --delete --itemize-changes "$@" -- "$src/" "$dst/" 2>&1 | head -n 40 >&2
+	echo "---- diff -rq --no-dereference ----" >&2
+	diff -rq --no-dereference "$src" "$dst" 2>&1 | head -n 20 >&2
+}
+
+# wait_converged SRC DST [TIMEOUT] [RSYNC-FILTER-ARGS...]: poll every 50 ms
+# until trees_equal; fail after TIMEOUT seconds (default 20) showing the
+# difference and the worker log.  Also fails at once if the worker exited.
+wait_converged() {
+	local src=$1 dst=$2 timeout=${3:-20} deadline start
+	shift 2
+	[ $# -eq 0 ] || shift
+	start=$(_lib_now_ms)
+	deadline=$(_lib_deadline "$timeout")
+	until trees_equal "$src" "$dst" "$@"; do
+		if [ -n "$SYNCD_PID" ] && syncd_exited; then
+			show_difference "$src" "$dst" "$@"
+			fail "worker exited (status $SYNCD_RC) before $dst converged"
+		fi
+		if _lib_past "$deadline"; then
+			show_difference "$src" "$dst" "$@"
+			fail "$dst did not converge to $src within ${timeout}s"
+		fi
+		sleep 0.05
+	done
+	CONVERGE_SECONDS=$(elapsed_since "$start")
+	log "converged $dst in ${CONVERGE_SECONDS}s"
+}
+
+# stays_equal SECONDS SRC DST [FILTER...]: assert the trees stay equal (or
+# stay as they are) for a while: used after "nothing should happen" changes.
+settle_for() { sleep "$1"; }
+
+# ------------------------------------------------------- rsync wrappers --
+
+# make_counting_rsync [REAL-RSYNC]: write $T/bin/rsync-counting, a wrapper
+# that appends one line per run to $RSYNC_COUNT_FILE and execs the real
+# rsync with all its arguments.  Prints the wrapper's path.
+RSYNC_COUNT_FILE=$T/rsync.count
+make_counting_rsync() {
+	local real=${1:-$(command -v rsync)} w=$T/bin/rsync-counting
+	mkdir -p "$T/bin"
+	: >"$RSYNC_COUNT_FILE"
+	cat >"$w" <<EOF
+#!/usr/bin/env bash
+printf 'run %s\n' "\$\$" >>'$RSYNC_COUNT_FILE'
+exec '$real' "\$@"
+EOF
+	chmod 755 "$w"
+	echo "$w"
+}
+
+rsync_runs() {
+	local n
+	n=$(wc -l <"$RSYNC_COUNT_FILE" 2>/dev/null) || n=0
+	echo "$((n))"
+}
