@@ -19,10 +19,12 @@ struct list {
 	int oom;
 };
 
+/* Each path goes in as "./path": rsync's --files-from skips lines that
+ * start with '#' or ';' as comments, even NUL-separated ones. */
 static void
 list_add(struct list *l, const char *path, size_t n, bool slash)
 {
-	size_t need = n + 2;
+	size_t need = n + 4;
 
 	if (l->oom)
 		return;
@@ -38,8 +40,9 @@ list_add(struct list *l, const char *path, size_t n, bool slash)
 		l->buf = b;
 		l->cap = cap;
 	}
-	memcpy(l->buf + l->len, path, n);
-	l->len += n;
+	memcpy(l->buf + l->len, "./", 2);
+	memcpy(l->buf + l->len + 2, path, n);
+	l->len += n + 2;
 	if (slash)
 		l->buf[l->len++] = '/';
 	l->buf[l->len++] = '\0';

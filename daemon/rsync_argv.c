@@ -107,6 +107,9 @@ rsync_argv(const struct config *c, const struct remote_conf *r, enum rsync_mode 
 		strv_add(&s, "--relative");
 		strv_add(&s, "--no-recursive");
 		strv_add(&s, "--dirs");
+		/* We know these paths changed: rsync's size-and-mtime quick
+		 * check misses a rewrite of the same size within one second. */
+		strv_add(&s, "--ignore-times");
 		if (c->rsync_delete) {
 			strv_add(&s, "--delete");
 			strv_add(&s, "--delete-missing-args");
