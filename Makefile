@@ -37,7 +37,8 @@ all: $(BUILD)/syncd
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h daemon/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $@"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/syncd: $(call obj,$(COMMON_SRC) $(DAEMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)

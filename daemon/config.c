@@ -448,13 +448,16 @@ remote_key(struct parse *p, const char *name, const char *v)
 		return;
 	if (!strcmp(name, "target"))
 		parse_target(p, r, v);
-	else if (!strcmp(name, "password_file"))
+	else if (!strcmp(name, "password_file")) {
 		set_str(&r->password_file, v);
-	else if (!strcmp(name, "ssh_key"))
+		r->password_file_line = p->line;
+	} else if (!strcmp(name, "ssh_key")) {
 		set_str(&r->ssh_key, v);
-	else if (!strcmp(name, "ssh_options")) {
+		r->ssh_key_line = p->line;
+	} else if (!strcmp(name, "ssh_options")) {
 		strv_free(r->ssh_options);
 		r->ssh_options = strv_split(v);
+		r->ssh_options_line = p->line;
 	} else if (parse_dur(p, name, v, &r->timeout_ms) && r->timeout_ms < 1000)
 		cerr(p, p->line, "timeout: must be at least 1s (rsync counts whole seconds)");
 }
@@ -603,29 +606,29 @@ check_remote(struct parse *p, struct remote_conf *r)
 	}
 	if (r->password_file) {
 		if (r->kind != TARGET_RSYNCD)
-			cerr(p, r->line, "[remote %s]: password_file applies only to rsync:// targets", r->name);
+			cerr(p, r->password_file_line, "[remote %s]: password_file applies only to rsync:// targets", r->name);
 		else if (stat(r->password_file, &st) < 0)
-			cerr(p, r->line, "[remote %s]: password_file %s: %s", r->name, r->password_file,
+			cerr(p, r->password_file_line, "[remote %s]: password_file %s: %s", r->name, r->password_file,
 			    strerror(errno));
 		else if (!S_ISREG(st.st_mode))
-			cerr(p, r->line, "[remote %s]: password_file %s is not a regular file", r->name,
+			cerr(p, r->password_file_line, "[remote %s]: password_file %s is not a regular file", r->name,
 			    r->password_file);
 		else if (st.st_mode & 077)
-			cerr(p, r->line, "[remote %s]: password_file %s has mode %04o: it must not be "
+			cerr(p, r->password_file_line, "[remote %s]: password_file %s has mode %04o: it must not be "
 			    "accessible by group or others (chmod 600 it; rsync refuses it too)", r->name,
 			    r->password_file, (unsigned)(st.st_mode & 07777));
 		else if (access(r->password_file, R_OK) < 0)
-			cerr(p, r->line, "[remote %s]: password_file %s: %s", r->name, r->password_file,
+			cerr(p, r->password_file_line, "[remote %s]: password_file %s: %s", r->name, r->password_file,
 			    strerror(errno));
 	}
 	if (r->ssh_key) {
 		if (r->kind != TARGET_SSH)
-			cerr(p, r->line, "[remote %s]: ssh_key applies only to ssh:// targets", r->name);
+			cerr(p, r->ssh_key_line, "[remote %s]: ssh_key applies only to ssh:// targets", r->name);
 		else if (access(r->ssh_key, R_OK) < 0)
-			cerr(p, r->line, "[remote %s]: ssh_key %s: %s", r->name, r->ssh_key, strerror(errno));
+			cerr(p, r->ssh_key_line, "[remote %s]: ssh_key %s: %s", r->name, r->ssh_key, strerror(errno));
 	}
 	if (r->ssh_options && r->kind != TARGET_SSH)
-		cerr(p, r->line, "[remote %s]: ssh_options apply only to ssh:// targets", r->name);
+		cerr(p, r->ssh_options_line, "[remote %s]: ssh_options apply only to ssh:// targets", r->name);
 	if (r->kind == TARGET_LOCAL && c->source &&
 	    (is_below(r->path, c->source) || is_below(c->source, r->path)))
 		cerr(p, r->line, "[remote %s]: target %s and the source %s must not contain each other",

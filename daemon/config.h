@@ -37,6 +37,7 @@ struct remote_conf {
 	char *ssh_key;
 	char **ssh_options;	/* NULL-terminated, extra ssh arguments */
 	uint64_t timeout_ms;
+	int password_file_line, ssh_key_line, ssh_options_line;	/* for errors */
 };
 
 struct config {

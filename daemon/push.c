@@ -43,7 +43,7 @@ list_add(struct list *l, const char *path, size_t n, bool slash)
 	memcpy(l->buf + l->len, "./", 2);
 	memcpy(l->buf + l->len + 2, path, n);
 	l->len += n + 2;
-	if (slash)
+	if (slash && n)
 		l->buf[l->len++] = '/';
 	l->buf[l->len++] = '\0';
 }
@@ -86,45 +86,48 @@ start(struct loop *l, const struct config *c, const struct remote_conf *r, enum 
 	return ch;
 }
 
-struct child *
-push_batch(struct loop *l, const struct config *c, const struct remote_conf *r,
-    const struct changeset *cs, const char *exclude_file, size_t *paths,
-    child_exit_fn on_exit, void *ctx)
+static bool
+source_path(const struct config *c, const char *rel, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", c->source, rel);
+	return n >= 0 && (size_t)n < len;
+}
+
+/* Lists the entries of cs: "path" or "dir/"; below a path that is gone
+ * nothing is listed, its deletion on the mirror takes it all. */
+static void
+list_entries(const struct config *c, const struct changeset *cs, bool root_dir,
+    struct list *list, struct excludes *ex, size_t *paths)
 {
 	char rel[PATHBUF], abs[PATHBUF];
-	struct list list = { 0 };
-	struct excludes ex;
 	bool regex = filter_has_regex(c->filter);
 	const struct pnode *top = &cs->tree.root;
 
-	excludes_init(&ex, c);
-	*paths = 0;
+	if (root_dir) {
+		list_add(list, "", 0, false);
+		(*paths)++;
+		if (regex)
+			excludes_scan(ex, c, "", false);
+	}
 	for (const struct pnode *n = top->child; n;) {
 		const struct pnode *next = ptree_next(n, top);
-		if (!n->flags) {
-			n = next;
-			continue;
-		}
-		long len = ptree_path(n, rel, sizeof rel);
-		if (len < 0) {
+		long len;
+		if (!n->flags || (len = ptree_path(n, rel, sizeof rel)) < 0) {
 			n = next;
 			continue;
 		}
 		struct stat st;
 		bool have_stat = false, exists = true;
-		if ((n->flags & CH_DIR) || n->child) {
-			if (snprintf(abs, sizeof abs, "%s/%s", c->source, rel) < (int)sizeof abs) {
-				have_stat = lstat(abs, &st) == 0;
-				exists = have_stat || errno != ENOENT;
-			}
+		if (((n->flags & CH_DIR) || n->child) && source_path(c, rel, abs, sizeof abs)) {
+			have_stat = lstat(abs, &st) == 0;
+			exists = have_stat || errno != ENOENT;
 		}
 		bool dir = (n->flags & CH_DIR) && have_stat && S_ISDIR(st.st_mode);
-		list_add(&list, rel, (size_t)len, dir);
+		list_add(list, rel, (size_t)len, dir);
 		(*paths)++;
 		if (dir && regex)
-			excludes_scan(&ex, c, rel, false);
+			excludes_scan(ex, c, rel, false);
 		if (!exists) {
-			/* Its deletion on the mirror takes everything below it. */
 			const struct pnode *skip = n;
 			next = NULL;
 			for (; skip != top && !next; skip = skip->parent)
@@ -132,19 +135,79 @@ push_batch(struct loop *l, const struct config *c, const struct remote_conf *r,
 		}
 		n = next;
 	}
-	if (list.oom) {
+}
+
+/* Copies cs into out with every path that is gone replaced by its nearest
+ * existing parent as a CH_DIR entry, whose exact sync deletes it; *root_dir
+ * is set when that parent is the root itself. */
+static int
+parents_of_deletions(const struct config *c, const struct changeset *cs, struct changeset *out,
+    bool *root_dir)
+{
+	char rel[PATHBUF], abs[PATHBUF];
+	const struct pnode *top = &cs->tree.root;
+	struct stat st;
+
+	for (const struct pnode *n = top->child; n; n = ptree_next(n, top)) {
+		if (!n->flags || ptree_path(n, rel, sizeof rel) < 0)
+			continue;
+		if (!source_path(c, rel, abs, sizeof abs) || lstat(abs, &st) == 0 || errno != ENOENT) {
+			if (changeset_add(out, rel, n->flags & CH_DIR ? CH_DIR : CH_PATH, n->uval) < 0)
+				return -1;
+			continue;
+		}
+		for (;;) {
+			char *slash = strrchr(rel, '/');
+			if (!slash) {
+				*root_dir = true;
+				break;
+			}
+			*slash = '\0';
+			if (source_path(c, rel, abs, sizeof abs) && lstat(abs, &st) == 0) {
+				if (changeset_add(out, rel, CH_DIR, n->uval) < 0)
+					return -1;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+struct child *
+push_batch(struct loop *l, const struct config *c, const struct remote_conf *r,
+    const struct changeset *cs, bool parent_deletes, const char *exclude_file, size_t *paths,
+    child_exit_fn on_exit, void *ctx)
+{
+	struct list list = { 0 };
+	struct excludes ex;
+	struct changeset parents;
+	bool root_dir = false;
+	int rc = 0;
+
+	excludes_init(&ex, c);
+	*paths = 0;
+	if (parent_deletes && c->rsync_delete) {
+		changeset_init(&parents);
+		rc = parents_of_deletions(c, cs, &parents, &root_dir);
+		list_entries(c, &parents, root_dir, &list, &ex, paths);
+		changeset_clear(&parents);
+	} else {
+		list_entries(c, cs, false, &list, &ex, paths);
+	}
+	if (list.oom || rc < 0) {
 		log_err("%s: out of memory building the path list", r->name);
 		free(list.buf);
 		excludes_free(&ex);
 		return NULL;
 	}
-	int rc = excludes_write(&ex, exclude_file);
+	rc = excludes_write(&ex, exclude_file);
 	excludes_free(&ex);
 	if (rc < 0) {
 		free(list.buf);
 		return NULL;
 	}
-	return start(l, c, r, RSYNC_PUSH, exclude_file, list.buf, list.len, on_exit, ctx);
+	return start(l, c, r, parent_deletes ? RSYNC_PUSH_PARENTS : RSYNC_PUSH, exclude_file,
+	    list.buf, list.len, on_exit, ctx);
 }
 
 struct child *

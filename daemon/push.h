@@ -3,6 +3,7 @@
 #ifndef SYNCD_PUSH_H
 #define SYNCD_PUSH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "changeset.h"
@@ -10,9 +11,11 @@
 #include "child.h"
 
 /* Starts rsync for the entries of cs; *paths tells how many were listed.
+ * With parent_deletes a deleted path is listed as its nearest existing
+ * parent "dir/" (for receivers that reject --delete-missing-args).
  * Returns NULL after logging when nothing could be started. */
 struct child *push_batch(struct loop *l, const struct config *c, const struct remote_conf *r,
-    const struct changeset *cs, const char *exclude_file, size_t *paths,
+    const struct changeset *cs, bool parent_deletes, const char *exclude_file, size_t *paths,
     child_exit_fn on_exit, void *ctx);
 
 /* Starts rsync of the whole tree (with --delete when configured). */

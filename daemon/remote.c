@@ -125,6 +125,15 @@ push_done(struct child *c, int status, void *ctx)
 		r->last_error[0] = '\0';
 		changeset_clear(&r->inflight);
 		log_debug("%s: pushed %zu paths", r->rc->name, n);
+	} else if (!r->parent_deletes && WIFEXITED(status) && WEXITSTATUS(status) == 2 &&
+	    strstr(c->tail, "invalid file mode")) {
+		/* Receivers with rsync's 2025 security fixes (3.4.x, and 3.2.7
+		 * as patched by Debian 12) reject the entries that
+		 * --delete-missing-args sends for deleted paths. */
+		log_warn("%s: the receiver rejects --delete-missing-args; deletions go to it as "
+		    "syncs of their parent directories from now on", r->rc->name);
+		r->parent_deletes = true;
+		changeset_merge(&r->pending, &r->inflight);
 	} else {
 		char what[64];
 		snprintf(what, sizeof what, "push of %zu paths failed", n);
@@ -186,8 +195,8 @@ remote_kick(struct remote *r)
 			changeset_merge(&r->pending, &r->inflight);
 			return;
 		}
-		r->push = push_batch(&w->loop, w->cfg, r->rc, &r->inflight, r->push_excludes, &paths,
-		    push_done, r);
+		r->push = push_batch(&w->loop, w->cfg, r->rc, &r->inflight, r->parent_deletes,
+		    r->push_excludes, &paths, push_done, r);
 		if (!r->push) {
 			changeset_merge(&r->pending, &r->inflight);
 			spawn_failed(r, "push could not start");

@@ -22,6 +22,7 @@ struct remote {
 	struct changeset during_full;	/* sealed while the full sync runs */
 	struct child *push, *full;
 	bool full_wanted;
+	bool parent_deletes;		/* the receiver rejects --delete-missing-args */
 	unsigned failures;		/* in a row */
 	struct timer retry;
 	char *push_excludes, *full_excludes;

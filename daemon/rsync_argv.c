@@ -100,7 +100,7 @@ rsync_argv(const struct config *c, const struct remote_conf *r, enum rsync_mode 
 
 	strv_add(&s, c->rsync_binary);
 	strv_addv(&s, c->rsync_options);
-	if (mode == RSYNC_PUSH) {
+	if (mode != RSYNC_FULL) {
 		/* Exactly the listed paths: "dir/" syncs one level of dir, a
 		 * missing path is a deletion; nothing recurses on its own. */
 		strv_add(&s, "--files-from=-");
@@ -112,11 +112,14 @@ rsync_argv(const struct config *c, const struct remote_conf *r, enum rsync_mode 
 		strv_add(&s, "--ignore-times");
 		if (c->rsync_delete) {
 			strv_add(&s, "--delete");
-			strv_add(&s, "--delete-missing-args");
 			strv_add(&s, "--force");
-		} else {
-			strv_add(&s, "--ignore-missing-args");
 		}
+		/* A receiver that rejects the mode-0 entries of deleted paths
+		 * gets the parent directories of deletions instead. */
+		if (c->rsync_delete && mode == RSYNC_PUSH)
+			strv_add(&s, "--delete-missing-args");
+		else
+			strv_add(&s, "--ignore-missing-args");
 	} else {
 		strv_add(&s, "--recursive");
 		if (c->rsync_delete) {

@@ -6,6 +6,7 @@
 
 enum rsync_mode {
 	RSYNC_PUSH,		/* the paths of a batch, NUL-separated on stdin */
+	RSYNC_PUSH_PARENTS,	/* the same, deletions listed as their parent "dir/" */
 	RSYNC_FULL,		/* the whole tree, recursively */
 };
 
