@@ -258,7 +258,13 @@ _rsyncd_write_conf() {
 	chmod 600 "$PASSFILE"
 	{
 		printf 'pid file = %s\n' "$d/rsyncd.pid"
-		printf 'use chroot = no\n'
+		# chroot (root only) keeps absolute symlink targets as they are:
+		# without it the daemon strips their leading "/".
+		if [ "$(id -u)" = 0 ]; then
+			printf 'use chroot = yes\n'
+		else
+			printf 'use chroot = no\n'
+		fi
 		printf 'timeout = 30\n'
 		printf '[mirror]\n'
 		printf '    path = %s\n' "$MIRROR"

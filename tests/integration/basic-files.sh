@@ -22,12 +22,13 @@ wait_converged "$SRC" "$MIRROR"
 assert_content "$MIRROR/a.txt" $'hello\n'
 assert_file "$MIRROR/empty"
 
-# modify: longer, then same size, then shorter
+# modify: longer (append), rewritten, then shorter.  (A same-size rewrite
+# within the same second is modify-same-size.sh.)
 printf 'hello world, longer now\n' >>"$SRC/a.txt"
 wait_converged "$SRC" "$MIRROR"
-printf 'SECOND\n' >"$SRC/b.txt"
+printf 'SECOND!\n' >"$SRC/b.txt"
 wait_converged "$SRC" "$MIRROR"
-assert_content "$MIRROR/b.txt" $'SECOND\n'
+assert_content "$MIRROR/b.txt" $'SECOND!\n'
 printf 'x' >"$SRC/a.txt"
 wait_converged "$SRC" "$MIRROR"
 assert_content "$MIRROR/a.txt" 'x'
@@ -36,7 +37,7 @@ assert_content "$MIRROR/a.txt" 'x'
 mv "$SRC/b.txt" "$SRC/c.txt"
 wait_converged "$SRC" "$MIRROR"
 assert_not_exists "$MIRROR/b.txt"
-assert_content "$MIRROR/c.txt" $'SECOND\n'
+assert_content "$MIRROR/c.txt" $'SECOND!\n'
 
 # rename over an existing file
 printf 'new a\n' >"$SRC/a.new"

@@ -12,7 +12,7 @@ SRC=$T/src
 mkdir -p "$SRC"
 printf 'before\n' >"$SRC/before"
 CFG=$T/down.ini
-{ source_section "$SRC"; rsyncd_remote r1 'timeout = 5s'; fast_sections; } >"$CFG"
+{ source_section "$SRC"; rsyncd_remote r1; fast_sections; } >"$CFG"
 start_syncd "$CFG" -v
 wait_ready
 wait_converged "$SRC" "$MIRROR"
