@@ -185,13 +185,24 @@ assert_symlink() { # LINK TARGET
 	[ "$t" = "$2" ] || fail "symlink $1 points to '$t', expected '$2'"
 }
 
+# log_text: the worker's own log lines, without the harness's "==== start"
+# markers and with every occurrence of the test dir $T replaced by "<T>",
+# so that a pattern cannot match a path or a test name by accident.
+log_text() {
+	grep -v '^==== ' "$SYNCD_LOG" 2>/dev/null | awk -v t="$T" '{
+		while ((i = index($0, t)) > 0)
+			$0 = substr($0, 1, i - 1) "<T>" substr($0, i + length(t))
+		print
+	}'
+}
+
 assert_log() { # ERE, case-insensitive, in the worker log
-	grep -Eqi -- "$1" "$SYNCD_LOG" || fail "worker log does not match /$1/"
+	log_text | grep -Eqi -- "$1" || fail "worker log does not match /$1/"
 }
 
 assert_no_log() {
-	if grep -Eqi -- "$1" "$SYNCD_LOG"; then
-		grep -Ei -- "$1" "$SYNCD_LOG" | head -n 5 >&2
+	if log_text | grep -Eqi -- "$1"; then
+		log_text | grep -Ei -- "$1" | head -n 5 >&2
 		fail "worker log unexpectedly matches /$1/"
 	fi
 }
@@ -549,7 +560,9 @@ assert_syncd_running() {
 wait_ready() {
 	local timeout=${1:-10} deadline
 	deadline=$(_lib_deadline "$timeout")
-	until grep -qiw ready "$SYNCD_LOG" 2>/dev/null; do
+	# only this run's lines count: the log is shared by successive starts
+	until awk '/^==== /{n=0} {l[n++]=$0} END{for(i=0;i<n;i++) print l[i]}' "$SYNCD_LOG" 2>/dev/null |
+		grep -qiw ready; do
 		syncd_exited && fail "worker exited with status $SYNCD_RC before it was ready"
 		_lib_past "$deadline" && fail "worker not ready within ${timeout}s"
 		sleep 0.05
