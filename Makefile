@@ -33,7 +33,13 @@ UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
-all: $(BUILD)/syncd
+all: $(BUILD)/syncd $(BUILD)/notify_listen
+
+# A tiny sd_notify receiver the integration tests use.
+$(BUILD)/notify_listen: tests/helpers/notify_listen.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h daemon/*.h)
 	@mkdir -p $(dir $@)
@@ -49,7 +55,7 @@ $(BUILD)/unit-tests: $(call obj,$(COMMON_SRC) $(DAEMON_LIB) $(UNIT_SRC))
 # The one test command: unit and integration tests on the normal build, then
 # again on the ASan+UBSan build, then the worker under valgrind.
 check: all $(BUILD)/unit-tests
-	$(MAKE) BUILD=build-san SAN=1 build-san/syncd build-san/unit-tests
+	$(MAKE) BUILD=build-san SAN=1 build-san/syncd build-san/unit-tests build-san/notify_listen
 	tests/run-all
 
 unit: $(BUILD)/unit-tests

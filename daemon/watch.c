@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "changeset.h"
@@ -501,6 +502,30 @@ on_readable(void *ctx, uint32_t events)
 	}
 }
 
+/* inotify sees only changes made through this kernel: on a network or FUSE
+ * filesystem, what other clients write never produces an event. */
+static void
+warn_if_remote_fs(const char *path)
+{
+	static const struct {
+		long magic;
+		const char *name;
+	} fs[] = {
+		{ 0x6969, "NFS" }, { 0x517B, "SMB" }, { (long)0xFF534D42, "CIFS" },
+		{ (long)0xFE534D42, "SMB2" }, { 0x65735546, "FUSE" }, { 0x00c36400, "Ceph" },
+		{ 0x01021997, "9p" }, { 0x47504653, "GPFS" }, { 0x0bd00bd0, "Lustre" },
+	};
+	struct statfs st;
+
+	if (statfs(path, &st) < 0)
+		return;
+	for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++)
+		if ((long)st.f_type == fs[i].magic)
+			log_warn("%s is on %s: inotify reports only changes made on this machine; "
+			    "changes other clients make will reach the mirrors only with a full sync "
+			    "([full_sync] every)", path, fs[i].name);
+}
+
 int
 watch_open(struct watch *w, struct loop *l, const struct config *cfg,
     const struct watch_ops *ops, void *ctx)
@@ -535,6 +560,7 @@ watch_open(struct watch *w, struct loop *l, const struct config *cfg,
 			log_err("cannot watch %s: %s", cfg->source, strerror(errno));
 		goto fail;
 	}
+	warn_if_remote_fs(cfg->source);
 	scan(w, &w->dirs.root, false);
 	if (w->failed)
 		goto fail;
