@@ -173,28 +173,43 @@ count_one(const char *fpath, const struct stat *st, int type, struct FTW *ftw)
 	return FTW_CONTINUE;
 }
 
+static long
+read_long(const char *file)
+{
+	long v = -1;
+	FILE *f = fopen(file, "re");
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
 static void
 watch_limit_reached(struct watch *w, const char *path)
 {
 	char q[PATHBUF];
-	long limit = -1;
-	FILE *f = fopen("/proc/sys/fs/inotify/max_user_watches", "re");
+	const char *name = "fs.inotify.max_user_watches";
+	long limit = read_long("/proc/sys/fs/inotify/max_user_watches");
+	/* In a user namespace (a container) its own limit may be the lower one. */
+	long ns = read_long("/proc/sys/user/max_inotify_watches");
 
-	if (f) {
-		if (fscanf(f, "%ld", &limit) != 1)
-			limit = -1;
-		fclose(f);
+	if (ns >= 0 && (limit < 0 || ns < limit)) {
+		limit = ns;
+		name = "user.max_inotify_watches";
 	}
 	count_cfg = w->cfg;
 	count_srclen = strlen(w->cfg->source);
 	count_dirs_seen = 0;
 	nftw(w->cfg->source, count_one, 32, FTW_PHYS | FTW_ACTIONRETVAL);
-	log_err("cannot watch %s: %s: the inotify watch limit fs.inotify.max_user_watches is %ld "
-	    "and this tree needs one watch per directory: %zu directories (%zu watched now, "
-	    "other programs of this user hold the rest); raise it, e.g. "
-	    "sysctl -w fs.inotify.max_user_watches=%zu",
-	    log_quote(path, q, sizeof q), strerror(ENOSPC), limit, count_dirs_seen,
-	    watch_count(w), (count_dirs_seen + (size_t)(limit > 0 ? limit : 0)) * 2);
+	size_t want = (size_t)(limit > 0 ? limit : 0) + 2 * count_dirs_seen;
+	log_err("cannot watch %s: %s: the inotify watch limit %s is %ld and this tree needs one "
+	    "watch per directory: %zu directories (%zu watched now, other programs of this user "
+	    "hold the rest); raise it, e.g. sysctl -w %s=%zu",
+	    log_quote(path, q, sizeof q), strerror(ENOSPC), name, limit, count_dirs_seen,
+	    watch_count(w), name, want);
 	w->failed = true;
 	w->ops->fatal(w->ctx);
 }
@@ -391,13 +406,7 @@ handle(struct watch *w, const struct inotify_event *ev)
 	struct pnode *n;
 
 	if (ev->mask & IN_Q_OVERFLOW) {
-		long max = -1;
-		FILE *f = fopen("/proc/sys/fs/inotify/max_queued_events", "re");
-		if (f) {
-			if (fscanf(f, "%ld", &max) != 1)
-				max = -1;
-			fclose(f);
-		}
+		long max = read_long("/proc/sys/fs/inotify/max_queued_events");
 		log_warn("inotify event queue overflowed (fs.inotify.max_queued_events = %ld): "
 		    "events were lost; rescanning the tree and running a full sync", max);
 		scan(w, &w->dirs.root, false);
