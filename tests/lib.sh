@@ -90,7 +90,9 @@ _lib_cleanup() {
 	local rc=$? i pid
 	trap - EXIT INT TERM HUP
 	if [ -n "$SYNCD_PID" ]; then
-		stop_pid "$SYNCD_PID" 5
+		# The worker gives an in-flight rsync a bounded time (10 s) after
+		# SIGTERM; a SIGKILL before that would orphan the rsync.
+		stop_pid "$SYNCD_PID" 15
 	fi
 	for ((i = ${#_LIB_PIDS[@]} - 1; i >= 0; i--)); do
 		pid=${_LIB_PIDS[i]}
