@@ -65,7 +65,12 @@ duration_parse(const char *s, uint64_t *ms, const char **why)
 		*why = "unknown unit (use ms, s, min, h or d)";
 		return -1;
 	}
-	*ms = whole * mult + frac * mult / fracdiv;
+	uint64_t part = frac * mult / fracdiv;
+	if (whole > (UINT64_MAX - part) / mult) {
+		*why = "duration is too large";
+		return -1;
+	}
+	*ms = whole * mult + part;
 	return 0;
 }
 

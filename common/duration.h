@@ -7,7 +7,8 @@
  * milliseconds.  Returns 0 on success, -1 with *why set on error. */
 int duration_parse(const char *s, uint64_t *ms, const char **why);
 
-/* Formats ms the way duration_parse reads it back ("1.5s", "10min"). */
+/* Formats ms in the largest whole unit, so duration_parse reads it back
+ * ("10min", "1500ms"). */
 void duration_format(uint64_t ms, char *buf, unsigned len);
 
 #endif

@@ -45,8 +45,10 @@ set_flags(struct changeset *cs, struct pnode *n, unsigned flags)
 {
 	if (!n->flags && flags)
 		cs->entries++;
-	else if (n->flags && !flags)
+	else if (n->flags && !flags) {
 		cs->entries--;
+		n->uval = 0;	/* a later change here is dated afresh */
+	}
 	n->flags = flags;
 }
 

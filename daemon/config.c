@@ -150,7 +150,8 @@ read_line(char *str, int num, void *stream)
 	if (n < 0)
 		return NULL;
 	p->line++;
-	if (n > MAX_LINE || n >= num - 1) {
+	size_t text = (size_t)n - (n && p->buf[n - 1] == '\n');
+	if (text > MAX_LINE || n + 1 > num) {
 		cerr(p, p->line, "line is longer than %d characters", num - 2 < MAX_LINE ? num - 2 : MAX_LINE);
 		snprintf(str, (size_t)num, ";\n");
 		return str;

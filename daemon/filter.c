@@ -219,6 +219,9 @@ glob_matches(const struct glob_rule *r, const char *path)
 		return true;
 	if (r->anchored)
 		return false;
+	/* rsync lets a leading "**\/" match no directory at all. */
+	if (!strncmp(r->pat, "**/", 3) && wildmatch(r->pat + 3, path))
+		return true;
 	/* An unanchored pattern with a '/' matches a trailing part of the path
 	 * that starts at a component boundary. */
 	for (const char *s = strchr(path, '/'); s; s = strchr(s + 1, '/'))

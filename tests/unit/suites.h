@@ -1,0 +1,17 @@
+/* The suites linked into build/unit-tests; test_main.c runs them all. */
+#ifndef SYNCD_TEST_SUITES_H
+#define SYNCD_TEST_SUITES_H
+
+#include <check.h>
+
+Suite *duration_suite(void);
+Suite *strv_suite(void);
+Suite *filter_suite(void);
+Suite *pathtree_suite(void);
+Suite *changeset_suite(void);
+Suite *batch_suite(void);
+Suite *config_suite(void);
+Suite *rsync_argv_suite(void);
+Suite *excludes_suite(void);
+
+#endif

@@ -1,0 +1,570 @@
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "suites.h"
+#include "test_util.h"
+
+static char tmp[256], src[300], ini[300], errfile[300];
+static char errtext[16384];
+static struct config cfg;
+
+static void
+setup(void)
+{
+	tu_mkdtemp(tmp, sizeof tmp);
+	snprintf(src, sizeof src, "%s/src", tmp);
+	snprintf(ini, sizeof ini, "%s/t.ini", tmp);
+	snprintf(errfile, sizeof errfile, "%s/stderr", tmp);
+	tu_mkdir(src);
+	memset(&cfg, 0, sizeof cfg);
+	errtext[0] = '\0';
+}
+
+static void
+teardown(void)
+{
+	config_free(&cfg);
+	tu_rmtree(tmp);
+}
+
+/* text with @SRC@ and @TMP@ replaced */
+static char *
+expand(const char *text)
+{
+	size_t cap = strlen(text) * 2 + 4096, o = 0;
+	char *out = malloc(cap);
+
+	ck_assert_ptr_nonnull(out);
+	while (*text) {
+		const char *rep = NULL;
+		size_t skip = 0;
+		if (!strncmp(text, "@SRC@", 5))
+			rep = src, skip = 5;
+		else if (!strncmp(text, "@TMP@", 5))
+			rep = tmp, skip = 5;
+		if (rep) {
+			size_t n = strlen(rep);
+			ck_assert_uint_lt(o + n, cap);
+			memcpy(out + o, rep, n);
+			o += n;
+			text += skip;
+		} else {
+			ck_assert_uint_lt(o + 1, cap);
+			out[o++] = *text++;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* config_load on the text, with stderr captured into errtext. */
+static int
+load(const char *text)
+{
+	char *t = expand(text);
+	int saved, fd, rc;
+	ssize_t n;
+
+	tu_write(ini, t, 0644);
+	free(t);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_ge(fd, 0);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	rc = config_load(ini, &cfg);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	fd = open(errfile, O_RDONLY);
+	n = read(fd, errtext, sizeof errtext - 1);
+	close(fd);
+	errtext[n > 0 ? n : 0] = '\0';
+	return rc;
+}
+
+/* Loading must fail with "t.ini:LINE: ..." holding what. */
+static void
+load_fails(const char *text, int line, const char *what)
+{
+	char want[400];
+
+	ck_assert_msg(load(text) == -1, "accepted:\n%s", text);
+	snprintf(want, sizeof want, "%s:%d: ", ini, line);
+	ck_assert_msg(strstr(errtext, want), "no '%s' in:\n%s", want, errtext);
+	if (what)
+		ck_assert_msg(strstr(errtext, what), "no '%s' in:\n%s", what, errtext);
+	/* freed on error */
+	ck_assert_ptr_null(cfg.source);
+	ck_assert_ptr_null(cfg.filter);
+}
+
+#define MIN_HEAD "[source]\npath = @SRC@\n"
+#define MIN_REMOTE "[remote a]\ntarget = /some/other/dir\n"
+
+START_TEST(minimal_defaults)
+{
+	ck_assert_msg(load(MIN_HEAD MIN_REMOTE) == 0, "%s", errtext);
+	ck_assert_str_eq(errtext, "");
+	ck_assert_str_eq(cfg.source, src);
+	ck_assert_str_eq(cfg.file, ini);
+	ck_assert_str_eq(cfg.name, "t");
+	ck_assert_uint_eq(cfg.events, EV_DEFAULT);
+	ck_assert_uint_eq(cfg.settle_ms, 50);
+	ck_assert_uint_eq(cfg.max_delay_ms, 1000);
+	ck_assert_uint_eq(cfg.max_files, 10000);
+	ck_assert_uint_eq(cfg.min_backoff_ms, 1000);
+	ck_assert_uint_eq(cfg.max_backoff_ms, 300000);
+	ck_assert(cfg.rsync_delete);
+	ck_assert_str_eq(cfg.rsync_binary, "rsync");
+	ck_assert_ptr_nonnull(cfg.rsync_options);
+	ck_assert_str_eq(cfg.rsync_options[0], "-artuz");
+	ck_assert_ptr_null(cfg.rsync_options[1]);
+	ck_assert(cfg.full_on_start);
+	ck_assert_uint_eq(cfg.full_every_ms, 0);
+	ck_assert_ptr_nonnull(cfg.filter);
+	ck_assert_uint_eq(filter_glob_count(cfg.filter), 0);
+	ck_assert(!filter_has_regex(cfg.filter));
+	ck_assert_uint_eq(cfg.nremotes, 1);
+	struct remote_conf *r = &cfg.remotes[0];
+	ck_assert_str_eq(r->name, "a");
+	ck_assert_int_eq(r->line, 3);
+	ck_assert_int_eq(r->kind, TARGET_LOCAL);
+	ck_assert_str_eq(r->target, "/some/other/dir");
+	ck_assert_str_eq(r->path, "/some/other/dir");
+	ck_assert_ptr_null(r->user);
+	ck_assert_ptr_null(r->host);
+	ck_assert_uint_eq(r->port, 0);
+	ck_assert_uint_eq(r->timeout_ms, 100000);
+	ck_assert_ptr_null(r->password_file);
+	ck_assert_ptr_null(r->ssh_key);
+	ck_assert_ptr_null(r->ssh_options);
+}
+END_TEST
+
+START_TEST(every_key)
+{
+	char pw[400], key[400];
+
+	snprintf(pw, sizeof pw, "%s/pw", tmp);
+	snprintf(key, sizeof key, "%s/id key", tmp);
+	tu_write(pw, "secret\n", 0600);
+	tu_write(key, "key\n", 0600);
+	int rc = load(
+	    "; a comment\n"
+	    "# another\n"
+	    "[source]\n"
+	    "path = @SRC@//\n"
+	    "events = create_file, move delete\n"
+	    "exclude = *.tmp\n"
+	    "exclude = /cache/\n"
+	    "exclude_regex = \\.bak$\n"
+	    "\n"
+	    "[rsync]\n"
+	    "binary = /bin/true\n"
+	    "options = -a\t--compress  --chmod=D755\n"
+	    "delete = no\n"
+	    "[batch]\n"
+	    "settle = 250ms\n"
+	    "max_delay = 2.5s\n"
+	    "max_files = 500\n"
+	    "[retry]\n"
+	    "min_backoff = 2s\n"
+	    "max_backoff = 10min\n"
+	    "[full_sync]\n"
+	    "on_start = off\n"
+	    "every = 1h\n"
+	    "[remote a]\n"
+	    "target = rsync://user@[::1]:8873/mod/sub/\n"
+	    "password_file = @TMP@/pw\n"
+	    "timeout = 30s\n"
+	    "[remote  b-2.x ]\n"
+	    "target = ssh://me@host.example:2222/srv/mirror/\n"
+	    "ssh_key = @TMP@/id key\n"
+	    "ssh_options = -o Compression=yes\n"
+	    "[remote c]\n"
+	    "target = /some/other/dir/\n"
+	    "[remote d]\n"
+	    "target = rsync://backup.example/mod\n"
+	    "timeout = 1.5s\n");
+	ck_assert_msg(rc == 0, "%s", errtext);
+	ck_assert_str_eq(cfg.source, src);
+	ck_assert_uint_eq(cfg.events, EV_CREATE_FILE | EV_MOVE_FROM | EV_MOVE_TO | EV_DELETE);
+	ck_assert_uint_eq(filter_glob_count(cfg.filter), 2);
+	ck_assert_str_eq(filter_glob(cfg.filter, 0), "*.tmp");
+	ck_assert_str_eq(filter_glob(cfg.filter, 1), "/cache/");
+	ck_assert(filter_has_regex(cfg.filter));
+	ck_assert(filter_excluded(cfg.filter, "a/x.bak", false));
+	ck_assert(filter_excluded(cfg.filter, "cache", true));
+	ck_assert_str_eq(cfg.rsync_binary, "/bin/true");
+	ck_assert_str_eq(cfg.rsync_options[0], "-a");
+	ck_assert_str_eq(cfg.rsync_options[1], "--compress");
+	ck_assert_str_eq(cfg.rsync_options[2], "--chmod=D755");
+	ck_assert_ptr_null(cfg.rsync_options[3]);
+	ck_assert(!cfg.rsync_delete);
+	ck_assert_uint_eq(cfg.settle_ms, 250);
+	ck_assert_uint_eq(cfg.max_delay_ms, 2500);
+	ck_assert_uint_eq(cfg.max_files, 500);
+	ck_assert_uint_eq(cfg.min_backoff_ms, 2000);
+	ck_assert_uint_eq(cfg.max_backoff_ms, 600000);
+	ck_assert(!cfg.full_on_start);
+	ck_assert_uint_eq(cfg.full_every_ms, 3600000);
+	ck_assert_uint_eq(cfg.nremotes, 4);
+
+	struct remote_conf *r = &cfg.remotes[0];
+	ck_assert_str_eq(r->name, "a");
+	ck_assert_int_eq(r->line, 24);
+	ck_assert_int_eq(r->kind, TARGET_RSYNCD);
+	ck_assert_str_eq(r->target, "rsync://user@[::1]:8873/mod/sub/");
+	ck_assert_str_eq(r->user, "user");
+	ck_assert_str_eq(r->host, "::1");
+	ck_assert_uint_eq(r->port, 8873);
+	ck_assert_str_eq(r->path, "mod/sub");
+	ck_assert_str_eq(r->password_file, pw);
+	ck_assert_uint_eq(r->timeout_ms, 30000);
+
+	r = &cfg.remotes[1];
+	ck_assert_str_eq(r->name, "b-2.x");
+	ck_assert_int_eq(r->kind, TARGET_SSH);
+	ck_assert_str_eq(r->user, "me");
+	ck_assert_str_eq(r->host, "host.example");
+	ck_assert_uint_eq(r->port, 2222);
+	ck_assert_str_eq(r->path, "/srv/mirror");
+	ck_assert_str_eq(r->ssh_key, key);
+	ck_assert_str_eq(r->ssh_options[0], "-o");
+	ck_assert_str_eq(r->ssh_options[1], "Compression=yes");
+	ck_assert_ptr_null(r->ssh_options[2]);
+	ck_assert_uint_eq(r->timeout_ms, 100000);
+
+	r = &cfg.remotes[2];
+	ck_assert_int_eq(r->kind, TARGET_LOCAL);
+	ck_assert_str_eq(r->path, "/some/other/dir");
+
+	r = &cfg.remotes[3];
+	ck_assert_int_eq(r->kind, TARGET_RSYNCD);
+	ck_assert_ptr_null(r->user);
+	ck_assert_str_eq(r->host, "backup.example");
+	ck_assert_uint_eq(r->port, 0);
+	ck_assert_str_eq(r->path, "mod");
+	ck_assert_uint_eq(r->timeout_ms, 1500);
+}
+END_TEST
+
+START_TEST(events_lists)
+{
+	ck_assert_msg(load(MIN_HEAD "events = all\n" MIN_REMOTE) == 0, "%s", errtext);
+	ck_assert_uint_eq(cfg.events, EV_CREATE_DIR | EV_CREATE_FILE | EV_CLOSE_WRITE |
+	    EV_MOVE_FROM | EV_MOVE_TO | EV_DELETE | EV_ATTRIB | EV_MODIFY);
+	config_free(&cfg);
+	ck_assert_msg(load(MIN_HEAD "events = modify,attrib,create_dir,close_write,move_to\n"
+	    MIN_REMOTE) == 0, "%s", errtext);
+	ck_assert_uint_eq(cfg.events, EV_MODIFY | EV_ATTRIB | EV_CREATE_DIR | EV_CLOSE_WRITE |
+	    EV_MOVE_TO);
+	config_free(&cfg);
+	ck_assert_msg(load(MIN_HEAD "events = move_from\n" MIN_REMOTE) == 0, "%s", errtext);
+	ck_assert_uint_eq(cfg.events, EV_MOVE_FROM);
+	config_free(&cfg);
+	load_fails(MIN_HEAD "events = create, delete\n" MIN_REMOTE, 3, "unknown event 'create'");
+	load_fails(MIN_HEAD "events = ,\n" MIN_REMOTE, 3, "empty");
+}
+END_TEST
+
+START_TEST(booleans)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", "YES", "True" };
+	static const char *const no[] = { "no", "false", "off", "0", "No", "OFF" };
+	char text[512];
+
+	for (size_t i = 0; i < 6; i++) {
+		snprintf(text, sizeof text, MIN_HEAD MIN_REMOTE "[full_sync]\non_start = %s\n"
+		    "[rsync]\ndelete = %s\n", no[i], yes[i]);
+		ck_assert_msg(load(text) == 0, "%s", errtext);
+		ck_assert(!cfg.full_on_start);
+		ck_assert(cfg.rsync_delete);
+		config_free(&cfg);
+	}
+	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\ndelete = maybe\n", 6, "not a boolean");
+}
+END_TEST
+
+START_TEST(ipv6_ssh_and_local)
+{
+	ck_assert_msg(load(MIN_HEAD "[remote v6]\ntarget = ssh://[fe80::1]/data\n") == 0, "%s", errtext);
+	ck_assert_int_eq(cfg.remotes[0].kind, TARGET_SSH);
+	ck_assert_str_eq(cfg.remotes[0].host, "fe80::1");
+	ck_assert_uint_eq(cfg.remotes[0].port, 0);
+	ck_assert_ptr_null(cfg.remotes[0].user);
+	ck_assert_str_eq(cfg.remotes[0].path, "/data");
+	config_free(&cfg);
+	ck_assert_msg(load(MIN_HEAD "[remote r]\ntarget = /\n") == -1, "/ contains the source");
+	config_free(&cfg);
+	/* a sibling whose name starts like the source is fine */
+	ck_assert_msg(load(MIN_HEAD "[remote r]\ntarget = @SRC@2\n") == 0, "%s", errtext);
+	ck_assert_uint_eq(strlen(cfg.remotes[0].path), strlen(src) + 1);
+}
+END_TEST
+
+START_TEST(err_unknown_key)
+{
+	load_fails(MIN_HEAD "foo = 1\n" MIN_REMOTE, 3, "unknown key 'foo' in [source]");
+	load_fails(MIN_HEAD MIN_REMOTE "user = x\n", 5, "unknown key 'user' in [remote a]");
+	load_fails(MIN_HEAD MIN_REMOTE "[batch]\nsettle = 1s\nsettel = 2s\n", 7, "unknown key 'settel'");
+	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\nbin = rsync\n", 6, "unknown key 'bin'");
+	load_fails(MIN_HEAD MIN_REMOTE "[retry]\nbackoff = 1s\n", 6, "unknown key");
+	load_fails(MIN_HEAD MIN_REMOTE "[full_sync]\nnow = yes\n", 6, "unknown key");
+}
+END_TEST
+
+START_TEST(err_unknown_section)
+{
+	load_fails(MIN_HEAD "[sauce]\nx = 1\n" MIN_REMOTE, 3, "unknown section [sauce]");
+	load_fails(MIN_HEAD "[remotes]\ntarget = /x\n" MIN_REMOTE, 3, "unknown section [remotes]");
+	/* an empty unknown section is reported too (inih never calls us for it) */
+	load_fails(MIN_HEAD "[empty]\n" MIN_REMOTE, 3, "unknown section [empty]");
+	load_fails(MIN_HEAD "[remote]\ntarget = /x\n", 3, "needs a name");
+	load_fails(MIN_HEAD "[remote a/b]\ntarget = /x\n", 3, "may only hold");
+}
+END_TEST
+
+START_TEST(err_duplicates)
+{
+	load_fails(MIN_HEAD "path = @SRC@\n" MIN_REMOTE, 3, "'path' is given twice in [source] (first at line 2)");
+	load_fails(MIN_HEAD MIN_REMOTE "target = /y\n", 5, "given twice");
+	load_fails(MIN_HEAD MIN_REMOTE "[batch]\nsettle = 1s\nsettle = 1s\n", 7, "given twice");
+	load_fails(MIN_HEAD MIN_REMOTE MIN_REMOTE, 5, "remote 'a' is defined twice (first at line 3)");
+	load_fails(MIN_HEAD MIN_REMOTE "[batch]\n[batch]\n", 6, "section [batch] appears twice");
+	/* but excludes may repeat */
+	ck_assert_msg(load(MIN_HEAD "exclude = a\nexclude = a\n" MIN_REMOTE) == 0, "%s", errtext);
+}
+END_TEST
+
+START_TEST(err_durations)
+{
+	load_fails(MIN_HEAD MIN_REMOTE "[batch]\nsettle = 5 parsecs\n", 6, "settle: '5 parsecs'");
+	load_fails(MIN_HEAD MIN_REMOTE "[batch]\nmax_delay = 5m\n", 6, "unknown unit");
+	load_fails(MIN_HEAD MIN_REMOTE "[batch]\nsettle = 2s\nmax_delay = 1s\n", 7, "shorter than settle");
+	load_fails(MIN_HEAD MIN_REMOTE "timeout = 500ms\n", 5, "at least 1s");
+	load_fails(MIN_HEAD MIN_REMOTE "[retry]\nmin_backoff = 0\n", 6, "min_backoff");
+	load_fails(MIN_HEAD MIN_REMOTE "[full_sync]\nevery = often\n", 6, "every");
+	load_fails(MIN_HEAD MIN_REMOTE "[batch]\nmax_files = 0\n", 6, "whole number");
+	load_fails(MIN_HEAD MIN_REMOTE "[batch]\nmax_files = 12x\n", 6, "whole number");
+}
+END_TEST
+
+START_TEST(err_source_path)
+{
+	load_fails("[source]\nevents = delete\n" MIN_REMOTE, 1, "[source] has no path");
+	load_fails(MIN_REMOTE, 2, "no [source] section");
+	load_fails("[source]\npath = rel/dir\n" MIN_REMOTE, 2, "not an absolute path");
+	load_fails("[source]\npath = @SRC@/missing\n" MIN_REMOTE, 2, "No such file");
+	load_fails("[source]\npath = @TMP@/t.ini\n" MIN_REMOTE, 2, "Not a directory");
+	load_fails(MIN_HEAD, 2, "no [remote NAME] section");
+}
+END_TEST
+
+START_TEST(err_target)
+{
+	load_fails(MIN_HEAD "[remote a]\ntarget = @SRC@/sub\n", 3, "must not contain each other");
+	load_fails(MIN_HEAD "[remote a]\ntarget = @SRC@\n", 3, "must not contain each other");
+	load_fails(MIN_HEAD "[remote a]\ntarget = @TMP@\n", 3, "must not contain each other");
+	load_fails(MIN_HEAD "[remote a]\ntimeout = 5s\n", 3, "has no target");
+	load_fails(MIN_HEAD "[remote a]\ntarget = relative/dir\n", 4, "must be rsync://");
+	load_fails(MIN_HEAD "[remote a]\ntarget = rsync://host\n", 4, "missing '/module'");
+	load_fails(MIN_HEAD "[remote a]\ntarget = rsync://host/\n", 4, "missing module");
+	load_fails(MIN_HEAD "[remote a]\ntarget = rsync://host:70000/m\n", 4, "port");
+	load_fails(MIN_HEAD "[remote a]\ntarget = rsync://host:x/m\n", 4, "port");
+	load_fails(MIN_HEAD "[remote a]\ntarget = ssh://::1/data\n", 4, "brackets");
+	load_fails(MIN_HEAD "[remote a]\ntarget = ssh://[::1/data\n", 4, "missing ']'");
+	load_fails(MIN_HEAD "[remote a]\ntarget = ssh://@host/data\n", 4, "empty user");
+}
+END_TEST
+
+START_TEST(err_password_file)
+{
+	char pw[400];
+
+	snprintf(pw, sizeof pw, "%s/pw", tmp);
+	tu_write(pw, "secret\n", 0644);
+	load_fails(MIN_HEAD "[remote a]\ntarget = rsync://h/m\npassword_file = @TMP@/pw\n", 5,
+	    "has mode 0644");
+	load_fails(MIN_HEAD "[remote a]\ntarget = rsync://h/m\npassword_file = @TMP@/none\n", 5,
+	    "No such file");
+	tu_write(pw, "secret\n", 0600);
+	load_fails(MIN_HEAD "[remote a]\ntarget = /x\npassword_file = @TMP@/pw\n", 5,
+	    "only to rsync://");
+	ck_assert_msg(load(MIN_HEAD "[remote a]\ntarget = rsync://h/m\npassword_file = @TMP@/pw\n") == 0,
+	    "%s", errtext);
+}
+END_TEST
+
+START_TEST(err_ssh_key_on_rsync_target)
+{
+	char key[400];
+
+	snprintf(key, sizeof key, "%s/key", tmp);
+	tu_write(key, "k\n", 0600);
+	load_fails(MIN_HEAD "[remote a]\ntarget = rsync://h/m\nssh_key = @TMP@/key\n", 5,
+	    "ssh_key applies only to ssh://");
+	load_fails(MIN_HEAD "[remote a]\ntarget = rsync://h/m\nssh_options = -v\n", 5,
+	    "ssh_options apply only to ssh://");
+	load_fails(MIN_HEAD "[remote a]\ntarget = ssh://h/m\nssh_key = @TMP@/nokey\n", 5,
+	    "No such file");
+}
+END_TEST
+
+START_TEST(err_rsync_options)
+{
+	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\noptions = -a --delete\n", 6, "--delete is set by syncd");
+	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\noptions = -a --delete-after\n", 6, "--delete-after");
+	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\noptions = --files-from=/x\n", 6, "set by syncd");
+	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\noptions = --timeout=5\n", 6, "set by syncd");
+	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\noptions = -e ssh\n", 6, "set by syncd");
+	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\noptions = --rsh=ssh\n", 6, "set by syncd");
+	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\noptions = -a /dest\n", 6, "not an option");
+	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\nbinary = /nonexistent/rsync\n", 6, "not found");
+	/* similar names that are not ours are fine */
+	ck_assert_msg(load(MIN_HEAD MIN_REMOTE "[rsync]\noptions = -a --timeoutx --no-relative\n") == 0,
+	    "%s", errtext);
+}
+END_TEST
+
+START_TEST(err_long_line)
+{
+	char *text = malloc(8000);
+
+	snprintf(text, 8000, MIN_HEAD "exclude = %0*d\n" MIN_REMOTE, 4100, 0);
+	load_fails(text, 3, "longer than 4000");
+	free(text);
+}
+END_TEST
+
+/* syncd.ini(5): "Lines may be up to 4000 characters long." */
+START_TEST(line_of_4000_chars_ok)
+{
+	char *text = malloc(8000);
+	const char *pre = "exclude = ";
+
+	/* 4000 characters before the newline */
+	snprintf(text, 8000, MIN_HEAD "%s%0*d\n" MIN_REMOTE, pre, (int)(4000 - strlen(pre)), 0);
+	int rc = load(text);
+	free(text);
+	ck_assert_msg(rc == 0, "%s", errtext);
+	ck_assert_uint_eq(strlen(filter_glob(cfg.filter, 0)), 4000 - strlen(pre));
+}
+END_TEST
+
+START_TEST(line_of_1000_chars_ok)
+{
+	char *text = malloc(4000);
+
+	snprintf(text, 4000, MIN_HEAD "exclude = %0*d\n" MIN_REMOTE, 990, 0);
+	int rc = load(text);
+	free(text);
+	ck_assert_msg(rc == 0, "%s", errtext);
+	ck_assert_uint_eq(strlen(filter_glob(cfg.filter, 0)), 990);
+}
+END_TEST
+
+START_TEST(err_key_outside_section)
+{
+	load_fails("foo = bar\n" MIN_HEAD MIN_REMOTE, 1, "'foo' must be inside a section");
+	load_fails("just text\n" MIN_HEAD MIN_REMOTE, 1, "expected 'key = value'");
+}
+END_TEST
+
+/* inih's continuation lines (an indented line after a key) are off: such a
+ * line is an error, never appended to or repeating the key before it. */
+START_TEST(err_continuation_line)
+{
+	load_fails(MIN_HEAD "exclude = *.tmp\n  *.bak\n" MIN_REMOTE, 4, "expected 'key = value'");
+	load_fails(MIN_HEAD "exclude = *.tmp\n\tx = y\n" MIN_REMOTE, 4, "unknown key 'x'");
+	load_fails("[source]\npath = @SRC@\n   /more\n" MIN_REMOTE, 3, NULL);
+}
+END_TEST
+
+START_TEST(indented_keys_are_keys)
+{
+	/* inih strips leading whitespace: an indented key after a section
+	 * header is an ordinary key */
+	ck_assert_msg(load("[source]\n  path = @SRC@\n  exclude = a\n  exclude = b\n" MIN_REMOTE) == 0,
+	    "%s", errtext);
+	ck_assert_uint_eq(filter_glob_count(cfg.filter), 2);
+	ck_assert_str_eq(filter_glob(cfg.filter, 1), "b");
+}
+END_TEST
+
+START_TEST(err_regex_and_globs)
+{
+	load_fails(MIN_HEAD "exclude_regex = (unclosed\n" MIN_REMOTE, 3, "exclude_regex: '(unclosed'");
+	load_fails(MIN_HEAD "exclude =\n" MIN_REMOTE, 3, "empty pattern");
+}
+END_TEST
+
+START_TEST(err_several_at_once)
+{
+	/* every problem is reported, each with its line */
+	ck_assert_int_eq(load(MIN_HEAD "foo = 1\n" MIN_REMOTE "[batch]\nsettle = x\n"), -1);
+	ck_assert_ptr_nonnull(strstr(errtext, "t.ini:3: "));
+	ck_assert_ptr_nonnull(strstr(errtext, "t.ini:7: "));
+}
+END_TEST
+
+START_TEST(missing_file)
+{
+	int rc;
+
+	fflush(stderr);
+	int saved = dup(2), fd = open("/dev/null", O_WRONLY);
+	dup2(fd, 2);
+	close(fd);
+	rc = config_load("/nonexistent/x.ini", &cfg);
+	dup2(saved, 2);
+	close(saved);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_ptr_null(cfg.file);
+}
+END_TEST
+
+Suite *
+config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("load");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, minimal_defaults);
+	tcase_add_test(tc, every_key);
+	tcase_add_test(tc, events_lists);
+	tcase_add_test(tc, booleans);
+	tcase_add_test(tc, ipv6_ssh_and_local);
+	tcase_add_test(tc, indented_keys_are_keys);
+	tcase_add_test(tc, line_of_1000_chars_ok);
+	tcase_add_test(tc, line_of_4000_chars_ok);
+	tcase_add_test(tc, missing_file);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, err_unknown_key);
+	tcase_add_test(tc, err_unknown_section);
+	tcase_add_test(tc, err_duplicates);
+	tcase_add_test(tc, err_durations);
+	tcase_add_test(tc, err_source_path);
+	tcase_add_test(tc, err_target);
+	tcase_add_test(tc, err_password_file);
+	tcase_add_test(tc, err_ssh_key_on_rsync_target);
+	tcase_add_test(tc, err_rsync_options);
+	tcase_add_test(tc, err_long_line);
+	tcase_add_test(tc, err_key_outside_section);
+	tcase_add_test(tc, err_continuation_line);
+	tcase_add_test(tc, err_regex_and_globs);
+	tcase_add_test(tc, err_several_at_once);
+	suite_add_tcase(s, tc);
+	return s;
+}

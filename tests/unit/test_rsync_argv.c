@@ -1,0 +1,356 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "rsync_argv.h"
+#include "strv.h"
+#include "suites.h"
+
+static char *user_opts[] = { "-artuz", NULL };
+static struct config c;
+static struct remote_conf r;
+static char **argv;
+
+static void
+setup(void)
+{
+	memset(&c, 0, sizeof c);
+	memset(&r, 0, sizeof r);
+	c.rsync_binary = "rsync";
+	c.rsync_options = user_opts;
+	c.source = "/srv/src";
+	c.rsync_delete = true;
+	r.name = "a";
+	r.kind = TARGET_RSYNCD;
+	r.user = "user";
+	r.host = "host.example";
+	r.port = 8873;
+	r.path = "module/dir";
+	r.password_file = "/etc/syncd/pw";
+	r.timeout_ms = 30000;
+	argv = NULL;
+}
+
+static void
+teardown(void)
+{
+	strv_free(argv);
+}
+
+static int
+idx(const char *s)
+{
+	for (int i = 0; argv[i]; i++)
+		if (!strcmp(argv[i], s))
+			return i;
+	return -1;
+}
+
+static int
+argc(void)
+{
+	int n = 0;
+
+	while (argv[n])
+		n++;
+	return n;
+}
+
+#define HAS(s)  ck_assert_msg(idx(s) >= 0, "missing %s", s)
+#define HASNT(s) ck_assert_msg(idx(s) < 0, "unexpected %s", s)
+
+static void
+build(enum rsync_mode mode, const char *excl, int verbose)
+{
+	strv_free(argv);
+	argv = rsync_argv(&c, &r, mode, excl, verbose);
+	ck_assert_ptr_nonnull(argv);
+}
+
+START_TEST(rsyncd_push)
+{
+	build(RSYNC_PUSH, "/run/syncd/a.excl", 0);
+	int n = argc();
+
+	ck_assert_str_eq(argv[0], "rsync");
+	ck_assert_str_eq(argv[1], "-artuz");
+	HAS("--files-from=-");
+	HAS("--from0");
+	HAS("--relative");
+	HAS("--no-recursive");
+	HAS("--dirs");
+	HAS("--ignore-times");
+	HAS("--delete");
+	HAS("--delete-missing-args");
+	HAS("--force");
+	HAS("--timeout=30");
+	HAS("--contimeout=30");
+	HAS("--password-file=/etc/syncd/pw");
+	HAS("--exclude-from=/run/syncd/a.excl");
+	HASNT("--ignore-missing-args");
+	HASNT("--recursive");
+	HASNT("--itemize-changes");
+	HASNT("-e");
+	ck_assert_str_eq(argv[n - 2], "/srv/src/");
+	ck_assert_str_eq(argv[n - 1], "rsync://user@host.example:8873/module/dir/");
+}
+END_TEST
+
+START_TEST(verbose_and_no_excludes)
+{
+	build(RSYNC_PUSH, NULL, 1);
+	HAS("--itemize-changes");
+	for (int i = 0; argv[i]; i++)
+		ck_assert_msg(strncmp(argv[i], "--exclude-from", 14), "%s", argv[i]);
+}
+END_TEST
+
+START_TEST(no_delete)
+{
+	c.rsync_delete = false;
+	build(RSYNC_PUSH, NULL, 0);
+	HAS("--ignore-missing-args");
+	HASNT("--delete");
+	HASNT("--delete-missing-args");
+	HASNT("--force");
+	build(RSYNC_PUSH_PARENTS, NULL, 0);
+	HAS("--ignore-missing-args");
+	HASNT("--delete");
+	build(RSYNC_FULL, NULL, 0);
+	HASNT("--delete");
+	HAS("--recursive");
+}
+END_TEST
+
+START_TEST(push_parents)
+{
+	build(RSYNC_PUSH_PARENTS, NULL, 0);
+	HAS("--files-from=-");
+	HAS("--dirs");
+	HAS("--no-recursive");
+	HAS("--delete");
+	HAS("--ignore-missing-args");
+	HASNT("--delete-missing-args");
+}
+END_TEST
+
+START_TEST(full)
+{
+	build(RSYNC_FULL, "/x.excl", 0);
+	HAS("--recursive");
+	HAS("--delete");
+	HAS("--force");
+	HAS("--exclude-from=/x.excl");
+	HAS("--from0");		/* for the NUL-separated exclude file */
+	HASNT("--files-from=-");
+	HASNT("--no-recursive");
+	HASNT("--relative");
+	HASNT("--delete-missing-args");
+	HASNT("--ignore-missing-args");
+	ck_assert_str_eq(argv[argc() - 2], "/srv/src/");
+	ck_assert_str_eq(argv[argc() - 1], "rsync://user@host.example:8873/module/dir/");
+}
+END_TEST
+
+START_TEST(user_options_first)
+{
+	char *opts[] = { "-a", "--compress", "--chmod=D755", NULL };
+
+	c.rsync_options = opts;
+	c.rsync_binary = "/usr/local/bin/rsync";
+	for (int m = RSYNC_PUSH; m <= RSYNC_FULL; m++) {
+		build((enum rsync_mode)m, "/e", 0);
+		ck_assert_str_eq(argv[0], "/usr/local/bin/rsync");
+		ck_assert_str_eq(argv[1], "-a");
+		ck_assert_str_eq(argv[2], "--compress");
+		ck_assert_str_eq(argv[3], "--chmod=D755");
+		ck_assert_str_eq(argv[4], m == RSYNC_FULL ? "--recursive" : "--files-from=-");
+	}
+	/* no user options at all */
+	char *none[] = { NULL };
+	c.rsync_options = none;
+	build(RSYNC_PUSH, NULL, 0);
+	ck_assert_str_eq(argv[1], "--files-from=-");
+}
+END_TEST
+
+START_TEST(rsyncd_defaults_and_ipv6)
+{
+	r.user = NULL;
+	r.port = 0;
+	r.password_file = NULL;
+	r.path = "mod";
+	build(RSYNC_PUSH, NULL, 0);
+	ck_assert_str_eq(argv[argc() - 1], "rsync://host.example/mod/");
+	for (int i = 0; argv[i]; i++)
+		ck_assert(strncmp(argv[i], "--password-file", 15) != 0);
+
+	r.host = "::1";
+	r.port = 8873;
+	r.user = "u";
+	build(RSYNC_PUSH, NULL, 0);
+	ck_assert_str_eq(argv[argc() - 1], "rsync://u@[::1]:8873/mod/");
+	char *d = rsync_destination(&r);
+	ck_assert_str_eq(d, "rsync://u@[::1]:8873/mod/");
+	free(d);
+}
+END_TEST
+
+START_TEST(timeouts)
+{
+	r.timeout_ms = 1500;
+	build(RSYNC_PUSH, NULL, 0);
+	HAS("--timeout=2");	/* whole seconds, rounded up */
+	HAS("--contimeout=2");
+	r.timeout_ms = 0;
+	build(RSYNC_PUSH, NULL, 0);
+	for (int i = 0; argv[i]; i++)
+		ck_assert_msg(!strstr(argv[i], "timeout"), "%s", argv[i]);
+}
+END_TEST
+
+/* rsync's own splitting of the -e string (main.c do_cmd): words separated
+ * by spaces, single or double quotes group, a doubled quote inside quotes
+ * of the same kind is one literal quote, backslashes are ordinary. */
+static char **
+rsync_split_e(const char *cmd)
+{
+	struct strv s = { 0 };
+	char *buf = malloc(strlen(cmd) + 1);
+
+	for (const char *f = cmd; *f;) {
+		if (*f == ' ') {
+			f++;
+			continue;
+		}
+		char *t = buf, q = 0;
+		while (*f && (*f != ' ' || q)) {
+			if (!q && (*f == '\'' || *f == '"')) {
+				q = *f++;
+			} else if (q && *f == q) {
+				if (f[1] == q) {
+					*t++ = q;
+					f += 2;
+				} else {
+					q = 0;
+					f++;
+				}
+			} else {
+				*t++ = *f++;
+			}
+		}
+		ck_assert_msg(!q, "unterminated quote in %s", cmd);
+		*t = '\0';
+		strv_add(&s, buf);
+	}
+	free(buf);
+	return strv_steal(&s);
+}
+
+START_TEST(ssh_remote)
+{
+	char *sshopts[] = { "-o", "ProxyJump=it's a jump", NULL };
+
+	r.kind = TARGET_SSH;
+	r.user = "me";
+	r.host = "mirror.example";
+	r.port = 2222;
+	r.path = "/srv/mirror";
+	r.password_file = NULL;
+	r.ssh_key = "/keys/my key's";
+	r.ssh_options = sshopts;
+	build(RSYNC_PUSH, NULL, 0);
+
+	int e = idx("-e");
+	ck_assert_int_gt(e, 0);
+	const char *cmd = argv[e + 1];
+	ck_assert_ptr_nonnull(cmd);
+	ck_assert_msg(!strncmp(cmd, "ssh ", 4), "%s", cmd);
+	ck_assert_msg(strstr(cmd, " -i '/keys/my key''s'"), "%s", cmd);
+	ck_assert_msg(strstr(cmd, " -p 2222"), "%s", cmd);
+	ck_assert_msg(strstr(cmd, "BatchMode=yes"), "%s", cmd);
+	ck_assert_msg(strstr(cmd, "ConnectTimeout=30"), "%s", cmd);
+
+	/* what rsync will run */
+	char **w = rsync_split_e(cmd);
+	int n = 0, ki = -1;
+	for (; w[n]; n++)
+		if (!strcmp(w[n], "-i"))
+			ki = n;
+	ck_assert_str_eq(w[0], "ssh");
+	ck_assert_int_gt(ki, 0);
+	ck_assert_str_eq(w[ki + 1], "/keys/my key's");
+	ck_assert_str_eq(w[n - 2], "-o");
+	ck_assert_str_eq(w[n - 1], "ProxyJump=it's a jump");
+	strv_free(w);
+
+	HASNT("--contimeout=30");
+	HAS("--timeout=30");
+	for (int i = 0; argv[i]; i++)
+		ck_assert(strncmp(argv[i], "--password-file", 15) != 0);
+	ck_assert_str_eq(argv[argc() - 2], "/srv/src/");
+	ck_assert_str_eq(argv[argc() - 1], "me@mirror.example:/srv/mirror/");
+	/* -e comes before the paths */
+	ck_assert_int_lt(e, argc() - 2);
+}
+END_TEST
+
+START_TEST(ssh_plain_and_ipv6)
+{
+	r.kind = TARGET_SSH;
+	r.user = NULL;
+	r.host = "fe80::1";
+	r.port = 0;
+	r.path = "/data";
+	r.password_file = NULL;
+	build(RSYNC_FULL, NULL, 0);
+	int e = idx("-e");
+	ck_assert_int_gt(e, 0);
+	ck_assert_msg(!strstr(argv[e + 1], "-p "), "%s", argv[e + 1]);
+	ck_assert_msg(!strstr(argv[e + 1], "-i "), "%s", argv[e + 1]);
+	ck_assert_str_eq(argv[argc() - 1], "[fe80::1]:/data/");
+	r.user = "u";
+	build(RSYNC_PUSH, NULL, 0);
+	ck_assert_str_eq(argv[argc() - 1], "u@[fe80::1]:/data/");
+}
+END_TEST
+
+START_TEST(local_remote)
+{
+	r.kind = TARGET_LOCAL;
+	r.user = NULL;
+	r.host = NULL;
+	r.port = 0;
+	r.path = "/mnt/backup";
+	r.password_file = NULL;
+	build(RSYNC_PUSH, NULL, 0);
+	HASNT("-e");
+	HASNT("--contimeout=30");
+	ck_assert_str_eq(argv[argc() - 2], "/srv/src/");
+	ck_assert_str_eq(argv[argc() - 1], "/mnt/backup/");
+	char *d = rsync_destination(&r);
+	ck_assert_str_eq(d, "/mnt/backup/");
+	free(d);
+}
+END_TEST
+
+Suite *
+rsync_argv_suite(void)
+{
+	Suite *s = suite_create("rsync_argv");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, rsyncd_push);
+	tcase_add_test(tc, verbose_and_no_excludes);
+	tcase_add_test(tc, no_delete);
+	tcase_add_test(tc, push_parents);
+	tcase_add_test(tc, full);
+	tcase_add_test(tc, user_options_first);
+	tcase_add_test(tc, rsyncd_defaults_and_ipv6);
+	tcase_add_test(tc, timeouts);
+	tcase_add_test(tc, ssh_remote);
+	tcase_add_test(tc, ssh_plain_and_ipv6);
+	tcase_add_test(tc, local_remote);
+	suite_add_tcase(s, tc);
+	return s;
+}
