@@ -27,16 +27,18 @@ CHECK_LIBS = $(shell pkg-config --libs check)
 COMMON_SRC = common/log.c common/duration.c common/strv.c
 DAEMON_LIB = daemon/config.c daemon/filter.c daemon/pathtree.c daemon/changeset.c \
              daemon/watch.c daemon/loop.c daemon/child.c daemon/rsync_argv.c \
-             daemon/excludes.c daemon/push.c daemon/remote.c daemon/batch.c daemon/worker.c
+             daemon/excludes.c daemon/push.c daemon/remote.c daemon/batch.c daemon/worker.c \
+             daemon/journal.c daemon/rsync_exit.c daemon/faillog.c daemon/control.c daemon/status.c
 DAEMON_SRC = $(DAEMON_LIB) daemon/main.c
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
-all: $(BUILD)/syncd $(BUILD)/notify_listen
+all: $(BUILD)/syncd $(BUILD)/notify_listen $(BUILD)/ctl_send
 
-# A tiny sd_notify receiver the integration tests use.
-$(BUILD)/notify_listen: tests/helpers/notify_listen.c
+# Small programs the integration tests use: an sd_notify receiver and a
+# control socket client.
+$(BUILD)/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
@@ -55,7 +57,7 @@ $(BUILD)/unit-tests: $(call obj,$(COMMON_SRC) $(DAEMON_LIB) $(UNIT_SRC))
 # The one test command: unit and integration tests on the normal build, then
 # again on the ASan+UBSan build, then the worker under valgrind.
 check: all $(BUILD)/unit-tests
-	$(MAKE) BUILD=build-san SAN=1 build-san/syncd build-san/unit-tests build-san/notify_listen
+	$(MAKE) BUILD=build-san SAN=1 build-san/syncd build-san/unit-tests build-san/notify_listen build-san/ctl_send
 	tests/run-all
 
 unit: $(BUILD)/unit-tests

@@ -552,8 +552,16 @@ handler(void *user, const char *section, const char *name, const char *value)
 		if (!strcmp(name, "min_backoff") || !strcmp(name, "max_backoff")) {
 			if (first_time(p, section, name))
 				parse_dur(p, name, value, name[1] == 'i' ? &c->min_backoff_ms : &c->max_backoff_ms);
+		} else if (!strcmp(name, "fail_log")) {
+			if (!first_time(p, section, name))
+				return 1;
+			if (value[0] != '/' && strcmp(value, "none"))
+				cerr(p, p->line, "fail_log: '%s' is not an absolute path (or none)", value);
+			else
+				set_str(&c->fail_log, value);
 		} else
-			cerr(p, p->line, "unknown key '%s' in [retry] (known: min_backoff, max_backoff)", name);
+			cerr(p, p->line, "unknown key '%s' in [retry] (known: min_backoff, max_backoff, "
+			    "fail_log)", name);
 	} else if (!strcmp(section, "full_sync")) {
 		if (!strcmp(name, "on_start")) {
 			if (first_time(p, section, name))
@@ -733,6 +741,7 @@ config_free(struct config *c)
 	free(c->source);
 	filter_free(c->filter);
 	free(c->rsync_binary);
+	free(c->fail_log);
 	strv_free(c->rsync_options);
 	memset(c, 0, sizeof *c);
 }

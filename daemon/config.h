@@ -54,6 +54,7 @@ struct config {
 	uint64_t settle_ms, max_delay_ms;
 	unsigned max_files;
 	uint64_t min_backoff_ms, max_backoff_ms;
+	char *fail_log;		/* NULL: STATE/failed.log; "none": no fail log */
 	bool full_on_start;
 	uint64_t full_every_ms;	/* 0: never */
 };

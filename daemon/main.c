@@ -112,9 +112,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	int rc = 1;
-	if (make_dirs(state_dir, 0750) == 0 &&
-	    make_dirs(runtime && *runtime ? runtime : "/run/syncd", 0755) == 0)
-		rc = worker_run(&cfg, state_dir);
+	const char *run_dir = runtime && *runtime ? runtime : "/run/syncd";
+	if (make_dirs(state_dir, 0750) == 0 && make_dirs(run_dir, 0755) == 0)
+		rc = worker_run(&cfg, state_dir, run_dir);
 	free(state_dir);
 	config_free(&cfg);
 	return rc;

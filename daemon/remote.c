@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "faillog.h"
 #include "log.h"
 #include "push.h"
 #include "worker.h"
@@ -18,16 +19,31 @@ retry_due(void *ctx)
 int
 remote_init(struct remote *r, struct worker *w, const struct remote_conf *rc)
 {
+	char *jpath = NULL;
+	size_t replayed = 0;
+	bool full = false;
+
 	memset(r, 0, sizeof *r);
 	r->w = w;
 	r->rc = rc;
+	r->journal.fd = -1;
 	changeset_init(&r->pending);
 	changeset_init(&r->inflight);
 	changeset_init(&r->during_full);
 	if (asprintf(&r->push_excludes, "%s/%s.push-excludes", w->state_dir, rc->name) < 0 ||
-	    asprintf(&r->full_excludes, "%s/%s.full-excludes", w->state_dir, rc->name) < 0) {
+	    asprintf(&r->full_excludes, "%s/%s.full-excludes", w->state_dir, rc->name) < 0 ||
+	    asprintf(&jpath, "%s/%s.journal", w->state_dir, rc->name) < 0) {
 		log_err("out of memory");
 		return -1;
+	}
+	/* A journal that cannot be used is logged; mirroring goes on. */
+	journal_open(&r->journal, jpath, &r->pending, now_ms(), &full, &replayed);
+	free(jpath);
+	if (replayed || full) {
+		log_info("%s: replayed %zu pending changes%s from the journal", rc->name, replayed,
+		    full ? " and a wanted full sync" : "");
+		r->full_wanted = full;
+		r->full_for_lost = full;
 	}
 	return timer_init(&w->loop, &r->retry, retry_due, r);
 }
@@ -36,6 +52,7 @@ void
 remote_free(struct remote *r)
 {
 	timer_close(&r->retry);
+	journal_close(&r->journal);
 	changeset_clear(&r->pending);
 	changeset_clear(&r->inflight);
 	changeset_clear(&r->during_full);
@@ -43,11 +60,26 @@ remote_free(struct remote *r)
 	free(r->full_excludes);
 }
 
+/* Keeps the journal no bigger than what is really pending. */
+static void
+compact(struct remote *r)
+{
+	bool full = r->full_wanted || r->full;
+
+	if (!full && !changeset_count(&r->pending) && !changeset_count(&r->inflight)) {
+		if (r->journal.fd >= 0)
+			journal_reset(&r->journal);
+		else
+			journal_rewrite(&r->journal, NULL, NULL, false);
+	} else if (r->journal.fd < 0 || journal_bloated(&r->journal)) {
+		journal_rewrite(&r->journal, &r->pending, &r->inflight, full);
+	}
+}
+
 /* rsync's last words, on one line. */
 static void
-last_words(const struct child *c, char *buf, size_t len)
+last_words(const char *t, char *buf, size_t len)
 {
-	const char *t = c->tail;
 	size_t n = strlen(t);
 	int lines = 0;
 
@@ -71,43 +103,59 @@ last_words(const struct child *c, char *buf, size_t len)
 	buf[o] = '\0';
 }
 
-static bool
-succeeded(int status)
+static void
+succeeded(struct remote *r)
 {
-	/* 24: files vanished between the change and the push; what is gone
-	 * now has its own change queued, so nothing is lost. */
-	return WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 24);
+	r->failures = 0;
+	r->last_outcome = RSYNC_OK;
+	r->last_ok_wall = wall_ms();
+	if (r->last_error[0])
+		log_info("%s: mirroring again", r->rc->name);
+	r->last_error[0] = '\0';
 }
 
 static void
-note_failure(struct remote *r, const struct child *c, int status, const char *what)
+failed(struct remote *r, const char *output, int status, enum rsync_outcome o, const char *what,
+    size_t paths)
 {
 	const struct config *cfg = r->w->cfg;
-	char how[96], said[1024];
+	char how[96], said[1024], err[sizeof r->last_error];
 	uint64_t delay = cfg->min_backoff_ms;
 
 	child_describe(status, how, sizeof how);
-	last_words(c, said, sizeof said);
+	last_words(output, said, sizeof said);
+	snprintf(err, sizeof err, "%s failed: rsync %s%s%s", what, how, *said ? ": " : "", said);
+	faillog_write(r->w->fail_log, r->rc->name, what, paths, status, rsync_outcome_name(o), err);
 	r->failures++;
-	for (unsigned i = 1; i < r->failures && delay < cfg->max_backoff_ms; i++)
-		delay *= 2;
-	if (delay > cfg->max_backoff_ms)
+	if (o == RSYNC_OPERATOR) {
+		/* Retrying soon cannot help; say it once, not per attempt. */
 		delay = cfg->max_backoff_ms;
-	/* Jitter, so mirrors that failed together do not retry in step. */
-	delay = delay - delay / 4 + (delay / 2 ? (uint64_t)random() % (delay / 2 + 1) : 0);
-	snprintf(r->last_error, sizeof r->last_error, "%s: rsync %s%s%s", what, how,
-	    *said ? ": " : "", said);
-	log_warn("%s: %s (failure %u in a row); retrying in %llums", r->rc->name, r->last_error,
-	    r->failures, (unsigned long long)delay);
+		if (r->last_outcome != RSYNC_OPERATOR || strcmp(err, r->last_error))
+			log_err("%s: %s; this needs an operator (credentials, module, host key or "
+			    "options); retrying every %llus", r->rc->name, err,
+			    (unsigned long long)(delay / 1000));
+	} else {
+		for (unsigned i = 1; i < r->failures && delay < cfg->max_backoff_ms; i++)
+			delay *= 2;
+		if (delay > cfg->max_backoff_ms)
+			delay = cfg->max_backoff_ms;
+		/* Jitter, so mirrors that failed together do not retry in step. */
+		delay = delay - delay / 4 + (delay / 2 ? (uint64_t)random() % (delay / 2 + 1) : 0);
+		log_warn("%s: %s (failure %u in a row); retrying in %llums", r->rc->name, err,
+		    r->failures, (unsigned long long)delay);
+	}
+	r->last_outcome = o;
+	memcpy(r->last_error, err, sizeof err);
 	timer_arm(&r->retry, delay);
 }
 
 static void
-spawn_failed(struct remote *r, const char *what)
+finished(struct remote *r)
 {
-	/* Nothing ran: treat it as a failure to retry, not a loss. */
-	struct child none = { 0 };
-	note_failure(r, &none, 127 << 8, what);
+	compact(r);
+	remote_kick(r);
+	worker_status(r->w);
+	worker_remote_done(r->w);
 }
 
 static void
@@ -115,15 +163,14 @@ push_done(struct child *c, int status, void *ctx)
 {
 	struct remote *r = ctx;
 	size_t n = changeset_count(&r->inflight);
+	enum rsync_outcome o = rsync_outcome(status, c->tail);
 
 	r->push = NULL;
-	if (succeeded(status)) {
+	if (o == RSYNC_OK) {
 		r->pushes++;
 		r->paths_pushed += n;
-		r->failures = 0;
-		r->last_ok_wall = wall_ms();
-		r->last_error[0] = '\0';
 		changeset_clear(&r->inflight);
+		succeeded(r);
 		log_debug("%s: pushed %zu paths", r->rc->name, n);
 	} else if (!r->parent_deletes && WIFEXITED(status) && WEXITSTATUS(status) == 2 &&
 	    strstr(c->tail, "invalid file mode")) {
@@ -135,39 +182,41 @@ push_done(struct child *c, int status, void *ctx)
 		r->parent_deletes = true;
 		changeset_merge(&r->pending, &r->inflight);
 	} else {
-		char what[64];
-		snprintf(what, sizeof what, "push of %zu paths failed", n);
 		changeset_merge(&r->pending, &r->inflight);
-		note_failure(r, c, status, what);
+		failed(r, c->tail, status, o, "push", n);
 	}
-	remote_kick(r);
-	worker_status(r->w);
-	worker_remote_done(r->w);
+	finished(r);
 }
 
 static void
 full_done(struct child *c, int status, void *ctx)
 {
 	struct remote *r = ctx;
+	enum rsync_outcome o = rsync_outcome(status, c->tail);
 
 	r->full = NULL;
-	if (succeeded(status)) {
+	if (o == RSYNC_OK) {
 		r->full_syncs++;
-		r->failures = 0;
-		r->last_ok_wall = wall_ms();
-		r->last_error[0] = '\0';
+		if (!r->full_wanted)
+			r->full_for_lost = false;
 		/* The full sync's --delete may have removed what a live push
 		 * created meanwhile: push every such path again. */
 		changeset_merge(&r->pending, &r->during_full);
+		succeeded(r);
 		log_info("%s: full sync done", r->rc->name);
 	} else {
 		changeset_clear(&r->during_full);
 		r->full_wanted = true;
-		note_failure(r, c, status, "full sync failed");
+		failed(r, c->tail, status, o, "full-sync", 0);
 	}
-	remote_kick(r);
-	worker_status(r->w);
-	worker_remote_done(r->w);
+	finished(r);
+}
+
+static void
+spawn_failed(struct remote *r, const char *what)
+{
+	/* Nothing ran (the reason is logged): an operator's matter. */
+	failed(r, "", 127 << 8, RSYNC_OPERATOR, what, 0);
 }
 
 void
@@ -175,8 +224,8 @@ remote_kick(struct remote *r)
 {
 	struct worker *w = r->w;
 
-	if (r->retry.due || w->killing)
-		return;		/* backing off, or out of time */
+	if (r->retry.due || w->killing || w->paused)
+		return;		/* backing off, out of time, or told to wait */
 	if (!r->full && r->full_wanted && !w->stopping) {
 		r->full_wanted = false;
 		changeset_clear(&r->during_full);
@@ -184,7 +233,7 @@ remote_kick(struct remote *r)
 		r->full = push_full(&w->loop, w->cfg, r->rc, r->full_excludes, full_done, r);
 		if (!r->full) {
 			r->full_wanted = true;
-			spawn_failed(r, "full sync could not start");
+			spawn_failed(r, "full-sync");
 			return;
 		}
 	}
@@ -199,7 +248,7 @@ remote_kick(struct remote *r)
 		    r->push_excludes, &paths, push_done, r);
 		if (!r->push) {
 			changeset_merge(&r->pending, &r->inflight);
-			spawn_failed(r, "push could not start");
+			spawn_failed(r, "push");
 		}
 	}
 }
@@ -207,6 +256,8 @@ remote_kick(struct remote *r)
 int
 remote_offer(struct remote *r, const struct changeset *sealed)
 {
+	/* On disk before it can be attempted. */
+	journal_append(&r->journal, sealed);
 	if (changeset_copy(&r->pending, sealed) < 0)
 		return -1;
 	if (r->full && changeset_copy(&r->during_full, sealed) < 0)
@@ -216,9 +267,12 @@ remote_offer(struct remote *r, const struct changeset *sealed)
 }
 
 void
-remote_full(struct remote *r)
+remote_full(struct remote *r, bool lost)
 {
+	if (!r->full_wanted)
+		journal_append_full(&r->journal);
 	r->full_wanted = true;
+	r->full_for_lost |= lost;
 	remote_kick(r);
 }
 
@@ -226,6 +280,37 @@ bool
 remote_settled(const struct remote *r)
 {
 	return !r->push && !r->full && (r->retry.due || !changeset_count(&r->pending));
+}
+
+uint64_t
+remote_oldest(const struct remote *r)
+{
+	uint64_t a = changeset_oldest(&r->pending), b = changeset_oldest(&r->inflight);
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
+bool
+remote_current(const struct remote *r, uint64_t t)
+{
+	uint64_t oldest = remote_oldest(r);
+
+	if (r->full_for_lost && (r->full_wanted || r->full))
+		return false;	/* lost events are covered only by that full sync */
+	return !oldest || oldest > t;
+}
+
+const char *
+remote_state(const struct remote *r)
+{
+	if (r->failures && r->last_outcome == RSYNC_OPERATOR)
+		return "operator-error";
+	if (r->failures)
+		return r->retry.due ? "backoff" : "failing";
+	if (r->w->paused)
+		return "paused";
+	if (r->push || r->full)
+		return "pushing";
+	return "ok";
 }
 
 void

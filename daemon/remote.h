@@ -1,6 +1,6 @@
-/* One mirror: its queue of sealed changes, the rsync run in flight, its full
- * syncs and its backoff.  Each remote moves at its own pace, so a slow or
- * dead mirror never holds back a healthy one. */
+/* One mirror: its queue of sealed changes (in memory and in its journal),
+ * the rsync run in flight, its full syncs and its backoff.  Each remote moves
+ * at its own pace, so a slow or dead mirror never holds back a healthy one. */
 #ifndef SYNCD_REMOTE_H
 #define SYNCD_REMOTE_H
 
@@ -8,9 +8,11 @@
 #include <stdint.h>
 
 #include "changeset.h"
-#include "config.h"
-#include "loop.h"
 #include "child.h"
+#include "config.h"
+#include "journal.h"
+#include "loop.h"
+#include "rsync_exit.h"
 
 struct worker;
 
@@ -20,28 +22,37 @@ struct remote {
 	struct changeset pending;	/* sealed, not pushed yet */
 	struct changeset inflight;	/* in the push that runs now */
 	struct changeset during_full;	/* sealed while the full sync runs */
+	struct journal journal;		/* pending + inflight + full_wanted, on disk */
 	struct child *push, *full;
 	bool full_wanted;
+	bool full_for_lost;		/* the wanted/running full sync covers lost events */
 	bool parent_deletes;		/* the receiver rejects --delete-missing-args */
 	unsigned failures;		/* in a row */
+	enum rsync_outcome last_outcome;
 	struct timer retry;
 	char *push_excludes, *full_excludes;
 	/* figures */
 	uint64_t pushes, paths_pushed, full_syncs;
 	uint64_t last_ok_wall;		/* wall ms of the last success, 0: none yet */
-	char last_error[1400];	
+	char last_error[1400];
 };
 
 int remote_init(struct remote *r, struct worker *w, const struct remote_conf *rc);
 void remote_free(struct remote *r);
 /* Queues (a copy of) a sealed batch and pushes it if the remote is free. */
 int remote_offer(struct remote *r, const struct changeset *sealed);
-/* Asks for a full sync (runs beside live pushes). */
-void remote_full(struct remote *r);
+/* Asks for a full sync (runs beside live pushes); lost: events were lost. */
+void remote_full(struct remote *r, bool lost);
 /* Starts whatever is due and allowed now. */
 void remote_kick(struct remote *r);
 /* Nothing running, and nothing left that could be pushed now. */
 bool remote_settled(const struct remote *r);
+/* The monotonic time of the oldest change not yet on this mirror, 0: none. */
+uint64_t remote_oldest(const struct remote *r);
+/* True when every change seen at or before t is on the mirror. */
+bool remote_current(const struct remote *r, uint64_t t);
+/* "ok", "pushing", "backoff", "failing", "operator-error" or "paused". */
+const char *remote_state(const struct remote *r);
 void remote_kill(struct remote *r, int sig);
 
 #endif

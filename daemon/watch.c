@@ -488,14 +488,11 @@ root_gone:
 }
 
 static void
-on_readable(void *ctx, uint32_t events)
+read_events(struct watch *w, int rounds)
 {
-	struct watch *w = ctx;
 	char buf[65536] __attribute__((aligned(__alignof__(struct inotify_event))));
 
-	(void)events;
-	/* A bounded number of reads per wakeup keeps the loop responsive. */
-	for (int round = 0; round < 16 && !w->failed; round++) {
+	for (int round = 0; round < rounds && !w->failed; round++) {
 		ssize_t len = read(w->fd, buf, sizeof buf);
 		if (len < 0) {
 			if (errno != EAGAIN && errno != EINTR)
@@ -509,6 +506,20 @@ on_readable(void *ctx, uint32_t events)
 			p += sizeof *ev + ev->len;
 		}
 	}
+}
+
+static void
+on_readable(void *ctx, uint32_t events)
+{
+	(void)events;
+	/* A bounded number of reads per wakeup keeps the loop responsive. */
+	read_events(ctx, 16);
+}
+
+void
+watch_drain(struct watch *w)
+{
+	read_events(w, 1 << 30);
 }
 
 /* inotify sees only changes made through this kernel: on a network or FUSE

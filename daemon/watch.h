@@ -49,6 +49,8 @@ struct watch {
 int watch_open(struct watch *w, struct loop *l, const struct config *cfg,
     const struct watch_ops *ops, void *ctx);
 void watch_close(struct watch *w);
+/* Handles every event queued so far: all changes made before the call. */
+void watch_drain(struct watch *w);
 
 static inline size_t
 watch_count(const struct watch *w)

@@ -1,6 +1,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "log.h"
 #include "remote.h"
 #include "child.h"
+#include "control.h"
 
 /* How long in-flight rsync runs get to finish once we are told to stop. */
 #define STOP_GRACE_MS 10000
@@ -48,15 +50,21 @@ batch_due(void *ctx)
 }
 
 static void
+full_sync_all(struct worker *w, bool lost)
+{
+	for (size_t i = 0; i < w->cfg->nremotes; i++)
+		remote_full(&w->remotes[i], lost);
+}
+
+static void
 on_change(void *ctx, const char *rel, unsigned kind)
 {
 	struct worker *w = ctx;
 	uint64_t now = now_ms();
 
-	if (changeset_add(&w->gather, rel, kind, wall_ms()) < 0) {
+	if (changeset_add(&w->gather, rel, kind, now) < 0) {
 		log_err("out of memory recording a change: running a full sync instead");
-		for (size_t i = 0; i < w->cfg->nremotes; i++)
-			remote_full(&w->remotes[i]);
+		full_sync_all(w, true);
 		return;
 	}
 	if (batch_note(&w->batch, now, changeset_count(&w->gather)))
@@ -66,16 +74,35 @@ on_change(void *ctx, const char *rel, unsigned kind)
 }
 
 static void
-full_sync_all(struct worker *w)
-{
-	for (size_t i = 0; i < w->cfg->nremotes; i++)
-		remote_full(&w->remotes[i]);
-}
-
-static void
 on_lost(void *ctx)
 {
-	full_sync_all(ctx);
+	full_sync_all(ctx, true);
+}
+
+void
+worker_resync(struct worker *w)
+{
+	full_sync_all(w, false);
+}
+
+void
+worker_pause(struct worker *w, bool pause)
+{
+	if (w->paused == pause)
+		return;
+	w->paused = pause;
+	log_info(pause ? "paused: changes are gathered and journaled, not pushed" : "resumed");
+	if (!pause)
+		for (size_t i = 0; i < w->cfg->nremotes; i++)
+			remote_kick(&w->remotes[i]);
+	worker_status(w);
+}
+
+void
+worker_flush_begin(struct worker *w)
+{
+	watch_drain(&w->watch);
+	seal(w);
 }
 
 static void
@@ -95,7 +122,7 @@ full_sync_due(void *ctx)
 	struct worker *w = ctx;
 
 	log_info("scheduled full sync");
-	full_sync_all(w);
+	full_sync_all(w, false);
 	timer_arm(&w->full_timer, w->cfg->full_every_ms);
 }
 
@@ -122,6 +149,7 @@ all_settled(const struct worker *w)
 void
 worker_remote_done(struct worker *w)
 {
+	control_progress(w->control);
 	if (w->stopping && all_settled(w) && !child_count())
 		w->loop.stop = true;
 }
@@ -177,7 +205,7 @@ on_signal(void *ctx, uint32_t events)
 			break;
 		case SIGUSR1:
 			log_info("SIGUSR1: full sync of every remote");
-			full_sync_all(w);
+			full_sync_all(w, false);
 			break;
 		case SIGHUP:
 			log_info("SIGHUP ignored: restart the worker to apply configuration changes");
@@ -198,8 +226,8 @@ worker_status(struct worker *w)
 		failing += r->failures > 0;
 	}
 	o += (size_t)snprintf(buf + o, sizeof buf - o,
-	    "STATUS=watching %zu dirs, %llu events, %llu batches; %zu paths pending; %zu of %zu remotes failing",
-	    watch_count(&w->watch), (unsigned long long)w->watch.events,
+	    "STATUS=%swatching %zu dirs, %llu events, %llu batches; %zu paths pending; %zu of %zu remotes failing",
+	    w->paused ? "paused; " : "", watch_count(&w->watch), (unsigned long long)w->watch.events,
 	    (unsigned long long)w->batches, pending, failing, w->cfg->nremotes);
 	sd_notify(0, buf);
 }
@@ -228,14 +256,41 @@ setup_signals(struct worker *w)
 	return loop_add(&w->loop, &w->sig_io, w->sigfd, EPOLLIN, on_signal, w);
 }
 
+/* A mark that exists while a worker runs: found at start, it says the last
+ * run ended without cleaning up (killed, crashed, power lost). */
+static bool
+mark_running(const char *file)
+{
+	bool unclean = access(file, F_OK) == 0;
+	int fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+
+	if (fd < 0)
+		log_warn("cannot create %s: %s", file, strerror(errno));
+	else
+		close(fd);
+	return unclean;
+}
+
 int
-worker_run(struct config *cfg, const char *state_dir)
+worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir)
 {
 	struct worker w = { .cfg = cfg, .sigfd = -1, .exit_code = 1 };
 	size_t nremotes = 0;
 	uint64_t usec = 0;
+	char *running = NULL, *sock = NULL, *faillog = NULL;
+	bool unclean = false;
 
 	w.state_dir = (char *)state_dir;
+	w.started = now_ms();
+	if (asprintf(&running, "%s/running", state_dir) < 0 ||
+	    asprintf(&sock, "%s/%s.sock", runtime_dir, cfg->name) < 0 ||
+	    asprintf(&faillog, "%s/failed.log", state_dir) < 0) {
+		log_err("out of memory");
+		free(running);
+		free(sock);
+		return 1;
+	}
+	w.fail_log = !cfg->fail_log ? faillog : strcmp(cfg->fail_log, "none") ? cfg->fail_log : NULL;
 	changeset_init(&w.gather);
 	batch_init(&w.batch, cfg->settle_ms, cfg->max_delay_ms, cfg->max_files);
 	srandom((unsigned)getpid() ^ (unsigned)now_ms());
@@ -250,6 +305,10 @@ worker_run(struct config *cfg, const char *state_dir)
 	w.remotes = calloc(cfg->nremotes, sizeof *w.remotes);
 	if (!w.remotes)
 		goto out;
+	w.control = control_open(&w, sock);
+	if (!w.control)
+		goto out;
+	unclean = mark_running(running);
 	for (; nremotes < cfg->nremotes; nremotes++)
 		if (remote_init(&w.remotes[nremotes], &w, &cfg->remotes[nremotes]) < 0)
 			goto out;
@@ -266,8 +325,13 @@ worker_run(struct config *cfg, const char *state_dir)
 	    cfg->nremotes, cfg->nremotes == 1 ? "" : "s");
 	sd_notify(0, "READY=1");
 	worker_status(&w);
-	if (cfg->full_on_start)
-		full_sync_all(&w);
+	if (unclean) {
+		log_warn("the previous run of this instance did not stop cleanly (unclean stop: "
+		    "%s was left): full sync of every remote", running);
+		full_sync_all(&w, true);
+	} else if (cfg->full_on_start) {
+		full_sync_all(&w, false);
+	}
 	if (cfg->full_every_ms)
 		timer_arm(&w.full_timer, cfg->full_every_ms);
 
@@ -278,6 +342,13 @@ worker_run(struct config *cfg, const char *state_dir)
 out:
 	/* After a fatal error rsync runs may be left: do not leave them behind. */
 	child_kill_all();
+	control_close(w.control);
+	/* Whatever is still pending is in the journals: this stop was clean. */
+	if (w.control)
+		unlink(running);
+	free(running);
+	free(sock);
+	free(faillog);
 	for (size_t i = 0; i < nremotes; i++)
 		remote_free(&w.remotes[i]);
 	free(w.remotes);

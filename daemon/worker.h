@@ -13,10 +13,12 @@
 #include "watch.h"
 
 struct remote;
+struct control;
 
 struct worker {
 	struct config *cfg;
 	char *state_dir;		/* this instance's */
+	const char *fail_log;		/* NULL: none */
 	struct loop loop;
 	struct watch watch;
 	struct changeset gather;	/* changes not sealed into a batch yet */
@@ -27,12 +29,21 @@ struct worker {
 	struct io sig_io;
 	bool stopping;		/* told to stop: finishing what runs */
 	bool killing;		/* the grace is over: start nothing new */
+	bool paused;			/* pushes wait; changes still gather */
+	uint64_t started;		/* monotonic ms */
+	struct control *control;
 	int exit_code;
 	uint64_t batches;
 };
 
-/* Runs the instance until it is told to stop; returns the exit status. */
-int worker_run(struct config *cfg, const char *state_dir);
+/* Runs the instance until it is told to stop; returns the exit status.
+ * state_dir is the instance's own, runtime_dir the shared base. */
+int worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir);
+/* Control requests. */
+void worker_resync(struct worker *w);
+void worker_pause(struct worker *w, bool pause);
+/* Takes in every change made so far and seals it for pushing now. */
+void worker_flush_begin(struct worker *w);
 /* Called by a remote when something it did changes the figures. */
 void worker_status(struct worker *w);
 /* Called by a remote when it finished a run (shutdown waits for these). */

@@ -1,0 +1,12 @@
+/* The fail log: one readable line per push or full sync that failed, what
+ * sersync kept as a shell script of commands to rerun, minus the script. */
+#ifndef SYNCD_FAILLOG_H
+#define SYNCD_FAILLOG_H
+
+#include <stddef.h>
+
+/* Appends a line to file (NULL: none); rotates it to file.1 past 1 MiB. */
+void faillog_write(const char *file, const char *remote, const char *what, size_t paths,
+    int status, const char *outcome, const char *error);
+
+#endif

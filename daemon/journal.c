@@ -1,0 +1,270 @@
+#include "journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define HEADER "syncd-journal 1\n"
+#define HEADER_LEN (sizeof HEADER - 1)
+#define PATHBUF 8192
+
+struct buf {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+
+static void
+put(struct buf *b, const void *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 65536;
+		while (cap < b->len + n)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void
+put_entries(struct buf *b, const struct changeset *cs)
+{
+	char rel[PATHBUF];
+	const struct pnode *top = &cs->tree.root;
+
+	for (const struct pnode *n = top->child; n; n = ptree_next(n, top)) {
+		long len;
+		if (!n->flags || (len = ptree_path(n, rel, sizeof rel)) < 0)
+			continue;
+		char kind = (n->flags & CH_DIR) ? 'D' : (n->flags & CH_GONE) ? 'G' : 'P';
+		put(b, &kind, 1);
+		put(b, rel, (size_t)len + 1);
+	}
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void
+broken(struct journal *j, const char *what)
+{
+	log_err("journal %s: %s: %s; pending changes are kept in memory only until it works",
+	    j->path, what, strerror(errno));
+	if (j->fd >= 0)
+		close(j->fd);
+	j->fd = -1;
+}
+
+static int
+append(struct journal *j, struct buf *b)
+{
+	if (b->oom) {
+		free(b->p);
+		errno = ENOMEM;
+		broken(j, "cannot build a record");
+		return -1;
+	}
+	if (j->fd < 0 || !b->len) {
+		free(b->p);
+		return j->fd < 0 ? -1 : 0;
+	}
+	int rc = write_all(j->fd, b->p, b->len);
+	free(b->p);
+	if (rc < 0 || fdatasync(j->fd) < 0) {
+		broken(j, "cannot write");
+		return -1;
+	}
+	j->size += (off_t)b->len;
+	return 0;
+}
+
+static void
+replay(struct journal *j, const char *data, size_t len, struct changeset *into, uint64_t now,
+    bool *full, size_t *replayed)
+{
+	const char *p = data + HEADER_LEN, *end = data + len;
+
+	while (p < end) {
+		const char *nul = memchr(p, '\0', (size_t)(end - p));
+		if (!nul) {
+			log_warn("journal %s: dropped a torn last record (%zu bytes): the worker "
+			    "stopped while writing it, and its batch was not pushed yet",
+			    j->path, (size_t)(end - p));
+			break;
+		}
+		unsigned kind = 0;
+		switch (*p) {
+		case 'P': kind = CH_PATH; break;
+		case 'D': kind = CH_DIR; break;
+		case 'G': kind = CH_PATH | CH_GONE; break;
+		case 'F': *full = true; break;
+		default:
+			log_warn("journal %s: skipped a record of unknown kind 0x%02x", j->path,
+			    (unsigned char)*p);
+		}
+		if (kind && p + 1 < nul) {
+			if (changeset_add(into, p + 1, kind, now) < 0)
+				log_err("journal %s: out of memory replaying it", j->path);
+			else
+				(*replayed)++;
+		}
+		p = nul + 1;
+	}
+}
+
+int
+journal_open(struct journal *j, const char *path, struct changeset *into, uint64_t now,
+    bool *full, size_t *replayed)
+{
+	struct buf b = { 0 };
+	char chunk[65536];
+	ssize_t n;
+
+	j->path = strdup(path);
+	j->size = j->compacted = 0;
+	*replayed = 0;
+	j->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (j->fd < 0) {
+		broken(j, "cannot open");
+		return -1;
+	}
+	while ((n = read(j->fd, chunk, sizeof chunk)) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0)
+			put(&b, chunk, (size_t)n);
+	if (n < 0 || b.oom) {
+		free(b.p);
+		broken(j, "cannot read");
+		return -1;
+	}
+	if (b.len >= HEADER_LEN && !memcmp(b.p, HEADER, HEADER_LEN))
+		replay(j, b.p, b.len, into, now, full, replayed);
+	else if (b.len)
+		log_warn("journal %s: not a syncd journal (or of another version); ignored", path);
+	free(b.p);
+	/* Start from a clean copy: drops a torn tail and foreign contents. */
+	return journal_rewrite(j, into, NULL, *full);
+}
+
+int
+journal_append(struct journal *j, const struct changeset *cs)
+{
+	struct buf b = { 0 };
+
+	put_entries(&b, cs);
+	return append(j, &b);
+}
+
+int
+journal_append_full(struct journal *j)
+{
+	struct buf b = { 0 };
+
+	put(&b, "F", 2);
+	return append(j, &b);
+}
+
+int
+journal_rewrite(struct journal *j, const struct changeset *a, const struct changeset *c,
+    bool full)
+{
+	struct buf b = { 0 };
+	char *tmp = NULL;
+	int fd = -1;
+
+	if (!j->path)
+		return -1;
+	put(&b, HEADER, HEADER_LEN);
+	if (full)
+		put(&b, "F", 2);
+	if (a)
+		put_entries(&b, a);
+	if (c)
+		put_entries(&b, c);
+	if (b.oom || asprintf(&tmp, "%s.new", j->path) < 0) {
+		free(b.p);
+		errno = ENOMEM;
+		broken(j, "cannot rewrite");
+		return -1;
+	}
+	/* Write aside, then rename: a crash leaves the old or the new one. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write_all(fd, b.p, b.len) < 0 || fdatasync(fd) < 0 ||
+	    rename(tmp, j->path) < 0) {
+		int saved = errno;
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		free(tmp);
+		free(b.p);
+		errno = saved;
+		broken(j, "cannot rewrite");
+		return -1;
+	}
+	free(tmp);
+	if (j->fd >= 0)
+		close(j->fd);
+	j->fd = fd;
+	/* The new file was opened for writing only; appends need O_APPEND. */
+	if (fcntl(fd, F_SETFL, O_APPEND) < 0) {
+		free(b.p);
+		broken(j, "cannot reopen");
+		return -1;
+	}
+	j->size = j->compacted = (off_t)b.len;
+	free(b.p);
+	return 0;
+}
+
+void
+journal_reset(struct journal *j)
+{
+	if (j->fd < 0 || j->size == (off_t)HEADER_LEN)
+		return;
+	if (ftruncate(j->fd, (off_t)HEADER_LEN) < 0) {
+		broken(j, "cannot truncate");
+		return;
+	}
+	j->size = j->compacted = (off_t)HEADER_LEN;
+}
+
+bool
+journal_bloated(const struct journal *j)
+{
+	return j->fd >= 0 && j->size > 4 * j->compacted + (1 << 20);
+}
+
+void
+journal_close(struct journal *j)
+{
+	if (j->fd >= 0)
+		close(j->fd);
+	j->fd = -1;
+	free(j->path);
+	j->path = NULL;
+}

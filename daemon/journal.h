@@ -1,0 +1,41 @@
+/* The durable record of what a remote has not received yet.
+ *
+ * Each sealed batch is appended (and fdatasync'ed) before it can be pushed,
+ * so a worker killed at any moment finds every change it had not delivered
+ * when it starts again.  The file is emptied when the remote has nothing
+ * pending and rewritten compactly when it grows.  Format: the line
+ * "syncd-journal 1\n", then records of one kind byte ('P' path, 'D' directory
+ * contents, 'G' path gone, 'F' full sync wanted), the relative path, a NUL.
+ * A last record without its NUL is a torn write and is dropped. */
+#ifndef SYNCD_JOURNAL_H
+#define SYNCD_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "changeset.h"
+
+struct journal {
+	char *path;
+	int fd;			/* -1: not usable (the error was logged) */
+	off_t size, compacted;	/* now, and right after the last rewrite */
+};
+
+/* Opens (creating) the journal and adds what it holds to into (dated now_ms)
+ * and to *full; *replayed counts the entries.  -1 if it cannot be used. */
+int journal_open(struct journal *j, const char *path, struct changeset *into, uint64_t now_ms,
+    bool *full, size_t *replayed);
+int journal_append(struct journal *j, const struct changeset *cs);
+int journal_append_full(struct journal *j);
+/* Replaces the contents with exactly these (either may be NULL). */
+int journal_rewrite(struct journal *j, const struct changeset *a, const struct changeset *b,
+    bool full);
+/* Empties it: the remote has everything.  Not synced: should the old
+ * records survive a crash, they only cause a redundant push. */
+void journal_reset(struct journal *j);
+/* Worth a rewrite: it grew well past what it held after the last one. */
+bool journal_bloated(const struct journal *j);
+void journal_close(struct journal *j);
+
+#endif

@@ -1,0 +1,17 @@
+/* What an rsync exit means for the remote: done, retry the batch soon, or
+ * wait for an operator (a wrong password does not fix itself). */
+#ifndef SYNCD_RSYNC_EXIT_H
+#define SYNCD_RSYNC_EXIT_H
+
+enum rsync_outcome {
+	RSYNC_OK,		/* 0, or 24: files vanished, their deletion is queued */
+	RSYNC_PARTIAL,		/* 23: some paths failed; retry them */
+	RSYNC_RETRY,		/* connection, timeout, protocol: back off and retry */
+	RSYNC_OPERATOR,		/* auth, module, password file, usage: retry rarely */
+};
+
+/* status as from waitpid; output: the end of what rsync printed. */
+enum rsync_outcome rsync_outcome(int status, const char *output);
+const char *rsync_outcome_name(enum rsync_outcome o);
+
+#endif

@@ -1,0 +1,121 @@
+#include "status.h"
+
+#include <time.h>
+#include <unistd.h>
+
+#include "loop.h"
+#include "remote.h"
+#include "worker.h"
+
+static const char *
+worker_state(const struct worker *w)
+{
+	return w->stopping ? "stopping" : w->paused ? "paused" : "running";
+}
+
+static double
+lag_s(const struct worker *w, const struct remote *r, uint64_t now)
+{
+	uint64_t oldest = remote_oldest(r), g = changeset_oldest(&w->gather);
+
+	if (g && (!oldest || g < oldest))
+		oldest = g;
+	return oldest && now > oldest ? (double)(now - oldest) / 1000 : 0;
+}
+
+static void
+iso_time(uint64_t wall, char *buf, size_t len)
+{
+	time_t t = (time_t)(wall / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static const char *
+full_state(const struct remote *r)
+{
+	return r->full ? "running" : r->full_wanted ? "wanted" : "idle";
+}
+
+void
+status_text(const struct worker *w, FILE *f)
+{
+	uint64_t now = now_ms();
+	char when[32];
+
+	fprintf(f, "instance %s (pid %d): %s, up %.0fs\n", w->cfg->name, (int)getpid(),
+	    worker_state(w), (double)(now - w->started) / 1000);
+	fprintf(f, "source %s: %zu directories watched, %llu events, %llu batches, %zu changes "
+	    "gathering\n", w->cfg->source, watch_count(&w->watch),
+	    (unsigned long long)w->watch.events, (unsigned long long)w->batches,
+	    changeset_count(&w->gather));
+	for (size_t i = 0; i < w->cfg->nremotes; i++) {
+		const struct remote *r = &w->remotes[i];
+		if (r->last_ok_wall)
+			iso_time(r->last_ok_wall, when, sizeof when);
+		fprintf(f, "remote %s -> %s: %s, lag %.3fs, %zu pending, %zu in flight, full sync %s, "
+		    "last success %s, %u failures in a row, %llu pushes of %llu paths, %llu full syncs\n",
+		    r->rc->name, r->rc->target, remote_state(r), lag_s(w, r, now),
+		    changeset_count(&r->pending), changeset_count(&r->inflight), full_state(r),
+		    r->last_ok_wall ? when : "never", r->failures, (unsigned long long)r->pushes,
+		    (unsigned long long)r->paths_pushed, (unsigned long long)r->full_syncs);
+		if (r->last_error[0])
+			fprintf(f, "  last error: %s\n", r->last_error);
+	}
+}
+
+static void
+json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+void
+status_json(const struct worker *w, FILE *f)
+{
+	uint64_t now = now_ms();
+	char when[32];
+
+	fputs("{\"instance\":", f);
+	json_str(f, w->cfg->name);
+	fprintf(f, ",\"pid\":%d,\"state\":\"%s\",\"source\":", (int)getpid(), worker_state(w));
+	json_str(f, w->cfg->source);
+	fprintf(f, ",\"uptime_s\":%.3f,\"watched_dirs\":%zu,\"events\":%llu,\"batches\":%llu,"
+	    "\"gathering\":%zu,\"remotes\":[", (double)(now - w->started) / 1000,
+	    watch_count(&w->watch), (unsigned long long)w->watch.events,
+	    (unsigned long long)w->batches, changeset_count(&w->gather));
+	for (size_t i = 0; i < w->cfg->nremotes; i++) {
+		const struct remote *r = &w->remotes[i];
+		fputs(i ? ",{\"name\":" : "{\"name\":", f);
+		json_str(f, r->rc->name);
+		fputs(",\"target\":", f);
+		json_str(f, r->rc->target);
+		fprintf(f, ",\"state\":\"%s\",\"pending\":%zu,\"in_flight\":%zu,\"full_sync\":\"%s\","
+		    "\"last_success\":", remote_state(r), changeset_count(&r->pending),
+		    changeset_count(&r->inflight), full_state(r));
+		if (r->last_ok_wall) {
+			iso_time(r->last_ok_wall, when, sizeof when);
+			json_str(f, when);
+		} else {
+			fputs("null", f);
+		}
+		fprintf(f, ",\"failures\":%u,\"last_error\":", r->failures);
+		json_str(f, r->last_error);
+		fprintf(f, ",\"lag_s\":%.3f,\"pushes\":%llu,\"paths_pushed\":%llu,\"full_syncs\":%llu}",
+		    lag_s(w, r, now), (unsigned long long)r->pushes,
+		    (unsigned long long)r->paths_pushed, (unsigned long long)r->full_syncs);
+	}
+	fputs("]}\n", f);
+}

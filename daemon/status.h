@@ -1,0 +1,14 @@
+/* The worker's live figures, for people (text) and for tools (JSON). */
+#ifndef SYNCD_STATUS_H
+#define SYNCD_STATUS_H
+
+#include <stdio.h>
+
+struct worker;
+
+void status_text(const struct worker *w, FILE *f);
+/* One JSON object and a newline.  Strings are escaped; bytes that are not
+ * printable ASCII become \u00XX. */
+void status_json(const struct worker *w, FILE *f);
+
+#endif
