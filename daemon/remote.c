@@ -237,6 +237,8 @@ remote_kick(struct remote *r)
 			return;
 		}
 	}
+	if (r->failures && r->full)
+		return;		/* while failing, one run at a time probes the remote */
 	if (!r->push && changeset_count(&r->pending)) {
 		size_t paths;
 		if (changeset_take(&r->pending, &r->inflight, w->cfg->max_files) < 0) {
