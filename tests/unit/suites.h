@@ -13,5 +13,6 @@ Suite *batch_suite(void);
 Suite *config_suite(void);
 Suite *rsync_argv_suite(void);
 Suite *excludes_suite(void);
+Suite *journal_suite(void);
 
 #endif
