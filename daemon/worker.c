@@ -332,6 +332,9 @@ worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir)
 	} else if (cfg->full_on_start) {
 		full_sync_all(&w, false);
 	}
+	/* What the journals gave back goes out now. */
+	for (size_t i = 0; i < nremotes; i++)
+		remote_kick(&w.remotes[i]);
 	if (cfg->full_every_ms)
 		timer_arm(&w.full_timer, cfg->full_every_ms);
 
