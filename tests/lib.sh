@@ -198,6 +198,17 @@ log_text() {
 	}'
 }
 
+# run_log_text: log_text of the last start of the worker only (the log is
+# shared by successive starts).
+run_log_text() {
+	awk '/^==== /{n=0; next} {l[n++]=$0} END{for(i=0;i<n;i++) print l[i]}' "$SYNCD_LOG" 2>/dev/null |
+		awk -v t="$T" '{
+		while ((i = index($0, t)) > 0)
+			$0 = substr($0, 1, i - 1) "<T>" substr($0, i + length(t))
+		print
+	}'
+}
+
 assert_log() { # ERE, case-insensitive, in the worker log
 	log_text | grep -Eqi -- "$1" || fail "worker log does not match /$1/"
 }
@@ -208,6 +219,11 @@ assert_no_log() {
 		fail "worker log unexpectedly matches /$1/"
 	fi
 }
+
+# log_count ERE: how many worker log lines match ERE (case-insensitive);
+# log_count_gt ERE N: true when more than N do (a condition for wait_for).
+log_count() { log_text | grep -Eci -- "$1"; }
+log_count_gt() { [ "$(log_count "$1")" -gt "$2" ]; }
 
 # wait_for TIMEOUT DESCRIPTION CMD...: poll CMD every 50 ms until it succeeds.
 wait_for() {
@@ -462,10 +478,12 @@ local_remote() { # NAME DIR [EXTRA-LINE...]
 	[ $# -eq 0 ] || printf '%s\n' "$@"
 }
 
-# fast_sections: [batch]/[retry] values that keep tests quick.
+# fast_sections [RETRY-LINE...]: [batch]/[retry] values that keep tests
+# quick; extra lines (e.g. "fail_log = none") go into [retry].
 fast_sections() {
 	printf '[batch]\nsettle = 50ms\nmax_delay = 500ms\n'
 	printf '[retry]\nmin_backoff = 200ms\nmax_backoff = 1s\n'
+	[ $# -eq 0 ] || printf '%s\n' "$@"
 }
 
 # source_section DIR [EXTRA-LINE...]
@@ -492,6 +510,7 @@ start_syncd() {
 		read -r -a wrapper <<<"$SYNCD_WRAPPER"
 	fi
 	mkdir -p "$SYNCD_STATE" "$SYNCD_RUNTIME"
+	syncd_instance "$cfg"
 	SYNCD_RCFILE=$T/syncd.rc.$RANDOM$RANDOM
 	local pidfile=$SYNCD_RCFILE.pid
 	rm -f "$SYNCD_RCFILE" "$pidfile"
@@ -514,6 +533,50 @@ start_syncd() {
 	SYNCD_PID=$(cat "$pidfile" 2>/dev/null)
 	[ -n "$SYNCD_PID" ] || fail "start_syncd: no pid"
 	log "syncd pid $SYNCD_PID started with $cfg $*"
+}
+
+# syncd_instance CONFIG: set SYNCD_NAME (the instance name: the config
+# file's base name without ".ini", as the worker names it), SYNCD_IDIR (its
+# state dir $SYNCD_STATE/NAME: journals, "running", failed.log) and
+# SYNCD_SOCK (its control socket $SYNCD_RUNTIME/NAME.sock).  start_syncd
+# calls it; call it yourself to prepare the state dir before a start.
+SYNCD_NAME=
+SYNCD_IDIR=
+SYNCD_SOCK=
+syncd_instance() {
+	SYNCD_NAME=$(basename "$1")
+	SYNCD_NAME=${SYNCD_NAME%.ini}
+	SYNCD_IDIR=$SYNCD_STATE/$SYNCD_NAME
+	SYNCD_SOCK=$SYNCD_RUNTIME/$SYNCD_NAME.sock
+}
+
+# syncd_instance CONFIG sets where; journal_file REMOTE prints the path of
+# that remote's durable journal.
+journal_file() { printf '%s/%s.journal\n' "$SYNCD_IDIR" "$1"; }
+
+# kill_syncd: SIGKILL the worker and, as systemd's control-group kill
+# would, every process it started (rsync runs); wait for the worker to be
+# gone and assert it died of the signal.  Nothing of it gets to clean up.
+kill_syncd() {
+	local -a pids
+	[ -n "$SYNCD_PID" ] || fail "kill_syncd: no worker running"
+	syncd_exited && fail "worker exited before it was killed (status $SYNCD_RC)"
+	kill -STOP "$SYNCD_PID" 2>/dev/null
+	read -r -a pids <<<"$(_lib_descendants "$SYNCD_PID")"
+	kill -KILL "$SYNCD_PID" || fail "cannot kill worker $SYNCD_PID"
+	[ "${#pids[@]}" -eq 0 ] || kill -KILL "${pids[@]}" 2>/dev/null
+	wait_syncd_exit 10 || fail "worker $SYNCD_PID still there 10s after SIGKILL"
+	[ "$SYNCD_RC" = 137 ] || fail "worker exited with status $SYNCD_RC, expected 137 (SIGKILL)"
+	log "syncd killed with SIGKILL (and ${#pids[@]} child processes)"
+}
+
+_lib_descendants() { # PID: every descendant's pid, on one line
+	local c out='' kids
+	read -r -a kids <<<"$(cat /proc/"$1"/task/*/children 2>/dev/null)"
+	for c in "${kids[@]}"; do
+		out+="$c $(_lib_descendants "$c") "
+	done
+	echo "$out"
 }
 
 # syncd_exited: true once the worker has exited; its status is then in
@@ -646,4 +709,154 @@ rsync_runs() {
 	local n
 	n=$(wc -l <"$RSYNC_COUNT_FILE" 2>/dev/null) || n=0
 	echo "$((n))"
+}
+
+# ---------------------------------------------------------- control socket --
+
+# The worker's control socket ($SYNCD_SOCK, set by start_syncd) is spoken
+# to with tests/helpers/ctl_send, built next to the worker.
+CTL_SEND=$(dirname "$SYNCD")/ctl_send
+
+need_ctl() {
+	[ -x "$CTL_SEND" ] || fail "$CTL_SEND is missing (make builds it)"
+}
+
+# ctl REQUEST...: send the words of REQUEST (joined by spaces) as one
+# request line to the worker's control socket and print the reply.  Status
+# 0 for an "ok"/JSON reply, 1 for "error: ...", 2 if it cannot connect, 3
+# if no reply came (CTL_TIMEOUT seconds, default 60).
+ctl() {
+	"$CTL_SEND" --timeout "${CTL_TIMEOUT:-60}" "$SYNCD_SOCK" "$*"
+}
+
+# wait_ctl [TIMEOUT]: until the control socket answers "status" with ok.
+wait_ctl() {
+	wait_for "${1:-10}" "the control socket $SYNCD_SOCK" _lib_ctl_answers
+}
+_lib_ctl_answers() {
+	[ -S "$SYNCD_SOCK" ] && ctl status >/dev/null 2>&1
+}
+
+# json_flat: read one JSON document on stdin, print one line per scalar:
+# PATH=VALUE, PATH being keys and array indexes joined by dots
+# ("remotes.0.pending=12"), VALUE the token as written without the quotes
+# of a string (escapes are left as they are).  Not a validator: enough for
+# the worker's "status --json".  awk only (no jq or python on a fresh box).
+json_flat() {
+	awk '
+	{ s = s $0 "\n" }
+	function where(   d, p) {
+		p = ""
+		for (d = 1; d <= depth; d++)
+			p = p (d > 1 ? "." : "") (type[d] == "o" ? key[d] : idx[d])
+		return p
+	}
+	END {
+		n = length(s); i = 1; depth = 0
+		while (i <= n) {
+			c = substr(s, i, 1)
+			if (c == "{") { depth++; type[depth] = "o"; want[depth] = 1; i++; continue }
+			if (c == "[") { depth++; type[depth] = "a"; idx[depth] = 0; i++; continue }
+			if (c == "}" || c == "]") { depth--; i++; continue }
+			if (c == ",") {
+				if (type[depth] == "a") idx[depth]++; else want[depth] = 1
+				i++; continue
+			}
+			if (c == ":" || c == " " || c == "\t" || c == "\r" || c == "\n") { i++; continue }
+			if (c == "\"") {
+				j = i + 1
+				while (j <= n) {
+					d = substr(s, j, 1)
+					if (d == "\\") j += 2
+					else if (d == "\"") break
+					else j++
+				}
+				tok = substr(s, i + 1, j - i - 1); i = j + 1
+			} else {
+				j = i
+				while (j <= n && index(",}] \t\r\n", substr(s, j, 1)) == 0) j++
+				tok = substr(s, i, j - i); i = j
+			}
+			if (type[depth] == "o" && want[depth]) { key[depth] = tok; want[depth] = 0; continue }
+			print where() "=" tok
+		}
+	}'
+}
+
+# json_field JSON PATH: the value at PATH (see json_flat) in JSON, e.g.
+# json_field "$j" state; status 1 (printing nothing) if there is none.
+json_field() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"$2="*)
+			printf '%s\n' "${line#"$2="}"
+			return 0
+			;;
+		esac
+	done < <(printf '%s\n' "$1" | json_flat)
+	return 1
+}
+
+# json_remote_field JSON REMOTE KEY: KEY of the entry of "remotes" whose
+# name is REMOTE, e.g. json_remote_field "$j" r1 pending.
+json_remote_field() {
+	local flat i='' line
+	flat=$(printf '%s\n' "$1" | json_flat)
+	while IFS= read -r line; do
+		case $line in
+		remotes.*.name="$2")
+			i=${line#remotes.}
+			i=${i%%.*}
+			break
+			;;
+		esac
+	done <<<"$flat"
+	[ -n "$i" ] || return 1
+	json_field "$1" "remotes.$i.$3"
+}
+
+# remote_status REMOTE KEY: KEY of REMOTE in a fresh "status --json".
+remote_status() {
+	local j
+	j=$(ctl status --json) || return 1
+	json_remote_field "$j" "$1" "$2"
+}
+
+# num_gt A B / num_lt A B: compare decimal numbers (lag_s is fractional).
+num_gt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 > b + 0) }'; }
+num_lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'; }
+
+# Conditions for wait_for on a fresh "status --json" (false if the worker
+# does not answer):
+#   remote_field_is REMOTE KEY VALUE       KEY is exactly VALUE
+#   remote_field_gt REMOTE KEY NUMBER      KEY is a number above NUMBER
+#   remote_field_matches REMOTE KEY ERE    KEY matches ERE
+remote_field_is() {
+	local v
+	v=$(remote_status "$1" "$2") && [ "$v" = "$3" ]
+}
+remote_field_gt() {
+	local v
+	v=$(remote_status "$1" "$2") && [ -n "$v" ] && num_gt "$v" "$3"
+}
+remote_field_matches() {
+	local v
+	v=$(remote_status "$1" "$2") && printf '%s\n' "$v" | grep -Eq -- "$3"
+}
+
+# journal_is_empty REMOTE: the remote's journal is exactly its header line.
+JOURNAL_HEADER='syncd-journal 1'
+journal_is_empty() {
+	local f
+	f=$(journal_file "$1")
+	[ -f "$f" ] && [ "$(stat -c %s "$f")" = $((${#JOURNAL_HEADER} + 1)) ] &&
+		[ "$(head -n 1 "$f")" = "$JOURNAL_HEADER" ]
+}
+
+# journal_has_records REMOTE: the journal holds more than its header.
+journal_has_records() {
+	local f
+	f=$(journal_file "$1")
+	[ -f "$f" ] && [ "$(stat -c %s "$f")" -gt $((${#JOURNAL_HEADER} + 1)) ]
 }
