@@ -48,6 +48,14 @@ mkdir -p "$SRC/new/cache/deeper"
 printf 'c\n' >"$SRC/new/cache/deeper/c"
 printf 'x\n' >"$SRC/new/ok"
 printf 'x\n' >"$SRC/new/ok.tmp"
+# inside a new directory, which goes to rsync as "new/": the regex exclude
+# must reach rsync as an exact rule
+printf 'b\n' >"$SRC/new/inside.bak"
+mkdir -p "$T/outside/d"
+printf 'b\n' >"$T/outside/m.bak"
+printf 'b\n' >"$T/outside/d/n.bak"
+printf 'k\n' >"$T/outside/d/keep"
+mv "$T/outside" "$SRC/moved-in"
 # renamed into an excluded name, and out of one
 printf 'r\n' >"$SRC/to-hide"
 printf 'r\n' >"$SRC/to-show.tmp"
@@ -58,6 +66,7 @@ printf 'last\n' >"$SRC/last.txt"
 wait_converged "$SRC" "$MIRROR" 20 "${FILTER[@]}"
 no_excluded_in_mirror
 assert_content "$MIRROR/new/ok" $'x\n'
+assert_content "$MIRROR/moved-in/d/keep" $'k\n'
 assert_content "$MIRROR/shown" $'r\n'
 
 # files created in an excluded directory do not trigger anything visible
