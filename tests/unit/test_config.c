@@ -321,6 +321,21 @@ START_TEST(err_unknown_key)
 }
 END_TEST
 
+START_TEST(fail_log_key)
+{
+	ck_assert_msg(load(MIN_HEAD MIN_REMOTE) == 0, "%s", errtext);
+	ck_assert_ptr_null(cfg.fail_log);
+	config_free(&cfg);
+	ck_assert_msg(load(MIN_HEAD MIN_REMOTE "[retry]\nfail_log = /var/log/f.log\n") == 0, "%s", errtext);
+	ck_assert_str_eq(cfg.fail_log, "/var/log/f.log");
+	config_free(&cfg);
+	ck_assert_msg(load(MIN_HEAD MIN_REMOTE "[retry]\nfail_log = none\n") == 0, "%s", errtext);
+	ck_assert_str_eq(cfg.fail_log, "none");
+	config_free(&cfg);
+	load_fails(MIN_HEAD MIN_REMOTE "[retry]\nfail_log = relative.log\n", 6, "not an absolute path");
+}
+END_TEST
+
 START_TEST(err_unknown_section)
 {
 	load_fails(MIN_HEAD "[sauce]\nx = 1\n" MIN_REMOTE, 3, "unknown section [sauce]");
@@ -552,6 +567,7 @@ config_suite(void)
 	tc = tcase_create("errors");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, err_unknown_key);
+	tcase_add_test(tc, fail_log_key);
 	tcase_add_test(tc, err_unknown_section);
 	tcase_add_test(tc, err_duplicates);
 	tcase_add_test(tc, err_durations);
