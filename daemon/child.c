@@ -223,6 +223,15 @@ child_reap(void)
 			c->status = status;
 			/* Nobody reads its stdin any more. */
 			close_input(c);
+			/* What it wrote is in the pipe; a descendant that keeps
+			 * the pipe open must not keep the run going. */
+			if (!c->out_done)
+				on_output(c, EPOLLHUP);
+			if (!c->out_done) {
+				loop_del(c->loop, &c->out_io);
+				close(c->out_io.fd);
+				c->out_done = true;
+			}
 			finish_if_done(c);
 			break;
 		}

@@ -96,6 +96,7 @@ reply(struct client *cl, const char *text, size_t len)
 	memcpy(cl->out, text, len);
 	cl->outlen = len;
 	cl->deadline = now_ms() + IDLE_MS;	/* a reader that never reads is dropped too */
+	cl->io.fn = on_writable;
 	loop_mod(&cl->ctl->w->loop, &cl->io, EPOLLOUT);
 	on_writable(cl, 0);
 }
@@ -392,12 +393,15 @@ control_close(struct control *ctl)
 {
 	if (!ctl)
 		return;
-	while (ctl->clients) {
-		if (ctl->clients->flushing)
-			replyf(ctl->clients, "error: the worker is stopping\n");
-		if (ctl->clients)
-			client_free(ctl->clients);
+	for (struct client *cl = ctl->clients, *next; cl; cl = next) {
+		next = cl->next;
+		if (cl->flushing)
+			replyf(cl, "error: the worker is stopping\n");	/* frees it once sent */
+		else if (!cl->out)
+			client_free(cl);
 	}
+	while (ctl->clients)
+		client_free(ctl->clients);	/* what could not be sent at once */
 	loop_del(&ctl->w->loop, &ctl->io);
 	close(ctl->fd);
 	unlink(ctl->path);

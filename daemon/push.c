@@ -117,17 +117,20 @@ list_entries(const struct config *c, const struct changeset *cs, bool root_dir,
 			continue;
 		}
 		struct stat st;
-		bool have_stat = false, exists = true;
+		bool have_stat = false, is_dir = false;
 		if (((n->flags & CH_DIR) || n->child) && source_path(c, rel, abs, sizeof abs)) {
 			have_stat = lstat(abs, &st) == 0;
-			exists = have_stat || errno != ENOENT;
+			is_dir = have_stat && S_ISDIR(st.st_mode);
 		}
-		bool dir = (n->flags & CH_DIR) && have_stat && S_ISDIR(st.st_mode);
+		bool dir = (n->flags & CH_DIR) && is_dir;
 		list_add(list, rel, (size_t)len, dir);
 		(*paths)++;
 		if (dir && regex)
 			excludes_scan(ex, c, rel, false);
-		if (!exists) {
+		if (n->child && !is_dir && (have_stat || errno == ENOENT || errno == ENOTDIR)) {
+			/* Gone, or now a file or a symlink: its own push or
+			 * deletion settles everything below it, and listing a
+			 * path through a symlink would send what it points to. */
 			const struct pnode *skip = n;
 			next = NULL;
 			for (; skip != top && !next; skip = skip->parent)
@@ -151,7 +154,8 @@ parents_of_deletions(const struct config *c, const struct changeset *cs, struct 
 	for (const struct pnode *n = top->child; n; n = ptree_next(n, top)) {
 		if (!n->flags || ptree_path(n, rel, sizeof rel) < 0)
 			continue;
-		if (!source_path(c, rel, abs, sizeof abs) || lstat(abs, &st) == 0 || errno != ENOENT) {
+		if (!source_path(c, rel, abs, sizeof abs) || lstat(abs, &st) == 0 ||
+		    (errno != ENOENT && errno != ENOTDIR)) {
 			if (changeset_add(out, rel, n->flags & CH_DIR ? CH_DIR : CH_PATH, n->uval) < 0)
 				return -1;
 			continue;

@@ -72,7 +72,8 @@ compact(struct remote *r)
 		else
 			journal_rewrite(&r->journal, NULL, NULL, false);
 	} else if (r->journal.fd < 0 || journal_bloated(&r->journal)) {
-		journal_rewrite(&r->journal, &r->pending, &r->inflight, full);
+		/* Oldest first: replay reads later records as newer. */
+		journal_rewrite(&r->journal, &r->inflight, &r->pending, full);
 	}
 }
 
@@ -298,6 +299,12 @@ remote_current(const struct remote *r, uint64_t t)
 
 	if (r->full_for_lost && (r->full_wanted || r->full))
 		return false;	/* lost events are covered only by that full sync */
+	if (r->full) {
+		/* Its --delete may still remove what was pushed meanwhile. */
+		uint64_t during = changeset_oldest(&r->during_full);
+		if (during && during <= t)
+			return false;
+	}
 	return !oldest || oldest > t;
 }
 

@@ -262,8 +262,17 @@ watch_dir(struct watch *w, struct pnode *parent, const char *name)
 		return NULL;
 	struct pnode *n = map_get(w, wd);
 	struct pnode *here = name ? ptree_child(&w->dirs, parent, name, strlen(name)) : parent;
-	if (n == here && n)
+	if (n == here && n) {
+		unmark_moved(w, n);	/* it is back where it was */
 		return n;
+	}
+	if (n && is_below(parent, n)) {
+		/* Its own descendant (a bind mount of itself, or a race with a
+		 * rename): linking it there would make a cycle. */
+		log_warn("%s is the same directory as one above it; not watched twice",
+		    log_quote(abs, q, sizeof q));
+		return NULL;
+	}
 	if (here && here != &w->dirs.root) {
 		/* Another directory sat here before (deleted or moved away). */
 		bool inside = n && is_below(n, here);
@@ -393,9 +402,17 @@ moves_expire(void *ctx)
 	struct watch *w = ctx;
 
 	/* Still unpaired: these directories left the tree; their watches
-	 * would report changes under a path that no longer exists. */
-	while (w->nmoved)
-		forget_subtree(w, w->moved_out[0], true);
+	 * would report changes under a path that no longer exists.  One that
+	 * is back at its own name (moved away and back) stays. */
+	while (w->nmoved) {
+		struct pnode *n = w->moved_out[0];
+		char abs[PATHBUF];
+		unmark_moved(w, n);
+		if (abs_path(w, n, NULL, abs, sizeof abs) == 0 &&
+		    inotify_add_watch(w->fd, abs, w->mask) == n->ival)
+			continue;
+		forget_subtree(w, n, true);
+	}
 }
 
 static void
@@ -417,9 +434,25 @@ handle(struct watch *w, const struct inotify_event *ev)
 	if (!n)
 		return;		/* a watch we dropped; its last events trail behind */
 	if (ev->mask & IN_IGNORED) {
-		forget_subtree(w, n, false);
-		if (n == &w->dirs.root)
+		if (n == &w->dirs.root) {
+			forget_subtree(w, n, false);
 			goto root_gone;
+		}
+		/* Deleted, or a filesystem under it went away (unmount): in the
+		 * second case a directory is still there and must be watched. */
+		struct pnode *parent = n->parent;
+		char name[NAME_MAX + 1];
+		snprintf(name, sizeof name, "%s", n->name);
+		forget_subtree(w, n, false);
+		if (ptree_path(parent, rel, sizeof rel) >= 0) {
+			size_t l = strlen(rel);
+			snprintf(rel + l, sizeof rel - l, "%s%s", l ? "/" : "", name);
+			char abs[PATHBUF];
+			struct stat st;
+			if (abs_path(w, parent, name, abs, sizeof abs) == 0 && lstat(abs, &st) == 0 &&
+			    S_ISDIR(st.st_mode) && !filter_excluded(c->filter, rel, true))
+				dir_appeared(w, parent, name, rel, false, true);
+		}
 		return;
 	}
 	if (n == &w->dirs.root && (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)))

@@ -112,6 +112,7 @@ on_fatal(void *ctx)
 
 	w->exit_code = 1;
 	w->loop.stop = true;
+	seal(w);	/* into the journals: nothing gathered is dropped */
 }
 
 static const struct watch_ops watch_ops = { on_change, on_lost, on_fatal };
@@ -346,8 +347,9 @@ out:
 	/* After a fatal error rsync runs may be left: do not leave them behind. */
 	child_kill_all();
 	control_close(w.control);
-	/* Whatever is still pending is in the journals: this stop was clean. */
-	if (w.control)
+	/* Whatever is pending is in the journals: a stop that was asked for is
+	 * clean; after a fatal error the next start runs a full sync. */
+	if (w.control && w.exit_code == 0)
 		unlink(running);
 	free(running);
 	free(sock);
