@@ -87,10 +87,11 @@ keep_output(struct child *c, const char *buf, size_t n)
 	}
 }
 
+/* Reads what is there; at EOF (or an error that ends the stream) the pipe
+ * is closed and out_done set. */
 static void
-on_output(void *ctx, uint32_t events)
+drain_output(struct child *c)
 {
-	struct child *c = ctx;
 	char buf[4096];
 
 	for (;;) {
@@ -103,13 +104,22 @@ on_output(void *ctx, uint32_t events)
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			return;
-		break;		/* EOF, or an error that ends the stream */
+		break;
 	}
-	(void)events;
 	loop_del(c->loop, &c->out_io);
 	close(c->out_io.fd);
 	c->out_done = true;
-	finish_if_done(c);
+}
+
+static void
+on_output(void *ctx, uint32_t events)
+{
+	struct child *c = ctx;
+
+	(void)events;
+	drain_output(c);
+	if (c->out_done)
+		finish_if_done(c);
 }
 
 static void
@@ -226,7 +236,7 @@ child_reap(void)
 			/* What it wrote is in the pipe; a descendant that keeps
 			 * the pipe open must not keep the run going. */
 			if (!c->out_done)
-				on_output(c, EPOLLHUP);
+				drain_output(c);
 			if (!c->out_done) {
 				loop_del(c->loop, &c->out_io);
 				close(c->out_io.fd);

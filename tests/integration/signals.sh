@@ -51,6 +51,7 @@ CFG2=$T/slow.ini
 start_syncd "$CFG2" -v
 wait_ready
 wait_converged "$SRC" "$MIRROR"
+: >"$PIDS"	# the full sync's run is not the one to watch
 head -c $((20 * 1024 * 1024)) /dev/urandom >"$SRC/big"
 wait_for 10 "a slow rsync to start" test -s "$PIDS"
 pid=$(tail -n 1 "$PIDS")
