@@ -204,7 +204,10 @@ push_batch(struct loop *l, const struct config *c, const struct remote_conf *r,
 		excludes_free(&ex);
 		return NULL;
 	}
-	rc = excludes_write(&ex, exclude_file);
+	/* No rules, no file: mirroring then needs nothing written locally. */
+	if (!ex.len)
+		exclude_file = NULL;
+	rc = exclude_file ? excludes_write(&ex, exclude_file) : 0;
 	excludes_free(&ex);
 	if (rc < 0) {
 		free(list.buf);
@@ -223,7 +226,9 @@ push_full(struct loop *l, const struct config *c, const struct remote_conf *r,
 	excludes_init(&ex, c);
 	if (filter_has_regex(c->filter))
 		excludes_scan(&ex, c, "", true);
-	int rc = excludes_write(&ex, exclude_file);
+	if (!ex.len)
+		exclude_file = NULL;
+	int rc = exclude_file ? excludes_write(&ex, exclude_file) : 0;
 	excludes_free(&ex);
 	if (rc < 0)
 		return NULL;
