@@ -6,6 +6,7 @@ SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 DOCDIR   ?= $(PREFIX)/share/doc/syncd
 SYSCONFDIR ?= /etc
+UNITDIR  ?= /lib/systemd/system
 DESTDIR  ?=
 
 # BUILD=build-san with SAN=1 gives the ASan+UBSan build the tests also run.
@@ -80,6 +81,9 @@ install: all
 	install -m 644 docs/syncd.8 $(DESTDIR)$(MANDIR)/man8/syncd.8
 	install -m 644 docs/syncd.ini.5 $(DESTDIR)$(MANDIR)/man5/syncd.ini.5
 	install -m 644 instances.d/*.ini $(DESTDIR)$(DOCDIR)/examples/
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@BINDIR@|$(BINDIR)|' units/syncd@.service >$(DESTDIR)$(UNITDIR)/syncd@.service
+	install -m 644 units/syncd.target $(DESTDIR)$(UNITDIR)/syncd.target
 
 clean:
 	rm -rf build build-san
