@@ -25,7 +25,7 @@ ALL_CFLAGS = $(WARN) $(CPPFLAGS) $(CFLAGS) -DSYNCD_VERSION='"$(VERSION)"' -Icomm
 LIBS      = $(shell pkg-config --libs $(PKGS))
 CHECK_LIBS = $(shell pkg-config --libs check)
 
-COMMON_SRC = common/log.c common/duration.c common/strv.c
+COMMON_SRC = common/log.c common/duration.c common/strv.c common/buf.c
 DAEMON_LIB = daemon/config.c daemon/filter.c daemon/pathtree.c daemon/changeset.c \
              daemon/watch.c daemon/loop.c daemon/child.c daemon/rsync_argv.c \
              daemon/excludes.c daemon/push.c daemon/remote.c daemon/batch.c daemon/worker.c \

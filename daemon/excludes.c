@@ -15,22 +15,7 @@
 static void
 put(struct excludes *e, const char *s, size_t n)
 {
-	if (e->oom)
-		return;
-	if (e->len + n + 1 > e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 4096;
-		while (cap < e->len + n + 1)
-			cap *= 2;
-		char *b = realloc(e->buf, cap);
-		if (!b) {
-			e->oom = 1;
-			return;
-		}
-		e->buf = b;
-		e->cap = cap;
-	}
-	memcpy(e->buf + e->len, s, n);
-	e->len += n;
+	buf_put(&e->rules, s, n);
 }
 
 static void
@@ -81,7 +66,7 @@ excludes_scan(struct excludes *e, const struct config *c, const char *dir, bool 
 		if (asprintf(&abs, "%s%s%s", c->source, *rel ? "/" : "", rel) < 0) {
 			abs = NULL;
 			free(rel);
-			e->oom = 1;
+			e->rules.oom = 1;
 			break;
 		}
 		DIR *d = opendir(abs);
@@ -99,7 +84,7 @@ excludes_scan(struct excludes *e, const struct config *c, const char *dir, bool 
 				continue;
 			char *path;
 			if (asprintf(&path, "%s%s%s", rel, *rel ? "/" : "", de->d_name) < 0) {
-				e->oom = 1;
+				e->rules.oom = 1;
 				break;
 			}
 			bool is_dir = de->d_type == DT_DIR;
@@ -119,14 +104,14 @@ excludes_scan(struct excludes *e, const struct config *c, const char *dir, bool 
 	}
 	free(abs);
 	if (todo.oom)
-		e->oom = 1;
+		e->rules.oom = 1;
 	strv_free(strv_steal(&todo));
 }
 
 int
 excludes_write(struct excludes *e, const char *file)
 {
-	if (e->oom) {
+	if (e->rules.oom) {
 		log_err("%s: out of memory building the exclude rules", file);
 		return -1;
 	}
@@ -135,17 +120,10 @@ excludes_write(struct excludes *e, const char *file)
 		log_err("cannot create %s: %s", file, strerror(errno));
 		return -1;
 	}
-	size_t off = 0;
-	while (off < e->len) {
-		ssize_t n = write(fd, e->buf + off, e->len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			log_err("cannot write %s: %s", file, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		off += (size_t)n;
+	if (write_all(fd, e->rules.p, e->rules.len) < 0) {
+		log_err("cannot write %s: %s", file, strerror(errno));
+		close(fd);
+		return -1;
 	}
 	if (close(fd) < 0) {
 		log_err("cannot write %s: %s", file, strerror(errno));
@@ -157,6 +135,5 @@ excludes_write(struct excludes *e, const char *file)
 void
 excludes_free(struct excludes *e)
 {
-	free(e->buf);
-	memset(e, 0, sizeof *e);
+	buf_free(&e->rules);
 }

@@ -7,12 +7,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "config.h"
 
 struct excludes {
-	char *buf;		/* NUL-separated rules */
-	size_t len, cap;
-	int oom;
+	struct buf rules;	/* NUL-separated */
 };
 
 void excludes_init(struct excludes *e, const struct config *c);

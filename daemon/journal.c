@@ -7,38 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "log.h"
 
 #define HEADER "syncd-journal 1\n"
 #define HEADER_LEN (sizeof HEADER - 1)
 #define PATHBUF 8192
-
-struct buf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void
-put(struct buf *b, const void *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 65536;
-		while (cap < b->len + n)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
 
 static void
 put_entries(struct buf *b, const struct changeset *cs)
@@ -51,24 +25,9 @@ put_entries(struct buf *b, const struct changeset *cs)
 		if (!n->flags || (len = ptree_path(n, rel, sizeof rel)) < 0)
 			continue;
 		char kind = (n->flags & CH_DIR) ? 'D' : (n->flags & CH_GONE) ? 'G' : 'P';
-		put(b, &kind, 1);
-		put(b, rel, (size_t)len + 1);
+		buf_put(b, &kind, 1);
+		buf_put(b, rel, (size_t)len + 1);
 	}
-}
-
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 static void
@@ -85,17 +44,17 @@ static int
 append(struct journal *j, struct buf *b)
 {
 	if (b->oom) {
-		free(b->p);
+		buf_free(b);
 		errno = ENOMEM;
 		broken(j, "cannot build a record");
 		return -1;
 	}
 	if (j->fd < 0 || !b->len) {
-		free(b->p);
+		buf_free(b);
 		return j->fd < 0 ? -1 : 0;
 	}
 	int rc = write_all(j->fd, b->p, b->len);
-	free(b->p);
+	buf_free(b);
 	if (rc < 0 || fdatasync(j->fd) < 0) {
 		broken(j, "cannot write");
 		return -1;
@@ -156,9 +115,9 @@ journal_open(struct journal *j, const char *path, struct changeset *into, uint64
 	}
 	while ((n = read(j->fd, chunk, sizeof chunk)) > 0 || (n < 0 && errno == EINTR))
 		if (n > 0)
-			put(&b, chunk, (size_t)n);
+			buf_put(&b, chunk, (size_t)n);
 	if (n < 0 || b.oom) {
-		free(b.p);
+		buf_free(&b);
 		broken(j, "cannot read");
 		return -1;
 	}
@@ -166,7 +125,7 @@ journal_open(struct journal *j, const char *path, struct changeset *into, uint64
 		replay(j, b.p, b.len, into, now, full, replayed);
 	else if (b.len)
 		log_warn("journal %s: not a syncd journal (or of another version); ignored", path);
-	free(b.p);
+	buf_free(&b);
 	/* Start from a clean copy: drops a torn tail and foreign contents. */
 	return journal_rewrite(j, into, NULL, *full);
 }
@@ -185,7 +144,7 @@ journal_append_full(struct journal *j)
 {
 	struct buf b = { 0 };
 
-	put(&b, "F", 2);
+	buf_put(&b, "F", 2);
 	return append(j, &b);
 }
 
@@ -199,15 +158,15 @@ journal_rewrite(struct journal *j, const struct changeset *a, const struct chang
 
 	if (!j->path)
 		return -1;
-	put(&b, HEADER, HEADER_LEN);
+	buf_put(&b, HEADER, HEADER_LEN);
 	if (full)
-		put(&b, "F", 2);
+		buf_put(&b, "F", 2);
 	if (a)
 		put_entries(&b, a);
 	if (c)
 		put_entries(&b, c);
 	if (b.oom || asprintf(&tmp, "%s.new", j->path) < 0) {
-		free(b.p);
+		buf_free(&b);
 		errno = ENOMEM;
 		broken(j, "cannot rewrite");
 		return -1;
@@ -221,7 +180,7 @@ journal_rewrite(struct journal *j, const struct changeset *a, const struct chang
 			close(fd);
 		unlink(tmp);
 		free(tmp);
-		free(b.p);
+		buf_free(&b);
 		errno = saved;
 		broken(j, "cannot rewrite");
 		return -1;
@@ -232,12 +191,12 @@ journal_rewrite(struct journal *j, const struct changeset *a, const struct chang
 	j->fd = fd;
 	/* The new file was opened for writing only; appends need O_APPEND. */
 	if (fcntl(fd, F_SETFL, O_APPEND) < 0) {
-		free(b.p);
+		buf_free(&b);
 		broken(j, "cannot reopen");
 		return -1;
 	}
 	j->size = j->compacted = (off_t)b.len;
-	free(b.p);
+	buf_free(&b);
 	return 0;
 }
 

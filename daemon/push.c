@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "buf.h"
 #include "excludes.h"
 #include "log.h"
 #include "rsync_argv.h"
@@ -13,39 +14,16 @@
 
 #define PATHBUF 8192
 
-struct list {
-	char *buf;
-	size_t len, cap;
-	int oom;
-};
-
 /* Each path goes in as "./path": rsync's --files-from skips lines that
  * start with '#' or ';' as comments, even NUL-separated ones. */
 static void
-list_add(struct list *l, const char *path, size_t n, bool slash)
+list_add(struct buf *l, const char *path, size_t n, bool slash)
 {
-	size_t need = n + 4;
-
-	if (l->oom)
-		return;
-	if (l->len + need > l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 65536;
-		while (cap < l->len + need)
-			cap *= 2;
-		char *b = realloc(l->buf, cap);
-		if (!b) {
-			l->oom = 1;
-			return;
-		}
-		l->buf = b;
-		l->cap = cap;
-	}
-	memcpy(l->buf + l->len, "./", 2);
-	memcpy(l->buf + l->len + 2, path, n);
-	l->len += n + 2;
+	buf_put(l, "./", 2);
+	buf_put(l, path, n);
 	if (slash && n)
-		l->buf[l->len++] = '/';
-	l->buf[l->len++] = '\0';
+		buf_put(l, "/", 1);
+	buf_put(l, "", 1);
 }
 
 void
@@ -97,7 +75,7 @@ source_path(const struct config *c, const char *rel, char *buf, size_t len)
  * nothing is listed, its deletion on the mirror takes it all. */
 static void
 list_entries(const struct config *c, const struct changeset *cs, bool root_dir,
-    struct list *list, struct excludes *ex, size_t *paths)
+    struct buf *list, struct excludes *ex, size_t *paths)
 {
 	char rel[PATHBUF], abs[PATHBUF];
 	bool regex = filter_has_regex(c->filter);
@@ -182,7 +160,7 @@ push_batch(struct loop *l, const struct config *c, const struct remote_conf *r,
     const struct changeset *cs, bool parent_deletes, const char *exclude_file, size_t *paths,
     child_exit_fn on_exit, void *ctx)
 {
-	struct list list = { 0 };
+	struct buf list = { 0 };
 	struct excludes ex;
 	struct changeset parents;
 	bool root_dir = false;
@@ -200,21 +178,21 @@ push_batch(struct loop *l, const struct config *c, const struct remote_conf *r,
 	}
 	if (list.oom || rc < 0) {
 		log_err("%s: out of memory building the path list", r->name);
-		free(list.buf);
+		buf_free(&list);
 		excludes_free(&ex);
 		return NULL;
 	}
 	/* No rules, no file: mirroring then needs nothing written locally. */
-	if (!ex.len)
+	if (!ex.rules.len)
 		exclude_file = NULL;
 	rc = exclude_file ? excludes_write(&ex, exclude_file) : 0;
 	excludes_free(&ex);
 	if (rc < 0) {
-		free(list.buf);
+		buf_free(&list);
 		return NULL;
 	}
 	return start(l, c, r, parent_deletes ? RSYNC_PUSH_PARENTS : RSYNC_PUSH, exclude_file,
-	    list.buf, list.len, on_exit, ctx);
+	    list.p, list.len, on_exit, ctx);
 }
 
 struct child *
@@ -226,7 +204,7 @@ push_full(struct loop *l, const struct config *c, const struct remote_conf *r,
 	excludes_init(&ex, c);
 	if (filter_has_regex(c->filter))
 		excludes_scan(&ex, c, "", true);
-	if (!ex.len)
+	if (!ex.rules.len)
 		exclude_file = NULL;
 	int rc = exclude_file ? excludes_write(&ex, exclude_file) : 0;
 	excludes_free(&ex);

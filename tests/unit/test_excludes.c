@@ -58,11 +58,11 @@ rules(void)
 	struct strv s = { 0 };
 	size_t total = 1;
 
-	ck_assert(!e.oom);
-	ck_assert_msg(e.len == 0 || e.buf[e.len - 1] == '\0', "last rule not NUL-terminated");
-	for (size_t o = 0; o < e.len; o += strlen(e.buf + o) + 1) {
-		strv_add(&s, e.buf + o);
-		total += strlen(e.buf + o) + 1;
+	ck_assert(!e.rules.oom);
+	ck_assert_msg(e.rules.len == 0 || e.rules.p[e.rules.len - 1] == '\0', "last rule not NUL-terminated");
+	for (size_t o = 0; o < e.rules.len; o += strlen(e.rules.p + o) + 1) {
+		strv_add(&s, e.rules.p + o);
+		total += strlen(e.rules.p + o) + 1;
 	}
 	char **v = strv_steal(&s), *out = calloc(1, total);
 	size_t n = 0;
@@ -91,16 +91,16 @@ START_TEST(init_globs)
 	ck_assert_int_eq(filter_add_glob(c.filter, "a b\\c"), 0);
 	excludes_init(&e, &c);
 	static const char want[] = "- *.tmp\0- /cache/\0- a b\\c";
-	ck_assert_uint_eq(e.len, sizeof want);
-	ck_assert_int_eq(memcmp(e.buf, want, sizeof want), 0);
+	ck_assert_uint_eq(e.rules.len, sizeof want);
+	ck_assert_int_eq(memcmp(e.rules.p, want, sizeof want), 0);
 }
 END_TEST
 
 START_TEST(init_empty)
 {
 	excludes_init(&e, &c);
-	ck_assert_uint_eq(e.len, 0);
-	ck_assert(!e.oom);
+	ck_assert_uint_eq(e.rules.len, 0);
+	ck_assert(!e.rules.oom);
 }
 END_TEST
 
@@ -170,8 +170,8 @@ START_TEST(scan_missing_dir)
 	excludes_init(&e, &c);
 	excludes_scan(&e, &c, "nope", true);
 	excludes_scan(&e, &c, "keep.txt", true);	/* not a directory */
-	ck_assert_uint_eq(e.len, 0);
-	ck_assert(!e.oom);
+	ck_assert_uint_eq(e.rules.len, 0);
+	ck_assert(!e.rules.oom);
 }
 END_TEST
 
@@ -181,7 +181,7 @@ START_TEST(globs_then_exact)
 	ck_assert_int_eq(filter_add_glob(c.filter, "*.txt"), 0);
 	excludes_init(&e, &c);
 	excludes_scan(&e, &c, "sub/deep", false);
-	ck_assert_str_eq(e.buf, "- *.txt");	/* the configured rules come first */
+	ck_assert_str_eq(e.rules.p, "- *.txt");	/* the configured rules come first */
 	RULES_EQ("- *.txt|- /sub/deep/y.bak");
 }
 END_TEST
@@ -201,8 +201,8 @@ START_TEST(write_file)
 	int fd = open(f, O_RDONLY);
 	ssize_t n = read(fd, buf, sizeof buf);
 	close(fd);
-	ck_assert_int_eq(n, (ssize_t)e.len);
-	ck_assert_int_eq(memcmp(buf, e.buf, e.len), 0);
+	ck_assert_int_eq(n, (ssize_t)e.rules.len);
+	ck_assert_int_eq(memcmp(buf, e.rules.p, e.rules.len), 0);
 	ck_assert_int_eq(memcmp(buf, "- /sub/x.bak", 13), 0);
 }
 END_TEST
