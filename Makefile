@@ -71,6 +71,11 @@ itest: all
 demo: all
 	tests/demo.sh
 
+# syncd against lsyncd and the inotifywait loop; writes docs/BENCHMARKS.md.
+# About 25 minutes (bench/run --quick: about 4); run as root.
+bench: all
+	bench/run
+
 deps:
 	tests/install-deps
 
@@ -88,4 +93,4 @@ install: all
 clean:
 	rm -rf build build-san
 
-.PHONY: all check unit itest demo deps install clean
+.PHONY: all check unit itest demo bench deps install clean

@@ -1,0 +1,10 @@
+#!/bin/bash
+# The classic "inotifywait | while read; do rsync; done" mirror that the
+# syncd README says it replaces, as the how-to articles give it: one rsync of
+# the whole tree per event.  bench/run starts it as
+#   inotify-loop.sh SRC DEST PASSWORD_FILE
+# with a counting rsync first in PATH.
+src=$1 dest=$2 passfile=$3
+inotifywait -mrq -e close_write,create,delete,move "$src" | while read -r _; do
+	rsync -a --delete --password-file="$passfile" "$src/" "$dest"
+done
