@@ -53,13 +53,14 @@ append(struct journal *j, struct buf *b)
 		buf_free(b);
 		return j->fd < 0 ? -1 : 0;
 	}
-	int rc = write_all(j->fd, b->p, b->len);
+	size_t len = b->len;
+	int rc = write_all(j->fd, b->p, len);
 	buf_free(b);
 	if (rc < 0 || fdatasync(j->fd) < 0) {
 		broken(j, "cannot write");
 		return -1;
 	}
-	j->size += (off_t)b->len;
+	j->size += (off_t)len;
 	return 0;
 }
 

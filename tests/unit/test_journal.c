@@ -126,6 +126,28 @@ START_TEST(reset_empties_and_rewrite_compacts)
 }
 END_TEST
 
+START_TEST(reset_after_appends)
+{
+	struct journal j;
+	struct changeset cs, back;
+	bool full = false;
+	size_t n;
+
+	changeset_init(&cs);
+	ck_assert_int_eq(journal_open(&j, file, &cs, 1, &full, &n), 0);
+	changeset_add(&cs, "x", CH_PATH, 1);
+	ck_assert_int_eq(journal_append(&j, &cs), 0);
+	ck_assert_int_eq(journal_append_full(&j), 0);
+	journal_reset(&j);	/* everything went out */
+	journal_close(&j);
+	changeset_clear(&cs);
+	reopen(&back, &full, &n);
+	ck_assert_uint_eq(n, 0);
+	ck_assert(!full);
+	changeset_clear(&back);
+}
+END_TEST
+
 START_TEST(foreign_file_is_ignored)
 {
 	struct changeset back;
@@ -167,6 +189,7 @@ journal_suite(void)
 	tcase_add_test(tc, append_and_replay);
 	tcase_add_test(tc, torn_last_record_is_dropped);
 	tcase_add_test(tc, reset_empties_and_rewrite_compacts);
+	tcase_add_test(tc, reset_after_appends);
 	tcase_add_test(tc, foreign_file_is_ignored);
 	tcase_add_test(tc, rsync_outcomes);
 	suite_add_tcase(s, tc);
