@@ -25,9 +25,10 @@ ALL_CFLAGS = $(WARN) $(CPPFLAGS) $(CFLAGS) -DSYNCD_VERSION='"$(VERSION)"' -Icomm
 LIBS      = $(shell pkg-config --libs $(PKGS))
 CHECK_LIBS = $(shell pkg-config --libs check)
 
-COMMON_SRC = common/log.c common/duration.c common/strv.c common/buf.c
-DAEMON_LIB = daemon/config.c daemon/filter.c daemon/pathtree.c daemon/changeset.c \
-             daemon/watch.c daemon/loop.c daemon/child.c daemon/rsync_argv.c \
+COMMON_SRC = common/log.c common/duration.c common/strv.c common/buf.c common/loop.c \
+             common/config.c common/filter.c common/lineserver.c common/json.c
+DAEMON_LIB = daemon/pathtree.c daemon/changeset.c \
+             daemon/watch.c daemon/child.c daemon/rsync_argv.c \
              daemon/excludes.c daemon/push.c daemon/remote.c daemon/batch.c daemon/worker.c \
              daemon/journal.c daemon/rsync_exit.c daemon/faillog.c daemon/control.c daemon/status.c
 DAEMON_SRC = $(DAEMON_LIB) daemon/main.c

@@ -95,9 +95,13 @@ main(int argc, char **argv)
 	log_init("syncd", verbose);
 
 	struct config cfg;
-	if (config_load(file, &cfg) < 0)
+	if (config_load(file, &cfg, NULL, 0) < 0)
 		return 2;
 	if (check) {
+		if (config_check_source(&cfg) < 0) {
+			config_free(&cfg);
+			return 2;
+		}
 		printf("%s: configuration of instance %s is valid\n", file, cfg.name);
 		config_free(&cfg);
 		return 0;
@@ -105,6 +109,11 @@ main(int argc, char **argv)
 	char ident[128];
 	snprintf(ident, sizeof ident, "syncd[%s]", cfg.name);
 	log_init(ident, verbose);
+	/* A missing source is worth retrying (a late mount): not a config error. */
+	if (config_check_source(&cfg) < 0) {
+		config_free(&cfg);
+		return 1;
+	}
 
 	char *state_dir = NULL;
 	if (asprintf(&state_dir, "%s/%s", state && *state ? state : "/var/lib/syncd", cfg.name) < 0) {

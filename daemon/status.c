@@ -3,6 +3,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "loop.h"
 #include "remote.h"
 #include "worker.h"
@@ -64,22 +65,6 @@ status_text(const struct worker *w, FILE *f)
 		if (r->last_error[0])
 			fprintf(f, "  last error: %s\n", r->last_error);
 	}
-}
-
-static void
-json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
 }
 
 void

@@ -125,7 +125,7 @@ timer_init(struct loop *l, struct timer *t, void (*fn)(void *ctx), void *ctx)
 {
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 
-	t->loop = l;
+	t->loop = NULL;	/* what timer_close looks at */
 	t->fn = fn;
 	t->ctx = ctx;
 	t->due = 0;
@@ -137,6 +137,7 @@ timer_init(struct loop *l, struct timer *t, void (*fn)(void *ctx), void *ctx)
 		close(fd);
 		return -1;
 	}
+	t->loop = l;
 	return 0;
 }
 

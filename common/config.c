@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@ struct parse {
 	int source_line, events_line;
 	struct seen *seen;
 	size_t nseen;
+	char *err;		/* the first error, for the caller */
+	size_t errlen;
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -53,7 +56,8 @@ cerr(struct parse *p, int line, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	log_err("%s:%d: %s", p->file, line, msg);
-	p->errors++;
+	if (!p->errors++ && p->err)
+		snprintf(p->err, p->errlen, "%s:%d: %s", p->file, line, msg);
 }
 
 static const char *
@@ -83,7 +87,7 @@ valid_name(const char *s)
 static void
 on_section(struct parse *p, const char *name)
 {
-	static const char *const plain[] = { "source", "rsync", "batch", "retry", "full_sync" };
+	static const char *const plain[] = { "source", "rsync", "batch", "retry", "full_sync", "instance" };
 	struct config *c = p->cfg;
 
 	p->remote = NULL;
@@ -108,7 +112,7 @@ on_section(struct parse *p, const char *name)
 		}
 	if (strncmp(name, "remote", 6) != 0 || (name[6] && !isspace((unsigned char)name[6]))) {
 		cerr(p, p->line, "unknown section [%s] (known: source, remote NAME, rsync, batch, "
-		    "retry, full_sync)", name);
+		    "retry, full_sync, instance)", name);
 		return;
 	}
 	char rn[256];
@@ -295,11 +299,7 @@ source_key(struct parse *p, const char *name, const char *v)
 		size_t n = strlen(c->source);
 		while (n > 1 && c->source[n - 1] == '/')
 			c->source[--n] = '\0';
-		struct stat st;
-		if (stat(c->source, &st) < 0)
-			cerr(p, p->line, "path: %s: %s", c->source, strerror(errno));
-		else if (!S_ISDIR(st.st_mode))
-			cerr(p, p->line, "path: %s: %s", c->source, strerror(ENOTDIR));
+		c->source_line = p->line;
 	} else if (!strcmp(name, "events")) {
 		if (first_time(p, "source", name))
 			parse_events(p, v);
@@ -524,6 +524,42 @@ number_key(struct parse *p, const char *name, const char *v, unsigned *out, unsi
 		*out = (unsigned)n;
 }
 
+static void
+instance_key(struct parse *p, const char *name, const char *v)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} durs[] = {
+		{ "start_timeout", offsetof(struct supervision, start_timeout_ms) },
+		{ "watchdog", offsetof(struct supervision, watchdog_ms) },
+		{ "stop_timeout", offsetof(struct supervision, stop_timeout_ms) },
+		{ "restart_delay", offsetof(struct supervision, restart_delay_ms) },
+		{ "restart_delay_max", offsetof(struct supervision, restart_delay_max_ms) },
+		{ "restart_interval", offsetof(struct supervision, restart_interval_ms) },
+	};
+	struct supervision *s = &p->cfg->sup;
+
+	if (!strcmp(name, "autostart")) {
+		if (first_time(p, "instance", name))
+			parse_bool(p, name, v, &s->autostart);
+		return;
+	}
+	if (!strcmp(name, "restart_limit")) {
+		if (first_time(p, "instance", name))
+			number_key(p, name, v, &s->restart_limit, 1000);
+		return;
+	}
+	for (size_t i = 0; i < sizeof durs / sizeof durs[0]; i++)
+		if (!strcmp(name, durs[i].name)) {
+			if (first_time(p, "instance", name))
+				parse_dur(p, name, v, (uint64_t *)((char *)s + durs[i].off));
+			return;
+		}
+	cerr(p, p->line, "unknown key '%s' in [instance] (known: autostart, start_timeout, watchdog, "
+	    "stop_timeout, restart_delay, restart_delay_max, restart_limit, restart_interval)", name);
+}
+
 static int
 handler(void *user, const char *section, const char *name, const char *value)
 {
@@ -571,6 +607,8 @@ handler(void *user, const char *section, const char *name, const char *value)
 				parse_dur(p, name, value, &c->full_every_ms);
 		} else
 			cerr(p, p->line, "unknown key '%s' in [full_sync] (known: on_start, every)", name);
+	} else if (!strcmp(section, "instance")) {
+		instance_key(p, name, value);
 	} else if (!*section) {
 		cerr(p, p->line, "'%s' must be inside a section such as [source]", name);
 	}
@@ -659,12 +697,17 @@ set_defaults(struct config *c)
 	c->max_backoff_ms = 300000;
 	c->full_on_start = true;
 	c->full_every_ms = 0;
+	c->sup = (struct supervision){
+		.autostart = true, .start_timeout_ms = 90000, .watchdog_ms = 30000,
+		.stop_timeout_ms = 15000, .restart_delay_ms = 1000, .restart_delay_max_ms = 60000,
+		.restart_limit = 5, .restart_interval_ms = 60000,
+	};
 }
 
 int
-config_load(const char *file, struct config *c)
+config_load(const char *file, struct config *c, char *err, size_t errlen)
 {
-	struct parse p = { .cfg = c, .file = file };
+	struct parse p = { .cfg = c, .file = file, .err = err, .errlen = errlen };
 	const char *base = strrchr(file, '/');
 
 	memset(c, 0, sizeof *c);
@@ -679,6 +722,8 @@ config_load(const char *file, struct config *c)
 	p.f = fopen(file, "re");
 	if (!p.f) {
 		log_err("%s: %s", file, strerror(errno));
+		if (err)
+			snprintf(err, errlen, "%s: %s", file, strerror(errno));
 		config_free(c);
 		return -1;
 	}
@@ -708,6 +753,12 @@ config_load(const char *file, struct config *c)
 		    (unsigned long long)c->max_delay_ms, (unsigned long long)c->settle_ms);
 	if (c->min_backoff_ms == 0 || c->max_backoff_ms < c->min_backoff_ms)
 		cerr(&p, endline, "[retry] needs 0 < min_backoff <= max_backoff");
+	if (c->sup.restart_delay_ms == 0 || c->sup.restart_delay_max_ms < c->sup.restart_delay_ms)
+		cerr(&p, endline, "[instance] needs 0 < restart_delay <= restart_delay_max");
+	if (c->sup.start_timeout_ms == 0 || c->sup.stop_timeout_ms == 0 || c->sup.restart_interval_ms == 0)
+		cerr(&p, endline, "[instance] start_timeout, stop_timeout and restart_interval must not be 0");
+	if (c->sup.watchdog_ms && c->sup.watchdog_ms < 200)
+		cerr(&p, endline, "[instance] watchdog must be 0 (off) or at least 200ms");
 	if (!in_path(c->rsync_binary))
 		cerr(&p, endline, "[rsync] binary '%s' was not found or is not executable", c->rsync_binary);
 
@@ -744,4 +795,16 @@ config_free(struct config *c)
 	free(c->fail_log);
 	strv_free(c->rsync_options);
 	memset(c, 0, sizeof *c);
+}
+
+int
+config_check_source(const struct config *c)
+{
+	struct stat st;
+	int e = stat(c->source, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+
+	if (!e)
+		return 0;
+	log_err("%s:%d: path: %s: %s", c->file, c->source_line, c->source, strerror(e));
+	return -1;
 }

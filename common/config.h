@@ -22,6 +22,17 @@ enum {
 };
 #define EV_DEFAULT (EV_CREATE_DIR | EV_CLOSE_WRITE | EV_MOVE_FROM | EV_MOVE_TO | EV_DELETE)
 
+/* [instance]: how syncctl runs the worker; syncd only validates it. */
+struct supervision {
+	bool autostart;
+	uint64_t start_timeout_ms;	/* for READY=1 */
+	uint64_t watchdog_ms;		/* 0: off */
+	uint64_t stop_timeout_ms;	/* SIGTERM or SIGABRT, then SIGKILL */
+	uint64_t restart_delay_ms, restart_delay_max_ms;
+	unsigned restart_limit;		/* starts within restart_interval */
+	uint64_t restart_interval_ms;
+};
+
 enum target_kind { TARGET_RSYNCD, TARGET_SSH, TARGET_LOCAL };
 
 struct remote_conf {
@@ -44,6 +55,7 @@ struct config {
 	char *file;		/* as given */
 	char *name;		/* instance: the file's base name without .ini */
 	char *source;		/* absolute, no trailing '/' */
+	int source_line;
 	unsigned events;
 	struct filter *filter;
 	struct remote_conf *remotes;
@@ -57,11 +69,16 @@ struct config {
 	char *fail_log;		/* NULL: STATE/failed.log; "none": no fail log */
 	bool full_on_start;
 	uint64_t full_every_ms;	/* 0: never */
+	struct supervision sup;
 };
 
 /* Loads and validates the file; each problem is logged as file:line: ...
- * Returns 0, or -1 if anything is wrong (cfg is then freed). */
-int config_load(const char *file, struct config *cfg);
+ * and the first one is also left in err (if not NULL).  Returns 0, or -1 if
+ * anything is wrong (cfg is then freed).  The source directory is not looked
+ * at: see config_check_source(). */
+int config_load(const char *file, struct config *cfg, char *err, size_t errlen);
+/* The source exists and is a directory; logs file:line: why not. */
+int config_check_source(const struct config *cfg);
 void config_free(struct config *cfg);
 
 #endif

@@ -1,4 +1,4 @@
-/* The one event loop of a worker: epoll over file descriptors, with timers
+/* The one event loop of a process: epoll over file descriptors, with timers
  * as timerfds, so the process sleeps until something happens (no polling). */
 #ifndef SYNCD_LOOP_H
 #define SYNCD_LOOP_H
