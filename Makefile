@@ -20,23 +20,25 @@ ifeq ($(SAN),1)
 CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
 endif
-ALL_CFLAGS = $(WARN) $(CPPFLAGS) $(CFLAGS) -DSYNCD_VERSION='"$(VERSION)"' -Icommon -Idaemon \
+ALL_CFLAGS = $(WARN) $(CPPFLAGS) $(CFLAGS) -DSYNCD_VERSION='"$(VERSION)"' -Icommon \
              $(shell pkg-config --cflags $(PKGS))
 LIBS      = $(shell pkg-config --libs $(PKGS))
 CHECK_LIBS = $(shell pkg-config --libs check)
 
 COMMON_SRC = common/log.c common/duration.c common/strv.c common/buf.c common/loop.c \
-             common/config.c common/filter.c common/lineserver.c common/json.c
+             common/config.c common/filter.c common/lineserver.c common/json.c \
+             common/fsutil.c
 DAEMON_LIB = daemon/pathtree.c daemon/changeset.c \
              daemon/watch.c daemon/child.c daemon/rsync_argv.c \
              daemon/excludes.c daemon/push.c daemon/remote.c daemon/batch.c daemon/worker.c \
              daemon/journal.c daemon/rsync_exit.c daemon/faillog.c daemon/control.c daemon/status.c
 DAEMON_SRC = $(DAEMON_LIB) daemon/main.c
+CTL_SRC    = ctl/main.c ctl/supervisor.c ctl/instance.c ctl/notify.c ctl/client.c ctl/show.c
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
-all: $(BUILD)/syncd $(BUILD)/notify_listen $(BUILD)/ctl_send
+all: $(BUILD)/syncd $(BUILD)/syncctl $(BUILD)/notify_listen $(BUILD)/ctl_send
 
 # Small programs the integration tests use: an sd_notify receiver and a
 # control socket client.
@@ -45,12 +47,19 @@ $(BUILD)/%: tests/helpers/%.c
 	@echo "  CC      $@"
 	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
-$(BUILD)/%.o: %.c $(wildcard common/*.h daemon/*.h)
+# Each program sees common/ and its own headers; the unit tests see the worker's.
+$(BUILD)/tests/%.o: INC = -Idaemon
+$(BUILD)/ctl/%.o: INC = -DSYNCD_BINDIR='"$(BINDIR)"'
+
+$(BUILD)/%.o: %.c $(wildcard common/*.h daemon/*.h ctl/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(CC) $(ALL_CFLAGS) $(INC) -c -o $@ $<
 
 $(BUILD)/syncd: $(call obj,$(COMMON_SRC) $(DAEMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/syncctl: $(call obj,$(COMMON_SRC) $(CTL_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/unit-tests: $(call obj,$(COMMON_SRC) $(DAEMON_LIB) $(UNIT_SRC))
@@ -59,7 +68,7 @@ $(BUILD)/unit-tests: $(call obj,$(COMMON_SRC) $(DAEMON_LIB) $(UNIT_SRC))
 # The one test command: unit and integration tests on the normal build, then
 # again on the ASan+UBSan build, then the worker under valgrind.
 check: all $(BUILD)/unit-tests
-	$(MAKE) BUILD=build-san SAN=1 build-san/syncd build-san/unit-tests build-san/notify_listen build-san/ctl_send
+	$(MAKE) BUILD=build-san SAN=1 build-san/syncd build-san/syncctl build-san/unit-tests build-san/notify_listen build-san/ctl_send
 	tests/run-all
 
 unit: $(BUILD)/unit-tests

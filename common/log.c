@@ -17,6 +17,12 @@ log_init(const char *ident, int verbose)
 	log_tty = isatty(STDERR_FILENO);
 }
 
+void
+log_plain(void)
+{
+	log_tty = 1;
+}
+
 int
 log_verbose(void)
 {

@@ -8,6 +8,8 @@
 enum log_level { LOG_LV_ERR = 3, LOG_LV_WARN = 4, LOG_LV_INFO = 6, LOG_LV_DEBUG = 7 };
 
 void log_init(const char *ident, int verbose);
+/* "name: level: ..." whatever stderr is: for a command, not a service. */
+void log_plain(void);
 int log_verbose(void);
 void log_msg(enum log_level lv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "fsutil.h"
 #include "log.h"
 #include "worker.h"
 
@@ -31,32 +32,6 @@ usage(FILE *f)
 	    "\n"
 	    "Signals: TERM/INT stop (running pushes get 10s), USR1 full sync now.\n"
 	    "Configuration keys: syncd.ini(5).  Everything else: syncd(8).\n");
-}
-
-/* mkdir -p, keeping existing directories as they are. */
-static int
-make_dirs(const char *path, mode_t mode)
-{
-	char *p = strdup(path);
-
-	if (!p)
-		return -1;
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST) {
-			log_err("cannot create %s: %s", p, strerror(errno));
-			free(p);
-			return -1;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return 0;
 }
 
 int

@@ -1,0 +1,10 @@
+/* The client side of a control socket: one request line, the whole answer,
+ * within a deadline (a stopped worker must not hang syncctl). */
+#ifndef SYNCCTL_CLIENT_H
+#define SYNCCTL_CLIENT_H
+
+/* The answer (malloc'd, NUL-terminated), or NULL with errno set:
+ * ENOENT/ECONNREFUSED when nothing listens, ETIMEDOUT. */
+char *ctl_request(const char *path, const char *request, int timeout_ms);
+
+#endif

@@ -1,0 +1,542 @@
+#include "instance.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "duration.h"
+#include "log.h"
+#include "strv.h"
+#include "supervisor.h"
+
+#define FILE_MAX (1 << 20)
+
+static const char *const state_names[] = {
+	[IS_STOPPED] = "stopped", [IS_STARTING] = "starting", [IS_RUNNING] = "running",
+	[IS_STOPPING] = "stopping", [IS_BACKOFF] = "backoff", [IS_FAILED] = "failed",
+};
+
+const char *
+instance_state_name(enum inst_state s)
+{
+	return state_names[s];
+}
+
+bool
+instance_active(const struct instance *in)
+{
+	return in->pid != 0;
+}
+
+static void on_timer(void *ctx);
+
+struct instance *
+instance_new(struct supervisor *sv, const char *name, const char *file)
+{
+	struct instance *in = calloc(1, sizeof *in);
+
+	if (!in)
+		return NULL;
+	in->sv = sv;
+	in->name = strdup(name);
+	in->file = strdup(file);
+	if (!in->name || !in->file || timer_init(&sv->loop, &in->timer, on_timer, in) < 0) {
+		instance_free(in);
+		return NULL;
+	}
+	return in;
+}
+
+static void
+close_output(struct instance *in)
+{
+	if (!in->out_open)
+		return;
+	loop_del(&in->sv->loop, &in->out);
+	close(in->out.fd);
+	in->out_open = false;
+	in->linelen = 0;
+}
+
+void
+instance_free(struct instance *in)
+{
+	if (!in)
+		return;
+	close_output(in);
+	timer_close(&in->timer);
+	free(in->name);
+	free(in->file);
+	free(in->content);
+	free(in);
+}
+
+static char *
+read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *p = NULL;
+	size_t n = 0;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || st.st_size > FILE_MAX || !(p = malloc((size_t)st.st_size + 1)))
+		goto out;
+	for (;;) {
+		ssize_t r = read(fd, p + n, (size_t)st.st_size + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(p);
+			p = NULL;
+			break;
+		}
+		n += (size_t)r;
+		if (r == 0 || n == (size_t)st.st_size + 1)
+			break;	/* a file that grows as we read it is read again next time */
+	}
+out:
+	close(fd);
+	*len = n;
+	return p;
+}
+
+bool
+instance_load(struct instance *in)
+{
+	struct config cfg;
+
+	free(in->content);
+	in->content = read_file(in->file, &in->content_len);
+	in->loaded = in->content != NULL;
+	if (!in->content) {
+		snprintf(in->error, sizeof in->error, "%s: %s", in->file, strerror(errno));
+		log_err("%s", in->error);
+		return false;
+	}
+	if (config_load(in->file, &cfg, in->error, sizeof in->error) < 0)
+		return false;
+	in->sup = cfg.sup;
+	config_free(&cfg);
+	in->error[0] = '\0';
+	return true;
+}
+
+bool
+instance_changed(const struct instance *in)
+{
+	size_t len;
+	char *now = read_file(in->file, &len);
+	bool changed = !now ? in->loaded : !in->loaded || len != in->content_len ||
+	    memcmp(now, in->content, len) != 0;
+
+	free(now);
+	return changed;
+}
+
+static void
+set_state(struct instance *in, enum inst_state s)
+{
+	in->state = s;
+	supervisor_changed(in->sv);
+}
+
+/* Text from the worker, for status: no tabs or newlines. */
+static void
+copy_text(char *dst, size_t len, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < len; i++)
+		dst[i] = (src[i] == '\t' || src[i] == '\n' || src[i] == '\r') ? ' ' : src[i];
+	dst[i] = '\0';
+}
+
+/* A worker's log line, "<N>syncd[NAME]: text", logged again at its level. */
+static void
+relog(struct instance *in, char *line)
+{
+	int lv = LOG_LV_INFO;
+
+	if (line[0] == '<' && line[1] >= '0' && line[1] <= '7' && line[2] == '>') {
+		lv = line[1] - '0';
+		line += 3;
+	}
+	lv = lv <= 3 ? LOG_LV_ERR : lv == 4 ? LOG_LV_WARN : lv == 7 ? LOG_LV_DEBUG : LOG_LV_INFO;
+	if (lv == LOG_LV_ERR)
+		copy_text(in->last_log, sizeof in->last_log, line);
+	log_msg((enum log_level)lv, "%s", line);
+}
+
+static void
+on_output(void *ctx, uint32_t events)
+{
+	struct instance *in = ctx;
+	char buf[4096];
+
+	(void)events;
+	for (;;) {
+		ssize_t n = read(in->out.fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] != '\n' && in->linelen < sizeof in->line - 1) {
+				in->line[in->linelen++] = buf[i] ? buf[i] : ' ';
+				continue;
+			}
+			in->line[in->linelen] = '\0';
+			relog(in, in->line);
+			in->linelen = 0;
+			if (buf[i] != '\n')
+				in->line[in->linelen++] = buf[i];
+		}
+	}
+	if (in->linelen) {
+		in->line[in->linelen] = '\0';
+		relog(in, in->line);
+	}
+	close_output(in);
+}
+
+static void
+arm(struct instance *in, uint64_t ms)
+{
+	timer_arm(&in->timer, ms);
+}
+
+static void
+fail(struct instance *in, const char *why)
+{
+	char d[32];
+
+	if (in->ready && now_ms() - in->ready >= in->sup.restart_interval_ms) {
+		in->streak = 0;		/* it ran well for a while: start over */
+		in->delay = 0;
+	}
+	in->ready = 0;
+	in->streak++;
+	snprintf(in->error, sizeof in->error, "%s%s%s", why, in->last_log[0] ? ": " : "", in->last_log);
+	if (in->streak > in->sup.restart_limit) {
+		log_err("%s: failed: %u failures in a row, not restarted until it is started again; "
+		    "last: %s", in->name, in->streak, in->error);
+		set_state(in, IS_FAILED);
+		return;
+	}
+	if (!in->delay)
+		in->delay = in->sup.restart_delay_ms;
+	duration_format(in->delay, d, sizeof d);
+	log_warn("%s: %s; restarting in %s", in->name, in->error, d);
+	arm(in, in->delay);
+	in->delay = in->delay * 2 < in->sup.restart_delay_max_ms ? in->delay * 2 : in->sup.restart_delay_max_ms;
+	set_state(in, IS_BACKOFF);
+}
+
+static void
+exec_worker(struct instance *in, pid_t parent, int out)
+{
+	const struct paths *p = in->sv->paths;
+	char *const argv[] = {
+		(char *)p->syncd, "--config", in->file, "--state-dir", (char *)p->state_dir,
+		"--runtime-dir", (char *)p->runtime_dir, NULL,
+	};
+	char num[32];
+	sigset_t none;
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* A worker must not outlive its supervisor: a new one would start a
+	 * second worker on the same tree. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+		_exit(1);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		_exit(1);
+	setenv("NOTIFY_SOCKET", in->sv->notify_path, 1);
+	if (in->sup.watchdog_ms) {
+		snprintf(num, sizeof num, "%llu", (unsigned long long)in->sup.watchdog_ms * 1000);
+		setenv("WATCHDOG_USEC", num, 1);
+		snprintf(num, sizeof num, "%d", (int)getpid());
+		setenv("WATCHDOG_PID", num, 1);
+	} else {
+		unsetenv("WATCHDOG_USEC");
+		unsetenv("WATCHDOG_PID");
+	}
+	execv(p->syncd, argv);
+	dprintf(2, "<3>syncctl: %s: cannot run %s: %s\n", in->name, p->syncd, strerror(errno));
+	_exit(127);
+}
+
+static void
+spawn(struct instance *in)
+{
+	int pfd[2];
+	pid_t parent = getpid();
+
+	in->respawn = false;
+	in->abort_reason = NULL;
+	in->last_log[0] = '\0';
+	if (!instance_load(in)) {
+		log_err("%s: not started: %s", in->name, in->error);
+		set_state(in, IS_FAILED);
+		return;
+	}
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		log_err("%s: pipe: %s", in->name, strerror(errno));
+		fail(in, "cannot start: no pipe");
+		return;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		log_err("%s: fork: %s", in->name, strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		fail(in, "cannot start: fork failed");
+		return;
+	}
+	if (pid == 0)
+		exec_worker(in, parent, pfd[1]);
+	close(pfd[1]);
+	close_output(in);
+	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+	if (loop_add(&in->sv->loop, &in->out, pfd[0], EPOLLIN, on_output, in) == 0)
+		in->out_open = true;
+	else
+		close(pfd[0]);
+	in->pid = pid;
+	in->spawned = now_ms();
+	in->ready = 0;
+	in->status[0] = '\0';
+	log_info("%s: started (pid %d)", in->name, (int)pid);
+	arm(in, in->sup.start_timeout_ms);
+	set_state(in, IS_STARTING);
+}
+
+static void
+abort_worker(struct instance *in, const char *reason)
+{
+	char d[32];
+
+	duration_format(in->sup.stop_timeout_ms, d, sizeof d);
+	log_err("%s: %s: SIGABRT to pid %d, SIGKILL in %s", in->name, reason, (int)in->pid, d);
+	in->abort_reason = reason;
+	in->respawn = false;
+	kill(in->pid, SIGABRT);
+	arm(in, in->sup.stop_timeout_ms);
+	set_state(in, IS_STOPPING);
+}
+
+static void
+on_timer(void *ctx)
+{
+	struct instance *in = ctx;
+
+	switch (in->state) {
+	case IS_STARTING:
+		abort_worker(in, "start timeout (no READY=1)");
+		break;
+	case IS_RUNNING:
+		abort_worker(in, "watchdog timeout");
+		break;
+	case IS_STOPPING:
+		log_warn("%s: pid %d is still there: SIGKILL", in->name, (int)in->pid);
+		kill(in->pid, SIGKILL);
+		break;
+	case IS_BACKOFF:
+		in->restarts++;
+		spawn(in);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+instance_notify(struct instance *in, char *msg)
+{
+	char *save = NULL;
+
+	for (char *l = strtok_r(msg, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (!strcmp(l, "READY=1") && in->state == IS_STARTING) {
+			in->ready = now_ms();
+			log_info("%s: ready in %.3fs", in->name, (double)(in->ready - in->spawned) / 1000);
+			if (in->sup.watchdog_ms)
+				arm(in, in->sup.watchdog_ms);
+			else
+				timer_disarm(&in->timer);
+			set_state(in, IS_RUNNING);
+		} else if (!strcmp(l, "WATCHDOG=1")) {
+			if (in->state == IS_RUNNING && in->sup.watchdog_ms)
+				arm(in, in->sup.watchdog_ms);
+		} else if (!strcmp(l, "WATCHDOG=trigger")) {
+			if (in->state == IS_RUNNING || in->state == IS_STARTING)
+				abort_worker(in, "watchdog triggered by the worker");
+		} else if (!strncmp(l, "STATUS=", 7)) {
+			copy_text(in->status, sizeof in->status, l + 7);
+		} else if (!strcmp(l, "STOPPING=1")) {
+			log_info("%s: stopping", in->name);
+		}
+	}
+}
+
+void
+instance_exited(struct instance *in, int ws)
+{
+	char how[96];
+
+	if (WIFEXITED(ws))
+		snprintf(how, sizeof how, "exited with status %d", WEXITSTATUS(ws));
+	else if (WIFSIGNALED(ws))
+		snprintf(how, sizeof how, "killed by signal %d (SIG%s)", WTERMSIG(ws),
+		    sigabbrev_np(WTERMSIG(ws)) ? sigabbrev_np(WTERMSIG(ws)) : "?");
+	else
+		snprintf(how, sizeof how, "gone (wait status %#x)", (unsigned)ws);
+	if (in->abort_reason)
+		snprintf(in->last_exit, sizeof in->last_exit, "%s, %s", in->abort_reason, how);
+	else
+		snprintf(in->last_exit, sizeof in->last_exit, "%s", how);
+	if (in->out_open)
+		on_output(in, EPOLLIN);	/* its last words */
+	close_output(in);
+	timer_disarm(&in->timer);
+	in->pid = 0;
+	in->status[0] = '\0';
+	if (!in->want) {
+		log_info("%s: stopped (%s)", in->name, in->last_exit);
+		set_state(in, IS_STOPPED);
+	} else if (in->respawn) {
+		log_info("%s: %s; starting again", in->name, in->last_exit);
+		spawn(in);
+	} else {
+		fail(in, in->last_exit);
+	}
+}
+
+void
+instance_start(struct instance *in)
+{
+	in->want = true;
+	switch (in->state) {
+	case IS_STOPPED:
+	case IS_FAILED:
+		in->streak = 0;
+		in->restarts = 0;
+		in->delay = 0;
+		in->error[0] = '\0';
+		spawn(in);
+		break;
+	case IS_BACKOFF:
+		in->restarts++;
+		spawn(in);
+		break;
+	case IS_STOPPING:
+		in->respawn = true;
+		break;
+	default:
+		break;
+	}
+}
+
+void
+instance_stop(struct instance *in)
+{
+	char d[32];
+
+	in->want = false;
+	in->respawn = false;
+	switch (in->state) {
+	case IS_STARTING:
+	case IS_RUNNING:
+		duration_format(in->sup.stop_timeout_ms, d, sizeof d);
+		log_info("%s: SIGTERM to pid %d (SIGKILL in %s)", in->name, (int)in->pid, d);
+		kill(in->pid, SIGTERM);
+		arm(in, in->sup.stop_timeout_ms);
+		set_state(in, IS_STOPPING);
+		break;
+	case IS_BACKOFF:
+	case IS_FAILED:
+		timer_disarm(&in->timer);
+		set_state(in, IS_STOPPED);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+instance_restart(struct instance *in)
+{
+	switch (in->state) {
+	case IS_STARTING:
+	case IS_RUNNING:
+		instance_stop(in);
+		/* fall through */
+	case IS_STOPPING:
+		in->want = true;
+		in->respawn = true;
+		in->streak = 0;
+		in->delay = 0;
+		break;
+	default:
+		instance_start(in);
+		break;
+	}
+}
+
+static bool
+valid_instance_name(const char *s, size_t n)
+{
+	if (!n || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_.-@", s[i]))
+			return false;
+	return true;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **
+instance_scan(const char *dir)
+{
+	struct strv names = { 0 };
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d && errno != ENOENT)
+		log_err("%s: %s", dir, strerror(errno));
+	while (d && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n <= 4 || strcmp(e->d_name + n - 4, ".ini"))
+			continue;
+		if (!valid_instance_name(e->d_name, n - 4)) {
+			log_warn("%s/%s: ignored: an instance name may only hold letters, digits, "
+			    "'_', '.', '-' and '@'", dir, e->d_name);
+			continue;
+		}
+		strv_addf(&names, "%.*s", (int)(n - 4), e->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (names.n > 1 && !names.oom)
+		qsort(names.v, names.n, sizeof *names.v, by_name);
+	return strv_steal(&names);
+}

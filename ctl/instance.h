@@ -1,0 +1,67 @@
+/* One supervised instance: its worker process and the state machine around
+ * it (start, readiness, watchdog, stop, restart with backoff, failed). */
+#ifndef SYNCCTL_INSTANCE_H
+#define SYNCCTL_INSTANCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "loop.h"
+
+struct supervisor;
+
+enum inst_state { IS_STOPPED, IS_STARTING, IS_RUNNING, IS_STOPPING, IS_BACKOFF, IS_FAILED };
+
+struct instance {
+	struct supervisor *sv;
+	struct instance *next;
+	char *name, *file;
+	char *content;		/* the file as last read, to see what reload must restart */
+	size_t content_len;
+	bool loaded;		/* content was read (the file may still be invalid) */
+	struct supervision sup;
+	enum inst_state state;
+	bool want;		/* the operator wants it running */
+	bool respawn;		/* start again at once when it has exited */
+	bool removed;		/* its file is gone: forget it once it has exited */
+	pid_t pid;		/* 0: no worker */
+	struct io out;		/* the worker's stdout and stderr */
+	bool out_open;
+	char line[1024];
+	size_t linelen;
+	struct timer timer;	/* start timeout, watchdog, kill, or restart */
+	uint64_t spawned, ready;
+	unsigned restarts;	/* since the operator last started it */
+	unsigned streak;	/* failures without a healthy run in between */
+	uint64_t delay;		/* the next restart's delay */
+	const char *abort_reason;	/* why the supervisor killed it */
+	char last_exit[160];
+	char status[256];	/* the worker's STATUS= */
+	char error[1024];	/* why it is failed or backing off */
+	char last_log[512];	/* the worker's last error line */
+};
+
+struct instance *instance_new(struct supervisor *sv, const char *name, const char *file);
+void instance_free(struct instance *in);
+/* Reads the file again; false if it cannot be read or is invalid (in->error says why). */
+bool instance_load(struct instance *in);
+/* The file differs from what was read last. */
+bool instance_changed(const struct instance *in);
+
+void instance_start(struct instance *in);
+void instance_stop(struct instance *in);
+void instance_restart(struct instance *in);
+void instance_exited(struct instance *in, int wstatus);
+void instance_notify(struct instance *in, char *msg);
+
+/* The instance names (NAME of NAME.ini) in dir, sorted; an empty vector if
+ * there is no such dir. */
+char **instance_scan(const char *dir);
+
+bool instance_active(const struct instance *in);
+const char *instance_state_name(enum inst_state s);
+
+#endif

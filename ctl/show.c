@@ -1,0 +1,227 @@
+#include "show.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "instance.h"
+#include "json.h"
+#include "strv.h"
+
+#define WORKER_TIMEOUT_MS 1000
+
+static char *
+next_field(char **p)
+{
+	char *f = *p, *end = f + strcspn(f, "\t");
+
+	*p = *end ? end + 1 : end;
+	*end = '\0';
+	return f;
+}
+
+int
+status_parse(char *reply, struct status *st)
+{
+	char *line, *save = NULL;
+
+	memset(st, 0, sizeof *st);
+	st->text = reply;
+	line = strtok_r(reply, "\n", &save);
+	if (!line || strncmp(line, "ok ", 3))
+		return -1;
+	st->supervisor = atoi(line + 3);
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		struct row *r = realloc(st->rows, (st->n + 1) * sizeof *r);
+		if (!r)
+			return -1;
+		st->rows = r;
+		r = &st->rows[st->n++];
+		r->name = next_field(&line);
+		r->state = next_field(&line);
+		r->pid = atoi(next_field(&line));
+		r->uptime_ms = strtoull(next_field(&line), NULL, 10);
+		r->restarts = (unsigned)strtoul(next_field(&line), NULL, 10);
+		r->last_exit = next_field(&line);
+		r->status = next_field(&line);
+		r->error = next_field(&line);
+		r->file = next_field(&line);
+		r->autostart = !strcmp(next_field(&line), "yes");
+		r->next_ms = strtoull(next_field(&line), NULL, 10);
+	}
+	return 0;
+}
+
+void
+status_from_dir(const char *dir, struct status *st)
+{
+	char **names = instance_scan(dir);
+	size_t n = 0, len = 0;
+
+	memset(st, 0, sizeof *st);
+	while (names && names[n])
+		len += strlen(dir) + 2 * strlen(names[n++]) + 8;
+	st->text = malloc(len + 1);
+	st->rows = calloc(n ? n : 1, sizeof *st->rows);
+	char *p = st->text;
+	for (size_t i = 0; p && st->rows && i < n; i++) {
+		struct row *r = &st->rows[st->n++];
+		r->name = p;
+		p += sprintf(p, "%s", names[i]) + 1;
+		r->file = p;
+		p += sprintf(p, "%s/%s.ini", dir, names[i]) + 1;
+		r->state = "stopped";
+		r->last_exit = r->status = r->error = "";
+		r->autostart = true;
+	}
+	strv_free(names);
+}
+
+void
+status_free(struct status *st)
+{
+	free(st->rows);
+	free(st->text);
+	memset(st, 0, sizeof *st);
+}
+
+struct row *
+status_find(const struct status *st, const char *name)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (!strcmp(st->rows[i].name, name))
+			return &st->rows[i];
+	return NULL;
+}
+
+static bool
+wanted(char **names, const char *name)
+{
+	if (!names || !*names)
+		return true;
+	for (; *names; names++)
+		if (!strcmp(*names, name))
+			return true;
+	return false;
+}
+
+/* "3d4h", "2h5min", "4min10s", "42s" */
+static void
+human(uint64_t ms, char *buf, size_t len)
+{
+	uint64_t s = ms / 1000;
+
+	if (s >= 86400)
+		snprintf(buf, len, "%llud%lluh", (unsigned long long)(s / 86400), (unsigned long long)(s % 86400 / 3600));
+	else if (s >= 3600)
+		snprintf(buf, len, "%lluh%llumin", (unsigned long long)(s / 3600), (unsigned long long)(s % 3600 / 60));
+	else if (s >= 60)
+		snprintf(buf, len, "%llumin%llus", (unsigned long long)(s / 60), (unsigned long long)(s % 60));
+	else
+		snprintf(buf, len, "%llus", (unsigned long long)s);
+}
+
+static char *
+ask_worker(const char *runtime_dir, const struct row *r, const char *req)
+{
+	char *path, *reply;
+
+	if (!r->pid || asprintf(&path, "%s/%s.sock", runtime_dir, r->name) < 0)
+		return NULL;
+	reply = ctl_request(path, req, WORKER_TIMEOUT_MS);
+	free(path);
+	return reply;
+}
+
+void
+show_table(const struct status *st, char **names, const char *runtime_dir, FILE *f)
+{
+	int wn = 8, ws = 8, wx = 9;
+
+	for (size_t i = 0; i < st->n; i++) {
+		const struct row *r = &st->rows[i];
+		if (!wanted(names, r->name))
+			continue;
+		if ((int)strlen(r->name) > wn)
+			wn = (int)strlen(r->name);
+		if ((int)strlen(r->last_exit) > wx)
+			wx = (int)strlen(r->last_exit);
+	}
+	if (!st->supervisor)
+		fprintf(f, "no supervisor is running (start one with: syncctl start)\n");
+	fprintf(f, "%-*s  %-*s  %-7s  %-8s  %-8s  %-*s  %s\n", wn, "INSTANCE", ws, "STATE", "PID",
+	    "UPTIME", "RESTARTS", wx, "LAST EXIT", "STATUS");
+	for (size_t i = 0; i < st->n; i++) {
+		const struct row *r = &st->rows[i];
+		char pid[16] = "-", up[32] = "-";
+		if (!wanted(names, r->name))
+			continue;
+		if (r->pid) {
+			snprintf(pid, sizeof pid, "%d", r->pid);
+			human(r->uptime_ms, up, sizeof up);
+		}
+		fprintf(f, "%-*s  %-*s  %-7s  %-8s  %-8u  %-*s  %s\n", wn, r->name, ws, r->state, pid, up,
+		    r->restarts, wx, *r->last_exit ? r->last_exit : "-", r->status);
+	}
+	for (size_t i = 0; i < st->n; i++) {
+		const struct row *r = &st->rows[i];
+		if (!wanted(names, r->name))
+			continue;
+		if (*r->error) {
+			char in[32];
+			human(r->next_ms + 999, in, sizeof in);
+			fprintf(f, "%s: %s%s%s%s\n", r->name, r->error, r->next_ms ? " (restart in " : "",
+			    r->next_ms ? in : "", r->next_ms ? ")" : "");
+		}
+		char *reply = ask_worker(runtime_dir, r, "status");
+		if (!reply) {
+			if (r->pid && !strcmp(r->state, "running"))
+				fprintf(f, "%s: the worker does not answer on %s/%s.sock\n", r->name,
+				    runtime_dir, r->name);
+			continue;
+		}
+		char *save = NULL;
+		for (char *l = strtok_r(reply, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			if (!strncmp(l, "remote ", 7) || !strncmp(l, "  last error", 12))
+				fprintf(f, "%s: %s\n", r->name, l[0] == ' ' ? l + 2 : l);
+		free(reply);
+	}
+}
+
+void
+show_json(const struct status *st, char **names, const char *runtime_dir, FILE *f)
+{
+	bool first = true;
+
+	fprintf(f, "{\"supervisor\":{\"running\":%s,\"pid\":%d},\"instances\":[",
+	    st->supervisor ? "true" : "false", st->supervisor);
+	for (size_t i = 0; i < st->n; i++) {
+		const struct row *r = &st->rows[i];
+		if (!wanted(names, r->name))
+			continue;
+		fputs(first ? "{\"name\":" : ",{\"name\":", f);
+		first = false;
+		json_str(f, r->name);
+		fputs(",\"state\":", f);
+		json_str(f, r->state);
+		fprintf(f, ",\"pid\":%d,\"uptime_s\":%.3f,\"restarts\":%u,\"autostart\":%s,"
+		    "\"restart_in_s\":%.3f,\"last_exit\":", r->pid, (double)r->uptime_ms / 1000, r->restarts,
+		    r->autostart ? "true" : "false", (double)r->next_ms / 1000);
+		json_str(f, r->last_exit);
+		fputs(",\"status\":", f);
+		json_str(f, r->status);
+		fputs(",\"error\":", f);
+		json_str(f, r->error);
+		fputs(",\"file\":", f);
+		json_str(f, r->file);
+		fputs(",\"worker\":", f);
+		char *reply = ask_worker(runtime_dir, r, "status --json");
+		size_t n = reply ? strlen(reply) : 0;
+		while (n && (reply[n - 1] == '\n' || reply[n - 1] == ' '))
+			reply[--n] = '\0';
+		fputs(reply && reply[0] == '{' ? reply : "null", f);
+		free(reply);
+		fputc('}', f);
+	}
+	fputs("]}\n", f);
+}

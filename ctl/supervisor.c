@@ -1,0 +1,480 @@
+#include "supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "instance.h"
+#include "lineserver.h"
+#include "log.h"
+#include "notify.h"
+#include "strv.h"
+
+static struct instance *
+find(struct supervisor *sv, const char *name)
+{
+	for (struct instance *in = sv->instances; in; in = in->next)
+		if (!strcmp(in->name, name) && !in->removed)
+			return in;
+	return NULL;
+}
+
+static void
+insert(struct supervisor *sv, struct instance *in)
+{
+	struct instance **pp = &sv->instances;
+
+	while (*pp && strcmp((*pp)->name, in->name) < 0)
+		pp = &(*pp)->next;
+	in->next = *pp;
+	*pp = in;
+}
+
+static void
+forget(struct supervisor *sv, struct instance *in)
+{
+	for (struct instance **pp = &sv->instances; *pp; pp = &(*pp)->next)
+		if (*pp == in) {
+			*pp = in->next;
+			break;
+		}
+	log_info("%s: removed", in->name);
+	instance_free(in);
+}
+
+void
+supervisor_changed(struct supervisor *sv)
+{
+	unsigned n[IS_FAILED + 1] = { 0 };
+	char status[128];
+
+	for (struct instance *in = sv->instances; in; in = in->next)
+		n[in->state]++;
+	snprintf(status, sizeof status, "STATUS=%u running, %u starting, %u backoff, %u failed, %u stopped",
+	    n[IS_RUNNING], n[IS_STARTING], n[IS_BACKOFF], n[IS_FAILED], n[IS_STOPPED]);
+	if (strcmp(status, sv->status)) {
+		memcpy(sv->status, status, sizeof status);
+		sd_notify(0, status);
+	}
+	if (sv->stopping) {
+		for (struct instance *in = sv->instances; in; in = in->next)
+			if (instance_active(in))
+				return;
+		sv->loop.stop = true;
+	}
+}
+
+/* An instance file named on its own: NULL if there is none. */
+static struct instance *
+add_instance(struct supervisor *sv, const char *name)
+{
+	char *file;
+	struct instance *in;
+
+	if (asprintf(&file, "%s/%s.ini", sv->instances_dir, name) < 0)
+		return NULL;
+	if (access(file, F_OK) < 0 || !(in = instance_new(sv, name, file))) {
+		free(file);
+		return NULL;
+	}
+	free(file);
+	insert(sv, in);
+	if (!instance_load(in)) {
+		log_err("%s: not started: %s", in->name, in->error);
+		in->state = IS_FAILED;
+	}
+	return in;
+}
+
+static bool
+listed(char **names, const char *name)
+{
+	for (; names && *names; names++)
+		if (!strcmp(*names, name))
+			return true;
+	return false;
+}
+
+/* New files are started, removed ones stopped and forgotten, changed ones
+ * restarted; the rest is left alone. */
+static void
+reload(struct supervisor *sv, char *summary, size_t len)
+{
+	char **names = instance_scan(sv->instances_dir);
+	unsigned added = 0, removed = 0, changed = 0, same = 0;
+
+	for (struct instance *in = sv->instances, *next; in; in = next) {
+		next = in->next;
+		if (in->removed || listed(names, in->name))
+			continue;
+		removed++;
+		in->removed = true;
+		instance_stop(in);
+		if (!instance_active(in))
+			forget(sv, in);
+	}
+	for (char **n = names; n && *n; n++) {
+		struct instance *in = find(sv, *n);
+		if (!in) {
+			if (!(in = add_instance(sv, *n)))
+				continue;
+			added++;
+			log_info("%s: new instance", in->name);
+			if (in->state != IS_FAILED && in->sup.autostart)
+				instance_start(in);
+		} else if (!instance_changed(in)) {
+			same++;
+		} else {
+			changed++;
+			if (in->state == IS_STOPPED && !in->want) {
+				log_info("%s: file changed; stays stopped", in->name);
+				instance_load(in);
+			} else {
+				log_info("%s: file changed: restarting", in->name);
+				instance_restart(in);
+			}
+		}
+	}
+	strv_free(names);
+	snprintf(summary, len, "%u new, %u removed, %u changed, %u unchanged", added, removed, changed, same);
+	supervisor_changed(sv);
+}
+
+static void
+stop_all(struct supervisor *sv)
+{
+	if (!sv->stopping)
+		log_info("stopping every instance");
+	sv->stopping = true;
+	sd_notify(0, "STOPPING=1");
+	for (struct instance *in = sv->instances; in; in = in->next)
+		instance_stop(in);
+	supervisor_changed(sv);
+}
+
+static void
+reap(struct supervisor *sv)
+{
+	pid_t pid;
+	int ws;
+
+	while ((pid = waitpid(-1, &ws, WNOHANG)) > 0) {
+		for (struct instance *in = sv->instances; in; in = in->next) {
+			if (in->pid != pid)
+				continue;
+			instance_exited(in, ws);
+			if (in->removed && !instance_active(in))
+				forget(sv, in);
+			break;
+		}
+	}
+	supervisor_changed(sv);
+}
+
+static void
+on_signal(void *ctx, uint32_t events)
+{
+	struct supervisor *sv = ctx;
+	struct signalfd_siginfo si;
+	char summary[128];
+
+	(void)events;
+	while (read(sv->sigfd, &si, sizeof si) == sizeof si) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			reap(sv);
+			break;
+		case SIGHUP:
+			if (sv->stopping)
+				break;
+			reload(sv, summary, sizeof summary);
+			log_info("reload (SIGHUP): %s", summary);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			stop_all(sv);
+			break;
+		}
+	}
+}
+
+static void
+on_notify(void *ctx, pid_t pid, char *msg)
+{
+	struct supervisor *sv = ctx;
+
+	for (struct instance *in = sv->instances; in; in = in->next)
+		if (in->pid == pid) {
+			instance_notify(in, msg);
+			return;
+		}
+	/* Only a worker's main process speaks for it (NotifyAccess=main). */
+	log_debug("notify message from pid %d ignored: not a worker", (int)pid);
+}
+
+static void
+on_watchdog(void *ctx)
+{
+	struct supervisor *sv = ctx;
+	uint64_t usec;
+
+	sd_notify(0, "WATCHDOG=1");
+	if (sd_watchdog_enabled(0, &usec) > 0)
+		timer_arm(&sv->watchdog, usec / 2000);
+}
+
+/* ---- the control socket ---- */
+
+static void
+put_field(FILE *f, const char *s, bool last)
+{
+	for (; *s; s++)
+		fputc(*s == '\t' || *s == '\n' ? ' ' : *s, f);
+	fputc(last ? '\n' : '\t', f);
+}
+
+/* One line per instance, tab-separated: name state pid uptime_ms restarts
+ * last_exit status error file autostart next_restart_ms. */
+static void
+answer_status(struct supervisor *sv, struct lsclient *cl)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	uint64_t now = now_ms();
+
+	if (!f) {
+		lsclient_replyf(cl, "error: out of memory\n");
+		return;
+	}
+	fprintf(f, "ok %d\n", (int)getpid());
+	for (struct instance *in = sv->instances; in; in = in->next) {
+		put_field(f, in->name, false);
+		put_field(f, instance_state_name(in->state), false);
+		fprintf(f, "%d\t%llu\t%u\t", (int)in->pid,
+		    (unsigned long long)(in->pid ? now - in->spawned : 0), in->restarts);
+		put_field(f, in->last_exit, false);
+		put_field(f, in->status, false);
+		put_field(f, in->state == IS_RUNNING || in->state == IS_STOPPED ? "" : in->error, false);
+		put_field(f, in->file, false);
+		fprintf(f, "%s\t%llu\n", in->sup.autostart ? "yes" : "no",
+		    (unsigned long long)(in->state == IS_BACKOFF && in->timer.due > now ? in->timer.due - now : 0));
+	}
+	if (fclose(f) != 0) {
+		free(text);
+		lsclient_replyf(cl, "error: out of memory\n");
+		return;
+	}
+	lsclient_reply(cl, text, len);
+	free(text);
+}
+
+enum action { ACT_START, ACT_STOP, ACT_RESTART };
+
+static void
+act(struct supervisor *sv, struct lsclient *cl, enum action a, char **args)
+{
+	char done[LINESERVER_REQUEST_MAX + 64] = "ok:";
+	size_t o = 3;
+
+	if (sv->stopping && a != ACT_STOP) {
+		lsclient_replyf(cl, "error: the supervisor is stopping\n");
+		return;
+	}
+	for (char **n = args; *n; n++)
+		if (!find(sv, *n) && !add_instance(sv, *n)) {
+			char q[128];
+			lsclient_replyf(cl, "error: unknown instance '%s' (no %s/%s.ini)\n",
+			    log_quote(*n, q, sizeof q), sv->instances_dir, log_quote(*n, q, sizeof q));
+			return;
+		}
+	for (struct instance *in = sv->instances; in; in = in->next) {
+		if (in->removed)
+			continue;
+		if (*args ? !listed(args, in->name) :
+		    a == ACT_START ? in->loaded && !in->sup.autostart && in->state != IS_FAILED :
+		    a == ACT_RESTART ? in->state == IS_STOPPED : false)
+			continue;
+		if (a == ACT_START)
+			instance_start(in);
+		else if (a == ACT_STOP)
+			instance_stop(in);
+		else
+			instance_restart(in);
+		o += (size_t)snprintf(done + o, sizeof done - o, " %s", in->name);
+		if (o >= sizeof done)
+			o = sizeof done - 1;
+	}
+	supervisor_changed(sv);
+	lsclient_replyf(cl, "%s\n", done);
+}
+
+static void
+handle_request(void *ctx, struct lsclient *cl, char *line)
+{
+	struct supervisor *sv = ctx;
+	char **w = strv_split(line);
+	char summary[128];
+
+	if (!w) {
+		lsclient_replyf(cl, "error: out of memory\n");
+		return;
+	}
+	const char *cmd = w[0] ? w[0] : "";
+	if (!strcmp(cmd, "status") && !w[1])
+		answer_status(sv, cl);
+	else if (!strcmp(cmd, "start"))
+		act(sv, cl, ACT_START, w + 1);
+	else if (!strcmp(cmd, "stop"))
+		act(sv, cl, ACT_STOP, w + 1);
+	else if (!strcmp(cmd, "restart"))
+		act(sv, cl, ACT_RESTART, w + 1);
+	else if (!strcmp(cmd, "reload") && !w[1]) {
+		if (sv->stopping)
+			lsclient_replyf(cl, "error: the supervisor is stopping\n");
+		else {
+			reload(sv, summary, sizeof summary);
+			log_info("reload: %s", summary);
+			lsclient_replyf(cl, "ok: %s\n", summary);
+		}
+	} else if (!strcmp(cmd, "help") && !w[1])
+		lsclient_replyf(cl, "ok\nstatus\nstart [NAME...]\nstop [NAME...]\nrestart [NAME...]\n"
+		    "reload\nhelp\n");
+	else {
+		char q[128];
+		lsclient_replyf(cl, "error: unknown command '%s' (known: status, start, stop, restart, "
+		    "reload, help)\n", log_quote(line, q, sizeof q));
+	}
+	strv_free(w);
+}
+
+static void
+never_held(void *ctx, struct lsclient *cl)
+{
+	(void)ctx;
+	lsclient_replyf(cl, "error: timeout\n");
+}
+
+static const struct lineserver_ops control_ops = { handle_request, never_held };
+
+/* One supervisor per runtime directory. */
+static int
+lock_pidfile(const char *dir)
+{
+	char *path, buf[32];
+	int fd;
+
+	if (asprintf(&path, "%s/syncctl.pid", dir) < 0)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_err("%s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		log_err("another syncctl daemon%s%s%s is running (%s is locked)", *buf ? " (pid " : "",
+		    buf, *buf ? ")" : "", path);
+		close(fd);
+		free(path);
+		return -1;
+	}
+	int n = snprintf(buf, sizeof buf, "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+		log_warn("%s: %s", path, strerror(errno));
+	free(path);
+	return fd;
+}
+
+int
+supervisor_run(const struct paths *p, int ready_fd)
+{
+	struct supervisor sv = { .paths = p, .sigfd = -1 };
+	char *sock = NULL, summary[128];
+	sigset_t mask;
+	int lockfd = -1, rc = 1;
+	uint64_t usec;
+
+	if (make_dirs(p->runtime_dir, 0755) < 0 || make_dirs(p->state_dir, 0750) < 0)
+		return 1;
+	if ((lockfd = lock_pidfile(p->runtime_dir)) < 0)
+		return 1;
+	if (asprintf(&sv.instances_dir, "%s/instances.d", p->config_dir) < 0 ||
+	    asprintf(&sv.notify_path, "%s/syncctl.notify", p->runtime_dir) < 0 ||
+	    asprintf(&sock, "%s/syncctl.sock", p->runtime_dir) < 0)
+		goto out;
+	if (loop_init(&sv.loop) < 0)
+		goto out;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sigdelset(&mask, SIGPIPE);
+	sv.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sv.sigfd < 0) {
+		log_err("signalfd: %s", strerror(errno));
+		goto out;
+	}
+	if (loop_add(&sv.loop, &sv.sigio, sv.sigfd, EPOLLIN, on_signal, &sv) < 0 ||
+	    timer_init(&sv.loop, &sv.watchdog, on_watchdog, &sv) < 0)
+		goto out;
+	if (!(sv.notify = notify_open(&sv.loop, sv.notify_path, on_notify, &sv)))
+		goto out;
+	if (!(sv.ctl = lineserver_open(&sv.loop, sock, "another syncctl daemon", &control_ops, &sv)))
+		goto out;
+
+	reload(&sv, summary, sizeof summary);
+	log_info("supervising %s: %s", sv.instances_dir, summary);
+	if (sd_watchdog_enabled(0, &usec) > 0)
+		timer_arm(&sv.watchdog, usec / 2000);
+	sd_notify(0, "READY=1");
+	if (ready_fd >= 0) {
+		ssize_t n = write(ready_fd, "", 1);
+		(void)n;
+		close(ready_fd);
+	}
+	rc = loop_run(&sv.loop) < 0;
+	log_info("every worker has stopped");
+out:
+	/* A fatal error with workers running: they stop with us (PDEATHSIG). */
+	while (sv.instances) {
+		struct instance *in = sv.instances;
+		sv.instances = in->next;
+		instance_free(in);
+	}
+	lineserver_close(sv.ctl, "error: the supervisor is stopping\n");
+	notify_close(sv.notify);
+	timer_close(&sv.watchdog);
+	if (sv.sigfd >= 0)
+		close(sv.sigfd);
+	if (sv.loop.epfd > 0)
+		loop_close(&sv.loop);
+	free(sock);
+	free(sv.instances_dir);
+	free(sv.notify_path);
+	if (lockfd >= 0) {
+		char *pidfile;
+		if (asprintf(&pidfile, "%s/syncctl.pid", p->runtime_dir) >= 0) {
+			unlink(pidfile);
+			free(pidfile);
+		}
+		close(lockfd);
+	}
+	return rc;
+}

@@ -1,0 +1,39 @@
+/* syncctl daemon: one event loop over the instances' workers (exits via
+ * signalfd, output pipes, timers), the sd_notify socket they report to,
+ * and the control socket. */
+#ifndef SYNCCTL_SUPERVISOR_H
+#define SYNCCTL_SUPERVISOR_H
+
+#include <stdbool.h>
+
+#include "loop.h"
+
+struct paths {
+	const char *config_dir;		/* instances are CONFIG_DIR/instances.d/NAME.ini */
+	const char *runtime_dir;
+	const char *state_dir;
+	const char *syncd;		/* the worker binary */
+};
+
+struct supervisor {
+	struct loop loop;
+	const struct paths *paths;
+	char *instances_dir;
+	char *notify_path;
+	struct instance *instances;	/* sorted by name */
+	struct notify *notify;
+	struct lineserver *ctl;
+	int sigfd;
+	struct io sigio;
+	struct timer watchdog;		/* our own pings to systemd */
+	bool stopping;
+	char status[128];		/* last STATUS= sent */
+};
+
+/* Runs until SIGTERM/SIGINT and every worker has exited.  ready_fd (or -1)
+ * gets one byte once the control socket listens.  Returns the exit code. */
+int supervisor_run(const struct paths *p, int ready_fd);
+/* Something changed state: update our STATUS=, finish a stop. */
+void supervisor_changed(struct supervisor *sv);
+
+#endif
