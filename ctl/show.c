@@ -167,23 +167,24 @@ show_table(const struct status *st, char **names, const char *runtime_dir, FILE 
 		const struct row *r = &st->rows[i];
 		if (!wanted(names, r->name))
 			continue;
+		char *reply = ask_worker(runtime_dir, r, "status");
+		if (*r->error || reply || r->pid)
+			fprintf(f, "%s:\n", r->name);
 		if (*r->error) {
 			char in[32];
 			human(r->next_ms + 999, in, sizeof in);
-			fprintf(f, "%s: %s%s%s%s\n", r->name, r->error, r->next_ms ? " (restart in " : "",
+			fprintf(f, "  error: %s%s%s%s\n", r->error, r->next_ms ? " (restart in " : "",
 			    r->next_ms ? in : "", r->next_ms ? ")" : "");
 		}
-		char *reply = ask_worker(runtime_dir, r, "status");
 		if (!reply) {
 			if (r->pid && !strcmp(r->state, "running"))
-				fprintf(f, "%s: the worker does not answer on %s/%s.sock\n", r->name,
-				    runtime_dir, r->name);
+				fprintf(f, "  the worker does not answer on %s/%s.sock\n", runtime_dir, r->name);
 			continue;
 		}
 		char *save = NULL;
 		for (char *l = strtok_r(reply, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
 			if (!strncmp(l, "remote ", 7) || !strncmp(l, "  last error", 12))
-				fprintf(f, "%s: %s\n", r->name, l[0] == ' ' ? l + 2 : l);
+				fprintf(f, "    %s\n", l[0] == ' ' ? l + 2 : l);
 		free(reply);
 	}
 }
