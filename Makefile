@@ -33,7 +33,8 @@ DAEMON_LIB = daemon/pathtree.c daemon/changeset.c \
              daemon/excludes.c daemon/push.c daemon/remote.c daemon/batch.c daemon/worker.c \
              daemon/journal.c daemon/rsync_exit.c daemon/faillog.c daemon/control.c daemon/status.c
 DAEMON_SRC = $(DAEMON_LIB) daemon/main.c
-CTL_SRC    = ctl/main.c ctl/supervisor.c ctl/instance.c ctl/notify.c ctl/client.c ctl/show.c
+CTL_LIB    = ctl/supervisor.c ctl/instance.c ctl/notify.c ctl/client.c ctl/show.c
+CTL_SRC    = $(CTL_LIB) ctl/main.c
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -48,7 +49,7 @@ $(BUILD)/%: tests/helpers/%.c
 	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
 # Each program sees common/ and its own headers; the unit tests see the worker's.
-$(BUILD)/tests/%.o: INC = -Idaemon
+$(BUILD)/tests/%.o: INC = -Idaemon -Ictl
 $(BUILD)/ctl/%.o: INC = -DSYNCD_BINDIR='"$(BINDIR)"'
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h daemon/*.h ctl/*.h)
@@ -62,7 +63,7 @@ $(BUILD)/syncd: $(call obj,$(COMMON_SRC) $(DAEMON_SRC))
 $(BUILD)/syncctl: $(call obj,$(COMMON_SRC) $(CTL_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/unit-tests: $(call obj,$(COMMON_SRC) $(DAEMON_LIB) $(UNIT_SRC))
+$(BUILD)/unit-tests: $(call obj,$(COMMON_SRC) $(DAEMON_LIB) $(CTL_LIB) $(UNIT_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS)
 
 # The one test command: unit and integration tests on the normal build, then
@@ -92,12 +93,13 @@ deps:
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 	           $(DESTDIR)$(DOCDIR)/examples
-	install -m 755 $(BUILD)/syncd $(DESTDIR)$(BINDIR)/syncd
-	install -m 644 docs/syncd.8 $(DESTDIR)$(MANDIR)/man8/syncd.8
+	install -m 755 $(BUILD)/syncd $(BUILD)/syncctl $(DESTDIR)$(BINDIR)/
+	install -m 644 docs/syncd.8 docs/syncctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 docs/syncd.ini.5 $(DESTDIR)$(MANDIR)/man5/syncd.ini.5
 	install -m 644 instances.d/*.ini $(DESTDIR)$(DOCDIR)/examples/
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|@BINDIR@|$(BINDIR)|' units/syncd@.service >$(DESTDIR)$(UNITDIR)/syncd@.service
+	sed 's|@BINDIR@|$(BINDIR)|' units/syncctl.service >$(DESTDIR)$(UNITDIR)/syncctl.service
 	install -m 644 units/syncd.target $(DESTDIR)$(UNITDIR)/syncd.target
 
 clean:

@@ -14,5 +14,6 @@ Suite *config_suite(void);
 Suite *rsync_argv_suite(void);
 Suite *excludes_suite(void);
 Suite *journal_suite(void);
+Suite *show_suite(void);
 
 #endif
