@@ -173,10 +173,14 @@ relog(struct instance *in, char *line)
 		lv = line[1] - '0';
 		line += 3;
 	}
+	/* "syncd[NAME]: " says again what our "NAME: " says. */
+	size_t n = strlen(in->name);
+	if (!strncmp(line, "syncd[", 6) && !strncmp(line + 6, in->name, n) && !strncmp(line + 6 + n, "]: ", 3))
+		line += 9 + n;
 	lv = lv <= 3 ? LOG_LV_ERR : lv == 4 ? LOG_LV_WARN : lv == 7 ? LOG_LV_DEBUG : LOG_LV_INFO;
 	if (lv == LOG_LV_ERR)
 		copy_text(in->last_log, sizeof in->last_log, line);
-	log_msg((enum log_level)lv, "%s", line);
+	log_msg((enum log_level)lv, "%s: %s", in->name, line);
 }
 
 static void
@@ -277,7 +281,7 @@ exec_worker(struct instance *in, pid_t parent, int out)
 		unsetenv("WATCHDOG_PID");
 	}
 	execv(p->syncd, argv);
-	dprintf(2, "<3>syncctl: %s: cannot run %s: %s\n", in->name, p->syncd, strerror(errno));
+	dprintf(2, "<3>cannot run %s: %s\n", p->syncd, strerror(errno));
 	_exit(127);
 }
 

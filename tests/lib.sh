@@ -89,6 +89,8 @@ stop_pid() {
 _lib_cleanup() {
 	local rc=$? i pid
 	trap - EXIT INT TERM HUP
+	# A supervisor first: it stops its own workers.
+	_lib_syncctl_cleanup
 	if [ -n "$SYNCD_PID" ]; then
 		# The worker gives an in-flight rsync a bounded time (10 s) after
 		# SIGTERM; a SIGKILL before that would orphan the rsync.
@@ -98,6 +100,7 @@ _lib_cleanup() {
 		pid=${_LIB_PIDS[i]}
 		stop_pid "$pid" 3
 	done
+	_lib_syncctl_sweep
 	# Reap what is ours so nothing lingers as a zombie.
 	wait 2>/dev/null
 	if [ "$_LIB_CREATED_RUN_SSHD" = 1 ]; then
@@ -859,4 +862,357 @@ journal_has_records() {
 	local f
 	f=$(journal_file "$1")
 	[ -f "$f" ] && [ "$(stat -c %s "$f")" -gt $((${#JOURNAL_HEADER} + 1)) ]
+}
+
+# ---------------------------------------------------------------- syncctl --
+#
+# The supervisor, syncctl (env SYNCCTL, default: next to $SYNCD), with all
+# its directories inside $T:
+#   SCTL_CONFIG   $T/etc; instances are $SCTL_INST/NAME.ini
+#                 ($SCTL_CONFIG/instances.d)
+#   SCTL_RUNTIME  $T/srun: syncctl.sock ($SCTL_SOCK), syncctl.pid, NAME.sock
+#   SCTL_STATE    $T/sstate: the workers' state, syncctl.log of a background
+#                 supervisor
+# They reach syncctl through its environment (SYNCD_CONFIG_DIR,
+# SYNCD_RUNTIME_DIR, SYNCD_STATE_DIR, SYNCD_BIN), never exported to the test
+# itself.  SYNCD_WRAPPER applies to the workers (through a wrapper script
+# given as SYNCD_BIN), never to syncctl.
+#
+# start_supervisor runs "syncctl daemon --foreground" with its output in
+# $SUPERVISOR_LOG, which becomes $SYNCD_LOG: fail() shows its tail and
+# log_text / assert_log / log_count search it.  On exit the harness sends
+# SIGTERM to the supervisor (and to a background one found by
+# $SCTL_RUNTIME/syncctl.pid), then kills whatever is left that mentions $T
+# (workers, their rsyncs).
+
+SYNCCTL=${SYNCCTL:-$(dirname "$SYNCD")/syncctl}
+case $SYNCCTL in
+/*) ;;
+*) SYNCCTL=$REPO_ROOT/$SYNCCTL ;;
+esac
+export SYNCCTL
+SCTL_CONFIG=$T/etc
+SCTL_INST=$SCTL_CONFIG/instances.d
+SCTL_RUNTIME=$T/srun
+SCTL_STATE=$T/sstate
+SCTL_SOCK=$SCTL_RUNTIME/syncctl.sock
+SCTL_SYNCD=$SYNCD
+SCTL_TIMEOUT=${SCTL_TIMEOUT:-30}
+SUPERVISOR_PID=
+SUPERVISOR_RC=
+SUPERVISOR_RCFILE=
+SUPERVISOR_LOG=$T/syncctl.log
+_SCTL_USED=0
+
+# need_syncctl: the binaries are there; creates the three dirs.
+need_syncctl() {
+	need_syncd
+	[ -x "$SYNCCTL" ] || fail "supervisor binary $SYNCCTL not found (build it first)"
+	mkdir -p "$SCTL_INST" "$SCTL_RUNTIME" "$SCTL_STATE"
+	_SCTL_USED=1
+	SYNCD_LOG=$SUPERVISOR_LOG
+	if [ -n "${SYNCD_WRAPPER:-}" ]; then
+		mkdir -p "$T/bin"
+		SCTL_SYNCD=$T/bin/syncd
+		printf '#!/bin/sh\nexec %s %q "$@"\n' "$SYNCD_WRAPPER" "$SYNCD" >"$SCTL_SYNCD"
+		chmod 755 "$SCTL_SYNCD"
+		_sctl_set_env
+	fi
+}
+
+# syncctl_env CMD [ARGS...]: run CMD with the supervisor's environment.
+syncctl_env() {
+	env "${SCTL_ENV[@]}" "$@"
+}
+_sctl_set_env() {
+	SCTL_ENV=(SYNCD_CONFIG_DIR="$SCTL_CONFIG" SYNCD_RUNTIME_DIR="$SCTL_RUNTIME"
+		SYNCD_STATE_DIR="$SCTL_STATE" SYNCD_BIN="$SCTL_SYNCD")
+}
+_sctl_set_env
+
+# sctl ARGS...: run syncctl with the test's dirs (killed after SCTL_TIMEOUT
+# seconds, status 124 then).  Its exit status is the command's.
+sctl() {
+	syncctl_env timeout -k 5 $((SCTL_TIMEOUT * TEST_SLOW)) "$SYNCCTL" "$@"
+}
+
+# start_supervisor [ARGS...]: "syncctl daemon --foreground ARGS" in the
+# background; sets SUPERVISOR_PID and waits until "status --json" answers
+# with that pid.
+start_supervisor() {
+	local i pidfile
+	need_syncctl
+	[ -z "$SUPERVISOR_PID" ] || fail "start_supervisor: a supervisor is already running"
+	SUPERVISOR_RCFILE=$T/syncctl.rc.$RANDOM$RANDOM
+	pidfile=$SUPERVISOR_RCFILE.pid
+	rm -f "$SUPERVISOR_RCFILE" "$pidfile"
+	SUPERVISOR_RC=
+	printf '==== %s start: %s daemon --foreground %s\n' "$(date +%T.%N)" "$SYNCCTL" "$*" >>"$SUPERVISOR_LOG"
+	(
+		trap - TERM INT HUP EXIT
+		# env execs syncctl: $! is the supervisor's pid
+		env --default-signal=INT,QUIT "${SCTL_ENV[@]}" "$SYNCCTL" daemon --foreground "$@" \
+			>>"$SUPERVISOR_LOG" 2>&1 </dev/null &
+		echo "$!" >"$pidfile"
+		wait "$!"
+		echo "$?" >"$SUPERVISOR_RCFILE.tmp"
+		mv "$SUPERVISOR_RCFILE.tmp" "$SUPERVISOR_RCFILE"
+	) &
+	_lib_track "$!"
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$pidfile" ] && break
+		sleep 0.01
+	done
+	SUPERVISOR_PID=$(cat "$pidfile" 2>/dev/null)
+	[ -n "$SUPERVISOR_PID" ] || fail "start_supervisor: no pid"
+	log "syncctl supervisor pid $SUPERVISOR_PID started"
+	wait_supervisor
+}
+
+# supervisor_answers [PID]: "status --json" answers with supervisor.pid PID
+# (default: SUPERVISOR_PID).
+supervisor_answers() {
+	local j want=${1:-$SUPERVISOR_PID}
+	[ -S "$SCTL_SOCK" ] || return 1
+	j=$(SCTL_TIMEOUT=5 sctl status --json 2>/dev/null)
+	[ -n "$j" ] && [ "$(json_field "$j" supervisor.pid)" = "$want" ]
+}
+
+# wait_supervisor [TIMEOUT]: until the supervisor answers (fails at once if
+# it exited).
+wait_supervisor() {
+	local deadline
+	deadline=$(_lib_deadline "${1:-10}")
+	until supervisor_answers; do
+		supervisor_exited && fail "the supervisor exited with status $SUPERVISOR_RC before it answered"
+		_lib_past "$deadline" && fail "the supervisor did not answer on $SCTL_SOCK within ${1:-10}s"
+		sleep 0.05
+	done
+}
+
+# supervisor_exited: true once the supervisor started by start_supervisor
+# has exited; its status is then in SUPERVISOR_RC.
+supervisor_exited() {
+	if [ -z "$SUPERVISOR_RCFILE" ] || [ ! -s "$SUPERVISOR_RCFILE" ]; then return 1; fi
+	SUPERVISOR_RC=$(cat "$SUPERVISOR_RCFILE")
+	return 0
+}
+
+assert_supervisor_running() {
+	if supervisor_exited; then
+		fail "the supervisor exited unexpectedly with status $SUPERVISOR_RC"
+	fi
+}
+
+# wait_supervisor_exit TIMEOUT: returns 1 on timeout.
+wait_supervisor_exit() {
+	local deadline
+	deadline=$(_lib_deadline "$1")
+	until supervisor_exited; do
+		_lib_past "$deadline" && return 1
+		sleep 0.05
+	done
+	SUPERVISOR_PID=
+	return 0
+}
+
+# stop_supervisor [SIGNAL] [TIMEOUT]: signal it (TERM), wait, assert status
+# 0 and that no worker is left.
+stop_supervisor() {
+	local sig=${1:-TERM} timeout=${2:-10} left
+	[ -n "$SUPERVISOR_PID" ] || fail "stop_supervisor: no supervisor running"
+	assert_supervisor_running
+	kill "-$sig" "$SUPERVISOR_PID" || fail "cannot signal the supervisor $SUPERVISOR_PID"
+	wait_supervisor_exit "$timeout" || fail "the supervisor did not exit within ${timeout}s after SIG$sig"
+	[ "$SUPERVISOR_RC" = 0 ] || fail "the supervisor exited with status $SUPERVISOR_RC after SIG$sig (expected 0)"
+	wait_for 3 "every worker gone after the supervisor" no_workers_left
+	log "supervisor stopped with SIG$sig, status 0"
+}
+
+# _sctl_cmdline PID: the process's command line, arguments joined by spaces.
+_sctl_cmdline() {
+	local -a a
+	mapfile -d '' -t a 2>/dev/null <"/proc/$1/cmdline" || return 1
+	printf '%s\n' "${a[*]}"
+}
+
+# worker_pids: the live workers of this test (their --config is in
+# $SCTL_INST), on one line.
+worker_pids() {
+	local p c out=''
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		c=$(_sctl_cmdline "$p") || continue
+		case $c in
+		*"$SCTL_INST/"*) _lib_alive "$p" && out+="$p " ;;
+		esac
+	done
+	echo "${out% }"
+}
+no_workers_left() { [ -z "$(worker_pids)" ]; }
+
+# pid_alive PID / pid_gone PID: the process exists (not a zombie) / not.
+pid_alive() { [ -n "$1" ] && [ "$1" != 0 ] && _lib_alive "$1"; }
+pid_gone() { ! pid_alive "$1"; }
+
+_lib_syncctl_cleanup() {
+	local p
+	[ "$_SCTL_USED" = 1 ] || return 0
+	if [ -n "$SUPERVISOR_PID" ]; then
+		stop_pid "$SUPERVISOR_PID" 20
+	fi
+	# a background supervisor (syncctl start / syncctl daemon)
+	p=$(cat "$SCTL_RUNTIME/syncctl.pid" 2>/dev/null)
+	p=${p//[^0-9]/}
+	if [ -n "$p" ] && _sctl_cmdline "$p" 2>/dev/null | grep -q syncctl; then
+		stop_pid "$p" 20
+	fi
+}
+
+# Whatever still runs and mentions $T (or has the supervisor's environment)
+# after everything else was stopped: workers, their rsyncs, syncctl
+# commands.  SIGTERM, then SIGKILL.
+_lib_syncctl_sweep() {
+	local p c i left
+	local -a pids=()
+	[ "$_SCTL_USED" = 1 ] || return 0
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		[ "$p" = $$ ] || [ "$p" = "$BASHPID" ] && continue
+		c=$(_sctl_cmdline "$p") || continue
+		if [[ $c == *"$T/"* ]] ||
+			{ tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -qxF "SYNCD_RUNTIME_DIR=$SCTL_RUNTIME"; then
+			_lib_alive "$p" && pids+=("$p")
+		fi
+	done
+	[ ${#pids[@]} -gt 0 ] || return 0
+	echo "cleanup: processes left behind: ${pids[*]}" >&2
+	kill -TERM "${pids[@]}" 2>/dev/null
+	for ((i = 0; i < 40; i++)); do
+		left=0
+		for p in "${pids[@]}"; do _lib_alive "$p" && left=1; done
+		[ "$left" = 0 ] && return 0
+		sleep 0.05
+	done
+	kill -KILL "${pids[@]}" 2>/dev/null
+}
+
+# ------------------------------------------------------ syncctl instances --
+
+# isrc NAME / idst NAME: an instance's source dir ($T/src/NAME) and its
+# mirror ($MIRROR/NAME when start_rsyncd ran before instance_ini, else
+# $T/dst/NAME).
+isrc() { printf '%s\n' "$T/src/$1"; }
+idst() {
+	if [ -n "${RSYNCD_URL:-}" ]; then
+		printf '%s\n' "$MIRROR/$1"
+	else
+		printf '%s\n' "$T/dst/$1"
+	fi
+}
+
+# instance_ini NAME [INSTANCE-LINE...]: write $SCTL_INST/NAME.ini: [source]
+# isrc NAME (created), one remote "m" to idst NAME (the rsync daemon if one
+# runs, else a local dir), fast_sections, and an [instance] section with
+# quick test values (stop_timeout = 1s, restart_delay = 100ms,
+# watchdog = 2s, times TEST_SLOW) unless a line sets the key itself; a line
+# "-KEY" drops the default for KEY (the supervisor's own default applies).
+instance_ini() {
+	local name=$1 line key
+	shift
+	local src dst
+	src=$(isrc "$name")
+	dst=$(idst "$name")
+	mkdir -p "$src" "$dst" "$SCTL_INST"
+	local -A given=()
+	local -a lines=()
+	for line in "$@"; do
+		key=${line%%=*}
+		key=${key// /}
+		case $key in
+		-*) given[${key#-}]=1 ;;
+		*)
+			given[$key]=1
+			lines+=("$line")
+			;;
+		esac
+	done
+	[ -n "${given[stop_timeout]:-}" ] || lines+=("stop_timeout = $((1000 * TEST_SLOW))ms")
+	[ -n "${given[restart_delay]:-}" ] || lines+=("restart_delay = 100ms")
+	[ -n "${given[watchdog]:-}" ] || lines+=("watchdog = $((2000 * TEST_SLOW))ms")
+	{
+		source_section "$src"
+		if [ -n "${RSYNCD_URL:-}" ]; then
+			printf '[remote m]\ntarget = %s/%s\npassword_file = %s\ntimeout = 20s\n' \
+				"$RSYNCD_URL" "$name" "$PASSFILE"
+		else
+			local_remote m "$dst"
+		fi
+		fast_sections
+		printf '[instance]\n'
+		printf '%s\n' "${lines[@]}"
+	} >"$SCTL_INST/$name.ini"
+}
+
+# json_instance_field JSON NAME KEY: KEY (a json_flat path below the
+# instance, e.g. "pid", "worker.remotes.0.state") of the entry of
+# "instances" whose name is NAME in a syncctl "status --json" document.
+json_instance_field() {
+	local flat i='' line
+	flat=$(printf '%s\n' "$1" | json_flat)
+	while IFS= read -r line; do
+		case $line in
+		instances.*.name="$2")
+			i=${line#instances.}
+			i=${i%%.*}
+			break
+			;;
+		esac
+	done <<<"$flat"
+	[ -n "$i" ] || return 1
+	json_field "$1" "instances.$i.$3"
+}
+
+# json_instance_names JSON: the instance names, one a line, in order.
+json_instance_names() {
+	printf '%s\n' "$1" | json_flat | sed -n 's/^instances\.[0-9]*\.name=//p'
+}
+
+# instance_field NAME KEY: KEY of NAME in a fresh "status --json" (status 1
+# if the supervisor does not answer or there is no such instance).
+instance_field() {
+	local j
+	j=$(SCTL_TIMEOUT=10 sctl status --json 2>/dev/null)
+	[ -n "$j" ] || return 1
+	json_instance_field "$j" "$1" "$2"
+}
+instance_pid() { instance_field "$1" pid; }
+instance_state() { instance_field "$1" state; }
+
+# Conditions for wait_for:
+instance_is() { [ "$(instance_state "$1")" = "$2" ]; }     # NAME STATE
+instance_running_not() {                                   # NAME OLD-PID
+	local j s p
+	j=$(SCTL_TIMEOUT=10 sctl status --json 2>/dev/null)
+	[ -n "$j" ] || return 1
+	s=$(json_instance_field "$j" "$1" state) || return 1
+	p=$(json_instance_field "$j" "$1" pid) || return 1
+	[ "$s" = running ] && [ -n "$p" ] && [ "$p" != 0 ] && [ "$p" != "$2" ]
+}
+
+# wait_state NAME STATE [SECONDS]: until NAME's state is STATE (default
+# 10 s); on timeout fail showing the last state seen and the status table.
+wait_state() {
+	local name=$1 want=$2 timeout=${3:-10} deadline st=
+	deadline=$(_lib_deadline "$timeout")
+	while :; do
+		st=$(instance_state "$name") || st='(none)'
+		[ "$st" = "$want" ] && return 0
+		if _lib_past "$deadline"; then
+			echo "---- syncctl status ----" >&2
+			SCTL_TIMEOUT=5 sctl status >&2 2>&1
+			fail "$name: state '$st' after ${timeout}s, waiting for '$want'"
+		fi
+		sleep 0.05
+	done
 }

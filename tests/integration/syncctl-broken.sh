@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# A broken instance file next to a good one: "syncctl check" (no
+# supervisor needed) exits 1 naming FILE:LINE of the error and says the
+# good file is ok; "check good" exits 0.  Under the supervisor the good
+# instance runs and mirrors; the broken one is "failed" at once with its
+# FILE:LINE: error (human and json status), is never spawned and never
+# restarted; "status" with no NAME exits 3 (an instance that should run does
+# not).
+set -u
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_syncctl
+start_rsyncd
+instance_ini good
+GOOD=$SCTL_INST/good.ini
+BAD=$SCTL_INST/broken.ini
+mkdir -p "$T/src/broken" "$T/dst/broken"
+cat >"$BAD" <<EOB
+[source]
+path = $T/src/broken
+this line is not ini
+[remote m]
+target = $T/dst/broken
+EOB
+printf 'good\n' >"$(isrc good)/g"
+
+# ---- check, without a supervisor
+out=$(sctl check 2>&1)
+rc=$?
+printf '%s\n' "$out" >&2
+[ "$rc" = 1 ] || fail "check with a broken file: exit $rc, expected 1"
+printf '%s\n' "$out" | grep -qF "$BAD:3:" || fail "check does not name $BAD:3:"
+printf '%s\n' "$out" | grep -qE "^$GOOD: ok( |\$)" || fail "check does not say '$GOOD: ok'"
+out=$(sctl check good 2>&1)
+rc=$?
+[ "$rc" = 0 ] || fail "check good: exit $rc ('$out')"
+printf '%s\n' "$out" | grep -qE "^$GOOD: ok( |\$)" || fail "check good does not say '$GOOD: ok': '$out'"
+out=$(sctl check broken 2>&1)
+rc=$?
+[ "$rc" = 1 ] || fail "check broken: exit $rc ('$out')"
+printf '%s\n' "$out" | grep -qF "$BAD:3:" || fail "check broken does not name $BAD:3: '$out'"
+out=$(sctl check "$BAD" 2>&1)
+rc=$?
+[ "$rc" = 1 ] || fail "check $BAD (a path): exit $rc ('$out')"
+printf '%s\n' "$out" | grep -qF "$BAD:3:" || fail "check $BAD does not name $BAD:3: '$out'"
+[ ! -e "$SCTL_SOCK" ] || fail "check created the supervisor's socket"
+no_workers_left || fail "check started workers: $(worker_pids)"
+
+# ---- under the supervisor
+start_supervisor
+# failed at once: the first answer already says so
+assert_eq "$(instance_state broken)" failed "broken's state right after the supervisor answered"
+wait_state good running 10
+wait_converged "$(isrc good)" "$(idst good)" 10
+printf 'more\n' >"$(isrc good)/more"
+wait_converged "$(isrc good)" "$(idst good)" 10
+
+j=$(sctl status --json)
+assert_eq "$(json_instance_field "$j" broken pid)" 0 "broken pid"
+assert_eq "$(json_instance_field "$j" broken restarts)" 0 "broken restarts"
+if json_instance_field "$j" broken worker.pid >/dev/null; then fail "json of broken has a worker object"; fi
+err=$(json_instance_field "$j" broken error)
+printf '%s\n' "$err" | grep -qF "$BAD:3:" || fail "json error of broken is '$err', not $BAD:3: ..."
+out=$(sctl status)
+rc=$?
+printf '%s\n' "$out" >&2
+[ "$rc" = 3 ] || fail "status with a failed instance: exit $rc, expected 3"
+printf '%s\n' "$out" | grep -Eq '^broken +failed ' || fail "status: no 'broken failed' line"
+printf '%s\n' "$out" | grep -qF "$BAD:3:" || fail "status does not show $BAD:3:"
+STATUS_OUT=$out
+printf '%s\n' "$out" | grep -Eq '^good +running ' || fail "status: no 'good running' line"
+sctl status good >/dev/null || fail "status good: exit $?"
+
+# never spawned, never restarted
+sleep 1.5
+assert_eq "$(instance_field broken restarts)" 0 "broken restarts after 1.5 s"
+assert_eq "$(instance_state broken)" failed "broken state after 1.5 s"
+assert_no_log 'broken: started'
+assert_no_log 'broken: restarting'
+for p in $(worker_pids); do
+	if _sctl_cmdline "$p" | grep -qF "$BAD"; then fail "a worker runs for broken.ini: pid $p"; fi
+done
+assert_eq "$(wc -w <<<"$(worker_pids)")" 1 "number of workers"
+# ---- format (checked last: cosmetic): the reason on an indented line
+printf '%s\n' "$STATUS_OUT" | grep -Eq "^  error: .*broken\.ini:3:" ||
+	fail "status: no '  error: ...broken.ini:3: ...' line under the table"
+
+assert_supervisor_running
+stop_supervisor
+pass

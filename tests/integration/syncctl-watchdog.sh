@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# [instance] watchdog = 1s: a worker that pings keeps running (same pid for
+# a few periods); a worker that stops pinging (SIGSTOP: a hung event loop)
+# is killed and replaced within the watchdog period plus a margin: the
+# supervisor logs a watchdog timeout, a new pid runs, the old one is gone
+# (a stopped process needs SIGKILL: a SIGABRT alone stays pending).
+set -u
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_syncctl
+instance_ini www "watchdog = $((1000 * TEST_SLOW))ms"
+SRC=$(isrc www)
+DST=$(idst www)
+printf 'x\n' >"$SRC/x"
+start_supervisor
+wait_state www running 10
+wait_converged "$SRC" "$DST" 10
+pid1=$(instance_pid www)
+pid_alive "$pid1" || fail "www: pid '$pid1' is not alive"
+
+# pinging: no false alarm over three periods
+sleep $((3 * TEST_SLOW))
+assert_eq "$(instance_pid www)" "$pid1" "www pid after 3 s of a healthy worker"
+assert_no_log 'www: watchdog'
+
+kill -STOP "$pid1" || fail "cannot stop $pid1"
+t0=$(now_ms)
+wait_for 4 "a new www worker after the watchdog" instance_running_not www "$pid1"
+log "new pid $(instance_pid www) running $(elapsed_since "$t0")s after SIGSTOP"
+wait_for 2 "the stopped worker $pid1 to be gone" pid_gone "$pid1"
+assert_log 'www: watchdog timeout'
+log "$(log_text | grep -i 'www: watchdog')"
+r=$(instance_field www restarts)
+[ "$r" -ge 1 ] 2>/dev/null || fail "restarts is '$r' after a watchdog kill"
+
+# the new worker works
+printf 'y\n' >"$SRC/y"
+wait_converged "$SRC" "$DST" 10
+assert_supervisor_running
+stop_supervisor
+pass
