@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,14 +184,14 @@ relog(struct instance *in, char *line)
 	log_msg((enum log_level)lv, "%s: %s", in->name, line);
 }
 
+/* Reads what the worker wrote, at most max_reads chunks: a chatty worker
+ * must not starve the others (epoll calls again while there is more). */
 static void
-on_output(void *ctx, uint32_t events)
+read_output(struct instance *in, unsigned max_reads)
 {
-	struct instance *in = ctx;
 	char buf[4096];
 
-	(void)events;
-	for (;;) {
+	for (unsigned reads = 0; reads < max_reads; reads++) {
 		ssize_t n = read(in->out.fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -199,22 +200,30 @@ on_output(void *ctx, uint32_t events)
 		if (n <= 0)
 			break;
 		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] != '\n' && in->linelen < sizeof in->line - 1) {
-				in->line[in->linelen++] = buf[i] ? buf[i] : ' ';
-				continue;
+			if (buf[i] == '\n' || in->linelen == sizeof in->line - 1) {
+				/* a line too long goes out in pieces */
+				in->line[in->linelen] = '\0';
+				relog(in, in->line);
+				in->linelen = 0;
 			}
-			in->line[in->linelen] = '\0';
-			relog(in, in->line);
-			in->linelen = 0;
 			if (buf[i] != '\n')
-				in->line[in->linelen++] = buf[i];
+				in->line[in->linelen++] = buf[i] ? buf[i] : ' ';
 		}
+		if (reads + 1 == max_reads)
+			return;
 	}
 	if (in->linelen) {
 		in->line[in->linelen] = '\0';
 		relog(in, in->line);
 	}
 	close_output(in);
+}
+
+static void
+on_output(void *ctx, uint32_t events)
+{
+	(void)events;
+	read_output(ctx, 16);
 }
 
 static void
@@ -414,7 +423,7 @@ instance_exited(struct instance *in, int ws)
 	else
 		snprintf(in->last_exit, sizeof in->last_exit, "%s", how);
 	if (in->out_open)
-		on_output(in, EPOLLIN);	/* its last words */
+		read_output(in, UINT_MAX);	/* its last words, up to what its rsyncs still hold open */
 	close_output(in);
 	timer_disarm(&in->timer);
 	in->pid = 0;

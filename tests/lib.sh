@@ -937,8 +937,8 @@ sctl() {
 }
 
 # start_supervisor [ARGS...]: "syncctl daemon --foreground ARGS" in the
-# background; sets SUPERVISOR_PID and waits until "status --json" answers
-# with that pid.
+# background (after $SYNCCTL_WRAPPER, e.g. valgrind, if set); sets
+# SUPERVISOR_PID and waits until "status --json" answers with that pid.
 start_supervisor() {
 	local i pidfile
 	need_syncctl
@@ -951,7 +951,7 @@ start_supervisor() {
 	(
 		trap - TERM INT HUP EXIT
 		# env execs syncctl: $! is the supervisor's pid
-		env --default-signal=INT,QUIT "${SCTL_ENV[@]}" "$SYNCCTL" daemon --foreground "$@" \
+		env --default-signal=INT,QUIT "${SCTL_ENV[@]}" ${SYNCCTL_WRAPPER:-} "$SYNCCTL" daemon --foreground "$@" \
 			>>"$SUPERVISOR_LOG" 2>&1 </dev/null &
 		echo "$!" >"$pidfile"
 		wait "$!"
@@ -1026,6 +1026,10 @@ stop_supervisor() {
 	wait_supervisor_exit "$timeout" || fail "the supervisor did not exit within ${timeout}s after SIG$sig"
 	[ "$SUPERVISOR_RC" = 0 ] || fail "the supervisor exited with status $SUPERVISOR_RC after SIG$sig (expected 0)"
 	wait_for 3 "every worker gone after the supervisor" no_workers_left
+	# under valgrind (SYNCD_WRAPPER, SYNCCTL_WRAPPER) an error is exit status 99
+	if [ -n "${SYNCD_WRAPPER:-}" ] && log_text | grep -q 'exited with status 99'; then
+		fail "a worker exited with status 99 (valgrind found an error)"
+	fi
 	log "supervisor stopped with SIG$sig, status 0"
 }
 
