@@ -111,6 +111,25 @@ lsclient_replyf(struct lsclient *cl, const char *fmt, ...)
 }
 
 void
+lsclient_reply_with(struct lsclient *cl, void (*write)(void *ctx, FILE *f), void *ctx)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (f) {
+		write(ctx, f);
+		if (fclose(f) == 0) {
+			lsclient_reply(cl, text, len);
+			free(text);
+			return;
+		}
+	}
+	free(text);
+	lsclient_replyf(cl, "error: out of memory\n");
+}
+
+void
 lsclient_hold(struct lsclient *cl, uint64_t deadline, void *data)
 {
 	cl->held = true;

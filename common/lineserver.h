@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "loop.h"
 
@@ -36,6 +37,8 @@ void lineserver_close(struct lineserver *s, const char *bye);
 /* Sends text and closes the connection once it is out. */
 void lsclient_reply(struct lsclient *cl, const char *text, size_t len);
 void lsclient_replyf(struct lsclient *cl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Replies with what write(ctx, f) writes. */
+void lsclient_reply_with(struct lsclient *cl, void (*write)(void *ctx, FILE *f), void *ctx);
 /* Keeps the client waiting for an answer until deadline (monotonic ms). */
 void lsclient_hold(struct lsclient *cl, uint64_t deadline, void *data);
 void *lsclient_data(const struct lsclient *cl);

@@ -246,17 +246,11 @@ put_field(FILE *f, const char *s, bool last)
 /* One line per instance, tab-separated: name state pid uptime_ms restarts
  * last_exit status error file autostart next_restart_ms. */
 static void
-answer_status(struct supervisor *sv, struct lsclient *cl)
+write_status(void *ctx, FILE *f)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	struct supervisor *sv = ctx;
 	uint64_t now = now_ms();
 
-	if (!f) {
-		lsclient_replyf(cl, "error: out of memory\n");
-		return;
-	}
 	fprintf(f, "ok %d\n", (int)getpid());
 	for (struct instance *in = sv->instances; in; in = in->next) {
 		put_field(f, in->name, false);
@@ -270,13 +264,6 @@ answer_status(struct supervisor *sv, struct lsclient *cl)
 		fprintf(f, "%s\t%llu\n", in->sup.autostart ? "yes" : "no",
 		    (unsigned long long)(in->state == IS_BACKOFF && in->timer.due > now ? in->timer.due - now : 0));
 	}
-	if (fclose(f) != 0) {
-		free(text);
-		lsclient_replyf(cl, "error: out of memory\n");
-		return;
-	}
-	lsclient_reply(cl, text, len);
-	free(text);
 }
 
 enum action { ACT_START, ACT_STOP, ACT_RESTART };
@@ -332,7 +319,7 @@ handle_request(void *ctx, struct lsclient *cl, char *line)
 	}
 	const char *cmd = w[0] ? w[0] : "";
 	if (!strcmp(cmd, "status") && !w[1])
-		answer_status(sv, cl);
+		lsclient_reply_with(cl, write_status, sv);
 	else if (!strcmp(cmd, "start"))
 		act(sv, cl, ACT_START, w + 1);
 	else if (!strcmp(cmd, "stop"))

@@ -77,29 +77,16 @@ flush_expired(void *ctx, struct lsclient *cl)
 }
 
 static void
-answer_status(struct control *ctl, struct lsclient *cl, bool json)
+write_status_text(void *w, FILE *f)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	fputs("ok\n", f);
+	status_text(w, f);
+}
 
-	if (!f) {
-		lsclient_replyf(cl, "error: out of memory\n");
-		return;
-	}
-	if (json)
-		status_json(ctl->w, f);
-	else {
-		fputs("ok\n", f);
-		status_text(ctl->w, f);
-	}
-	if (fclose(f) != 0) {
-		free(text);
-		lsclient_replyf(cl, "error: out of memory\n");
-		return;
-	}
-	lsclient_reply(cl, text, len);
-	free(text);
+static void
+write_status_json(void *w, FILE *f)
+{
+	status_json(w, f);
 }
 
 static void
@@ -117,7 +104,7 @@ handle_request(void *ctx, struct lsclient *cl, char *req)
 	while (*arg == ' ' || *arg == '\t')
 		arg++;
 	if (!strcmp(req, "status") && (!*arg || !strcmp(arg, "--json"))) {
-		answer_status(ctl, cl, *arg != '\0');
+		lsclient_reply_with(cl, *arg ? write_status_json : write_status_text, w);
 	} else if (!strcmp(req, "resync") && !*arg) {
 		log_info("control: full sync of every remote requested");
 		worker_resync(w);

@@ -801,23 +801,27 @@ json_field() {
 	return 1
 }
 
-# json_remote_field JSON REMOTE KEY: KEY of the entry of "remotes" whose
-# name is REMOTE, e.g. json_remote_field "$j" r1 pending.
-json_remote_field() {
+# json_entry_field JSON ARRAY NAME KEY: KEY of the entry of ARRAY whose
+# "name" is NAME, e.g. json_entry_field "$j" remotes r1 pending.
+json_entry_field() {
 	local flat i='' line
 	flat=$(printf '%s\n' "$1" | json_flat)
 	while IFS= read -r line; do
 		case $line in
-		remotes.*.name="$2")
-			i=${line#remotes.}
+		"$2".*.name="$3")
+			i=${line#"$2".}
 			i=${i%%.*}
 			break
 			;;
 		esac
 	done <<<"$flat"
 	[ -n "$i" ] || return 1
-	json_field "$1" "remotes.$i.$3"
+	json_field "$1" "$2.$i.$4"
 }
+
+# json_remote_field JSON REMOTE KEY: KEY of the entry of "remotes" whose
+# name is REMOTE, e.g. json_remote_field "$j" r1 pending.
+json_remote_field() { json_entry_field "$1" remotes "$2" "$3"; }
 
 # remote_status REMOTE KEY: KEY of REMOTE in a fresh "status --json".
 remote_status() {
@@ -1161,21 +1165,7 @@ instance_ini() {
 # json_instance_field JSON NAME KEY: KEY (a json_flat path below the
 # instance, e.g. "pid", "worker.remotes.0.state") of the entry of
 # "instances" whose name is NAME in a syncctl "status --json" document.
-json_instance_field() {
-	local flat i='' line
-	flat=$(printf '%s\n' "$1" | json_flat)
-	while IFS= read -r line; do
-		case $line in
-		instances.*.name="$2")
-			i=${line#instances.}
-			i=${i%%.*}
-			break
-			;;
-		esac
-	done <<<"$flat"
-	[ -n "$i" ] || return 1
-	json_field "$1" "instances.$i.$3"
-}
+json_instance_field() { json_entry_field "$1" instances "$2" "$3"; }
 
 # json_instance_names JSON: the instance names, one a line, in order.
 json_instance_names() {
