@@ -504,7 +504,7 @@ source_section() {
 # SYNCD_PID.  SIGINT/SIGQUIT are reset to default for it (bash would
 # otherwise start a background job with them ignored).
 start_syncd() {
-	local cfg=$1 i
+	local cfg=$1
 	shift
 	need_syncd
 	[ -z "$SYNCD_PID" ] || fail "start_syncd: a worker is already running"
@@ -515,27 +515,38 @@ start_syncd() {
 	mkdir -p "$SYNCD_STATE" "$SYNCD_RUNTIME"
 	syncd_instance "$cfg"
 	SYNCD_RCFILE=$T/syncd.rc.$RANDOM$RANDOM
-	local pidfile=$SYNCD_RCFILE.pid
-	rm -f "$SYNCD_RCFILE" "$pidfile"
 	printf '==== %s start: %s --config %s %s\n' "$(date +%T.%N)" "$SYNCD" "$cfg" "$*" >>"$SYNCD_LOG"
+	_lib_launch "$SYNCD_RCFILE" "$SYNCD_LOG" "${wrapper[@]}" "$SYNCD" --config "$cfg" \
+		--state-dir "$SYNCD_STATE" --runtime-dir "$SYNCD_RUNTIME" "$@"
+	SYNCD_PID=$_LIB_LAUNCHED
+	[ -n "$SYNCD_PID" ] || fail "start_syncd: no pid"
+	log "syncd pid $SYNCD_PID started with $cfg $*"
+}
+
+# _lib_launch RCFILE LOG [VAR=VALUE...] CMD...: CMD (through env, so $! is
+# its pid) in the background, output appended to LOG, its exit status
+# written to RCFILE when it ends; sets _LIB_LAUNCHED to its pid.
+# SIGINT/SIGQUIT are reset to default for it (bash would otherwise start a
+# background job with them ignored).
+_LIB_LAUNCHED=
+_lib_launch() {
+	local rcfile=$1 logf=$2 pidfile=$1.pid i
+	shift 2
+	rm -f "$rcfile" "$pidfile"
 	(
 		trap - TERM INT HUP EXIT
-		env --default-signal=INT,QUIT "${wrapper[@]}" "$SYNCD" --config "$cfg" \
-			--state-dir "$SYNCD_STATE" --runtime-dir "$SYNCD_RUNTIME" "$@" \
-			>>"$SYNCD_LOG" 2>&1 </dev/null &
+		env --default-signal=INT,QUIT "$@" >>"$logf" 2>&1 </dev/null &
 		echo "$!" >"$pidfile"
 		wait "$!"
-		echo "$?" >"$SYNCD_RCFILE.tmp"
-		mv "$SYNCD_RCFILE.tmp" "$SYNCD_RCFILE"
+		echo "$?" >"$rcfile.tmp"
+		mv "$rcfile.tmp" "$rcfile"
 	) &
 	_lib_track "$!"
 	for ((i = 0; i < 200; i++)); do
 		[ -s "$pidfile" ] && break
 		sleep 0.01
 	done
-	SYNCD_PID=$(cat "$pidfile" 2>/dev/null)
-	[ -n "$SYNCD_PID" ] || fail "start_syncd: no pid"
-	log "syncd pid $SYNCD_PID started with $cfg $*"
+	_LIB_LAUNCHED=$(cat "$pidfile" 2>/dev/null)
 }
 
 # syncd_instance CONFIG: set SYNCD_NAME (the instance name: the config
@@ -944,30 +955,15 @@ sctl() {
 # background (after $SYNCCTL_WRAPPER, e.g. valgrind, if set); sets
 # SUPERVISOR_PID and waits until "status --json" answers with that pid.
 start_supervisor() {
-	local i pidfile
 	need_syncctl
 	[ -z "$SUPERVISOR_PID" ] || fail "start_supervisor: a supervisor is already running"
 	SUPERVISOR_RCFILE=$T/syncctl.rc.$RANDOM$RANDOM
-	pidfile=$SUPERVISOR_RCFILE.pid
-	rm -f "$SUPERVISOR_RCFILE" "$pidfile"
 	SUPERVISOR_RC=
 	printf '==== %s start: %s daemon --foreground %s\n' "$(date +%T.%N)" "$SYNCCTL" "$*" >>"$SUPERVISOR_LOG"
-	(
-		trap - TERM INT HUP EXIT
-		# env execs syncctl: $! is the supervisor's pid
-		env --default-signal=INT,QUIT "${SCTL_ENV[@]}" ${SYNCCTL_WRAPPER:-} "$SYNCCTL" daemon --foreground "$@" \
-			>>"$SUPERVISOR_LOG" 2>&1 </dev/null &
-		echo "$!" >"$pidfile"
-		wait "$!"
-		echo "$?" >"$SUPERVISOR_RCFILE.tmp"
-		mv "$SUPERVISOR_RCFILE.tmp" "$SUPERVISOR_RCFILE"
-	) &
-	_lib_track "$!"
-	for ((i = 0; i < 200; i++)); do
-		[ -s "$pidfile" ] && break
-		sleep 0.01
-	done
-	SUPERVISOR_PID=$(cat "$pidfile" 2>/dev/null)
+	# shellcheck disable=SC2086 # the wrapper is words
+	_lib_launch "$SUPERVISOR_RCFILE" "$SUPERVISOR_LOG" "${SCTL_ENV[@]}" ${SYNCCTL_WRAPPER:-} \
+		"$SYNCCTL" daemon --foreground "$@"
+	SUPERVISOR_PID=$_LIB_LAUNCHED
 	[ -n "$SUPERVISOR_PID" ] || fail "start_supervisor: no pid"
 	log "syncctl supervisor pid $SUPERVISOR_PID started"
 	wait_supervisor
