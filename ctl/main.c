@@ -214,13 +214,22 @@ cmd_daemon(char **args)
 	return supervisor_run(&paths, -1);
 }
 
+/* Takes opt out of args wherever it stands: "status www --json" works too. */
 static bool
-has_opt(char ***args, const char *opt)
+has_opt(char **args, const char *opt)
 {
-	if (**args && !strcmp(**args, opt)) {
-		(*args)++;
-		return true;
+	bool found = false;
+	char **out = args;
+
+	for (; *args; args++) {
+		if (!strcmp(*args, opt))
+			found = true;
+		else
+			*out++ = *args;
 	}
+	*out = NULL;
+	return found;
+}
 	return false;
 }
 
@@ -339,7 +348,7 @@ wait_for(char **names, enum goal goal, const int *old_pids)
 static int
 cmd_action(const char *cmd, char **args)
 {
-	bool noblock = has_opt(&args, "--no-block");
+	bool noblock = has_opt(args, "--no-block");
 	bool stop = !strcmp(cmd, "stop"), restart = !strcmp(cmd, "restart");
 	struct status before = { 0 };
 	char **acted = NULL, *req, *reply;
@@ -387,7 +396,7 @@ cmd_action(const char *cmd, char **args)
 static int
 cmd_status(char **args)
 {
-	bool json = has_opt(&args, "--json");
+	bool json = has_opt(args, "--json");
 	struct status st;
 	int rc = EX_OK;
 
