@@ -230,8 +230,6 @@ has_opt(char **args, const char *opt)
 	*out = NULL;
 	return found;
 }
-	return false;
-}
 
 static char *
 join(const char *cmd, char **names)
