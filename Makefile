@@ -7,6 +7,10 @@ MANDIR   ?= $(PREFIX)/share/man
 DOCDIR   ?= $(PREFIX)/share/doc/syncd
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /lib/systemd/system
+SYSCTLDIR ?= $(PREFIX)/lib/sysctl.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+LOCALSTATEDIR ?= /var
 DESTDIR  ?=
 
 # BUILD=build-san with SAN=1 gives the ASan+UBSan build the tests also run.
@@ -101,6 +105,12 @@ install: all
 	sed 's|@BINDIR@|$(BINDIR)|' units/syncd@.service >$(DESTDIR)$(UNITDIR)/syncd@.service
 	sed 's|@BINDIR@|$(BINDIR)|' units/syncctl.service >$(DESTDIR)$(UNITDIR)/syncctl.service
 	install -m 644 units/syncd.target $(DESTDIR)$(UNITDIR)/syncd.target
+	install -d $(DESTDIR)$(SYSCONFDIR)/syncd/instances.d $(DESTDIR)$(SYSCTLDIR) \
+	           $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(COMPLETIONDIR)
+	install -d -m 750 $(DESTDIR)$(LOCALSTATEDIR)/lib/syncd
+	install -m 644 packaging/sysctl.d/60-syncd.conf $(DESTDIR)$(SYSCTLDIR)/60-syncd.conf
+	install -m 644 packaging/tmpfiles.d/syncd.conf $(DESTDIR)$(TMPFILESDIR)/syncd.conf
+	install -m 644 packaging/bash-completion/syncctl $(DESTDIR)$(COMPLETIONDIR)/syncctl
 
 clean:
 	rm -rf build build-san
