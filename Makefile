@@ -112,7 +112,14 @@ install: all
 	install -m 644 packaging/tmpfiles.d/syncd.conf $(DESTDIR)$(TMPFILESDIR)/syncd.conf
 	install -m 644 packaging/bash-completion/syncctl $(DESTDIR)$(COMPLETIONDIR)/syncctl
 
+# build/deb/syncd_$(VERSION)_*.deb and build/rpm/RPMS/*/syncd-$(VERSION)-1.*.rpm
+# from the working tree's files (committed or not, untracked ones too, not
+# the ignored ones); PKG_FROM=HEAD packages the last commit instead.  See
+# packaging/build.
+deb rpm:
+	packaging/build $@
+
 clean:
 	rm -rf build build-san
 
-.PHONY: all check unit itest demo bench deps install clean
+.PHONY: all check unit itest demo bench deps install deb rpm clean
