@@ -463,14 +463,27 @@ remote_key(struct parse *p, const char *name, const char *v)
 		cerr(p, p->line, "timeout: must be at least 1s (rsync counts whole seconds)");
 }
 
-static void
-rsync_key(struct parse *p, const char *name, const char *v)
+bool
+config_rsync_option_ours(const char *opt)
 {
 	static const char *const ours[] = {
 		"--files-from", "--from0", "--delete", "--exclude-from", "--include-from",
 		"--password-file", "--rsh", "-e", "--timeout", "--contimeout", "--remove-source-files",
 		"--ignore-missing-args", "--no-recursive", "--no-r",
 	};
+
+	for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++) {
+		size_t n = strlen(ours[i]);
+		if (!strncmp(opt, ours[i], n) && (ours[i][1] != '-' || opt[n] == '\0' ||
+		    opt[n] == '=' || !strcmp(ours[i], "--delete")))
+			return true;
+	}
+	return false;
+}
+
+static void
+rsync_key(struct parse *p, const char *name, const char *v)
+{
 	struct config *c = p->cfg;
 
 	if (strcmp(name, "binary") && strcmp(name, "options") && strcmp(name, "delete")) {
@@ -494,17 +507,12 @@ rsync_key(struct parse *p, const char *name, const char *v)
 				    "and the target itself", *o);
 				break;
 			}
-			for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++) {
-				size_t n = strlen(ours[i]);
-				if (!strncmp(*o, ours[i], n) && (ours[i][1] != '-' || (*o)[n] == '\0' ||
-				    (*o)[n] == '=' || !strcmp(ours[i], "--delete"))) {
-					cerr(p, p->line, "options: %s is set by syncd itself (see [rsync] "
-					    "delete and [remote] timeout, password_file, ssh_key)", *o);
-					goto done;
-				}
+			if (config_rsync_option_ours(*o)) {
+				cerr(p, p->line, "options: %s is set by syncd itself (see [rsync] "
+				    "delete and [remote] timeout, password_file, ssh_key)", *o);
+				break;
 			}
 		}
-	done:
 		strv_free(c->rsync_options);
 		c->rsync_options = opts;
 	}

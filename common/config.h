@@ -80,5 +80,8 @@ int config_load(const char *file, struct config *cfg, char *err, size_t errlen);
 /* The source exists and is a directory; logs file:line: why not. */
 int config_check_source(const struct config *cfg);
 void config_free(struct config *cfg);
+/* An rsync option that syncd sets itself, which [rsync] options must not
+ * hold ("--delete-after", "--timeout=5", "-e"...). */
+bool config_rsync_option_ours(const char *opt);
 
 #endif
