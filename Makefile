@@ -27,6 +27,9 @@ endif
 ALL_CFLAGS = $(WARN) $(CPPFLAGS) $(CFLAGS) -DSYNCD_VERSION='"$(VERSION)"' -Icommon \
              $(shell pkg-config --cflags $(PKGS))
 LIBS      = $(shell pkg-config --libs $(PKGS))
+# syncctl alone reads XML (import-sersync); the worker does not link expat.
+CTL_PKGS  = expat
+CTL_LIBS  = $(shell pkg-config --libs $(CTL_PKGS))
 CHECK_LIBS = $(shell pkg-config --libs check)
 
 COMMON_SRC = common/log.c common/duration.c common/strv.c common/buf.c common/loop.c \
@@ -37,7 +40,8 @@ DAEMON_LIB = daemon/pathtree.c daemon/changeset.c \
              daemon/excludes.c daemon/push.c daemon/remote.c daemon/batch.c daemon/worker.c \
              daemon/journal.c daemon/rsync_exit.c daemon/faillog.c daemon/control.c daemon/status.c
 DAEMON_SRC = $(DAEMON_LIB) daemon/main.c
-CTL_LIB    = ctl/supervisor.c ctl/instance.c ctl/notify.c ctl/client.c ctl/show.c
+CTL_LIB    = ctl/supervisor.c ctl/instance.c ctl/notify.c ctl/client.c ctl/show.c \
+             ctl/import_sersync.c
 CTL_SRC    = $(CTL_LIB) ctl/main.c
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
@@ -54,7 +58,7 @@ $(BUILD)/%: tests/helpers/%.c
 
 # Each program sees common/ and its own headers; the unit tests see the worker's.
 $(BUILD)/tests/%.o: INC = -Idaemon -Ictl
-$(BUILD)/ctl/%.o: INC = -DSYNCD_BINDIR='"$(BINDIR)"'
+$(BUILD)/ctl/%.o: INC = -DSYNCD_BINDIR='"$(BINDIR)"' $(shell pkg-config --cflags $(CTL_PKGS))
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h daemon/*.h ctl/*.h)
 	@mkdir -p $(dir $@)
@@ -65,10 +69,10 @@ $(BUILD)/syncd: $(call obj,$(COMMON_SRC) $(DAEMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/syncctl: $(call obj,$(COMMON_SRC) $(CTL_SRC))
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CTL_LIBS)
 
 $(BUILD)/unit-tests: $(call obj,$(COMMON_SRC) $(DAEMON_LIB) $(CTL_LIB) $(UNIT_SRC))
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CTL_LIBS) $(CHECK_LIBS)
 
 # The one test command: unit and integration tests on the normal build, then
 # again on the ASan+UBSan build, then the worker under valgrind.

@@ -14,6 +14,7 @@
 #include "client.h"
 #include "config.h"
 #include "fsutil.h"
+#include "import_sersync.h"
 #include "instance.h"
 #include "loop.h"
 #include "log.h"
@@ -57,6 +58,8 @@ usage(FILE *f)
 	    "  reload                       pick up added, removed and changed instance files\n"
 	    "  resync|pause|resume [NAME...] ask running workers for a full sync, to hold, to go on\n"
 	    "  check [NAME|FILE...]         validate instance files (none named: all)\n"
+	    "  import-sersync [-o FILE] CONFXML [NAME]\n"
+	    "                               a sersync confxml.xml as an instance file (stdout)\n"
 	    "\n"
 	    "Options:\n"
 	    "      --config-dir DIR   instances are DIR/instances.d/NAME.ini; default /etc/syncd\n"
@@ -627,6 +630,8 @@ main(int argc, char **argv)
 		return cmd_worker(cmd, args);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(args);
+	if (!strcmp(cmd, "import-sersync"))
+		return import_sersync_cmd(args, paths.state_dir);
 	if (!strcmp(cmd, "help")) {
 		usage(stdout);
 		return EX_OK;
