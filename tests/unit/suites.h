@@ -15,5 +15,6 @@ Suite *rsync_argv_suite(void);
 Suite *excludes_suite(void);
 Suite *journal_suite(void);
 Suite *show_suite(void);
+Suite *import_sersync_suite(void);
 
 #endif

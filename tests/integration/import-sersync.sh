@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# syncctl import-sersync: every sersync configuration in
+# tests/fixtures/sersync/ becomes an instance file that `syncd --check`
+# accepts once the source directory and password file it names exist, with
+# the keys each sersync setting maps to, and a "FILE:LINE: warning: ..." for
+# what has no equivalent or is off (every plugin above all).  A malformed file
+# is "FILE:LINE: error: ..." and exit status 1; -o never overwrites a file;
+# values that would break the ini (a newline in an attribute) never reach it.
+set -u
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_syncd
+[ -x "$SYNCCTL" ] || fail "$SYNCCTL not found (build it first)"
+FIX=$REPO_ROOT/tests/fixtures/sersync
+WRAPPER=()
+if [ -n "${SYNCCTL_WRAPPER:-}" ]; then read -r -a WRAPPER <<<"$SYNCCTL_WRAPPER"; fi
+mkdir -p "$T/src" "$T/out"
+printf 'pw\n' >"$T/secret"
+chmod 600 "$T/secret"
+
+# imp BASE ARGS...: import-sersync ARGS; the ini in BASE.ini, stderr in
+# BASE.err, the exit status in RC.  The state dir is $T/state.
+imp() {
+	local base=$1
+	shift
+	"${WRAPPER[@]}" "$SYNCCTL" --state-dir "$T/state" import-sersync "$@" >"$base.ini" 2>"$base.err"
+	RC=$?
+}
+
+# has FILE LINE...: FILE holds each LINE, exactly.
+has() {
+	local f=$1 l
+	shift
+	for l in "$@"; do
+		grep -qxF -- "$l" "$f" || fail "$(basename "$f") has no line '$l'"
+	done
+}
+
+# count_is FILE N LINE: LINE (exactly) is N times in FILE.
+count_is() {
+	local n
+	n=$(grep -cxF -- "$3" "$1")
+	[ "$n" = "$2" ] || fail "$(basename "$1"): '$3' is there $n times, expected $2"
+}
+
+# none FILE ERE: no line of FILE matches ERE.
+none() {
+	if grep -Eq -- "$2" "$1"; then
+		grep -E -- "$2" "$1" >&2
+		fail "$(basename "$1") has a line matching /$2/"
+	fi
+}
+
+# warns ERR XML LINE ERE: ERR has a "XML:LINE: warning: " line matching ERE.
+warns() {
+	grep -F -- "$2:$3: warning: " "$1" | grep -Eq -- "$4" ||
+		fail "no warning at $2:$3 matching /$4/ in: $(cat "$1")"
+}
+
+# checked INI: syncd --check accepts INI once its path and password_file
+# are things this test made.
+checked() {
+	sed -E -e "s|^path = .*|path = $T/src|" -e "s|^password_file = .*|password_file = $T/secret|" \
+		"$1" >"$1.check"
+	local out
+	out=$("$SYNCD" --check --config "$1.check" 2>&1) ||
+		fail "$(basename "$1") does not pass syncd --check: $out"
+}
+
+# ------------------------------------------------------- every fixture --
+
+n=0
+for xml in "$FIX"/*.xml; do
+	name=$(basename "$xml" .xml)
+	imp "$T/out/$name" "$xml"
+	[ "$RC" = 0 ] || fail "import of $name: exit status $RC: $(cat "$T/out/$name.err")"
+	# stderr: warnings only, one line each, in line order
+	if grep -vqE "^$xml:[0-9]+: warning: " "$T/out/$name.err"; then
+		fail "$name: a stderr line is not '$xml:LINE: warning: ...': $(grep -vE "^$xml:[0-9]+: warning: " "$T/out/$name.err")"
+	fi
+	sed -E "s|^$xml:([0-9]+):.*|\\1|" "$T/out/$name.err" | sort -n -c ||
+		fail "$name: warnings are not in line order"
+	# no hook section is live: hooks exist only as comments
+	none "$T/out/$name.ini" '^\[hook'
+	checked "$T/out/$name.ini"
+	log "$name: $(grep -c . "$T/out/$name.err") warnings, passes syncd --check"
+	n=$((n + 1))
+done
+[ "$n" -ge 2 ] || fail "only $n fixtures in $FIX"
+
+# ------------------------------------------------------ confxml-full.xml --
+# NAME defaults to the file's base name (for the fail log).
+xml=$FIX/confxml-full.xml
+f=$T/out/confxml-full.ini
+e=$T/out/confxml-full.err
+has "$f" "[source]" "path = /app/rsync_client" \
+	"events = create_dir, close_write, move_from, move_to, delete"
+# <filter> regexes anchored as sersync's regex_match did; ^info/* pairs with
+# <crontabfilter> info/* and becomes an rsync pattern; *.php is crontab only
+has "$f" 'exclude_regex = ^((.*)\.svn)$' 'exclude_regex = ^((.*)\.gz)$' \
+	"exclude = /info" 'exclude_regex = ^(static/*)$' "; exclude = *.php"
+has "$f" "[remote 10.15.43.100_app_rsync_server]" \
+	"target = rsync://rsync@10.15.43.100:874/app_rsync_server" \
+	"[remote 10.15.43.101_app_rsync_server]" \
+	"target = rsync://rsync@10.15.43.101:874/app_rsync_server"
+count_is "$f" 2 "password_file = /etc/rsyncd.secret"
+count_is "$f" 2 "timeout = 100s"
+has "$f" "[rsync]" "options = -artuz" "delete = yes"
+has "$f" "[retry]" "fail_log = $T/state/confxml-full/failed.log"
+has "$f" "[full_sync]" "on_start = yes" "every = 600min"
+has "$f" "; [hook command]" "; run = /bin/sh" '; include_regex = ^((.*)\.php)$' \
+	"; [hook socket]" "; address = 192.168.138.20:8009" "; [hook cdn]" \
+	"; url = http://pic.xoyo.com/cms"
+warns "$e" "$xml" 4 "<debug start=\"true\">.*-v"
+warns "$e" "$xml" 36 "timeToExecute.*backoff"
+warns "$e" "$xml" 36 "temporary directory.*$T/state/confxml-full/failed.log"
+warns "$e" "$xml" 39 "crontabfilter.*\\*\\.php"
+warns "$e" "$xml" 46 "plugin name=\"command\"> is on.*not support hooks yet"
+warns "$e" "$xml" 54 "plugin name=\"socket\">.*not support hooks yet"
+warns "$e" "$xml" 59 "plugin name=\"refreshCDN\">.*not support hooks yet"
+
+# ------------------------------------------------------- confxml-ssh.xml --
+# with NAME given; ssh: the remote's name is a path; delete off.
+xml=$FIX/confxml-ssh.xml
+imp "$T/out/www" "$xml" www
+[ "$RC" = 0 ] || fail "import of confxml-ssh.xml as www: exit status $RC"
+f=$T/out/www.ini
+e=$T/out/www.err
+has "$f" "path = /home/user1/source" \
+	"events = create_dir, create_file, close_write, move_from, move_to, attrib" \
+	"[remote 107.170.213.95_home_user2_target]" \
+	"target = ssh://107.170.213.95/home/user2/target" \
+	"options = -az" "delete = no" "fail_log = $T/state/www/failed.log" "on_start = yes" \
+	'; <filter> off, not imported: (.*)\.svn'
+none "$f" '^(exclude|exclude_regex|password_file|timeout|every) ='
+warns "$e" "$xml" 6 "<filter start=\"false\"> is off"
+warns "$e" "$xml" 25 "<auth start=\"false\"> is off"
+warns "$e" "$xml" 26 "<userDefinedPort start=\"false\"> is off"
+warns "$e" "$xml" 27 "<timeout start=\"false\"> is off.*100s"
+warns "$e" "$xml" 31 "<crontab start=\"false\"> is off"
+warns "$e" "$xml" 36 "<plugin start=\"false\" name=\"command\"> is off"
+checked "$f"
+
+# ------------------------------------------------------------------- -o --
+imp "$T/out/o" -o "$T/out/www-o.ini" "$xml" www
+[ "$RC" = 0 ] || fail "-o: exit status $RC: $(cat "$T/out/o.err")"
+[ ! -s "$T/out/o.ini" ] || fail "-o: something went to stdout"
+cmp -s "$T/out/www-o.ini" "$f" || fail "-o wrote something else than stdout had"
+printf 'keep\n' >"$T/out/exists.ini"
+imp "$T/out/o2" -o "$T/out/exists.ini" "$xml"
+[ "$RC" = 1 ] || fail "-o onto an existing file: exit status $RC, expected 1"
+grep -q "exists.ini: File exists" "$T/out/o2.err" || fail "-o onto an existing file: $(cat "$T/out/o2.err")"
+assert_content "$T/out/exists.ini" "keep
+"
+
+# ----------------------------------------------------------- bad input --
+printf '<?xml version="1.0"?>\n<head>\n  <sersync>\n</head>\n' >"$T/bad.xml"
+imp "$T/out/bad" "$T/bad.xml"
+[ "$RC" = 1 ] || fail "malformed XML: exit status $RC, expected 1"
+grep -q "^$T/bad.xml:4: error: mismatched tag\$" "$T/out/bad.err" ||
+	fail "malformed XML: no '$T/bad.xml:4: error: ...': $(cat "$T/out/bad.err")"
+[ ! -s "$T/out/bad.ini" ] || fail "malformed XML: something went to stdout"
+
+printf '<config><sersync/></config>\n' >"$T/notsersync.xml"
+imp "$T/out/ns" "$T/notsersync.xml"
+[ "$RC" = 1 ] && grep -q "notsersync.xml:1: error: .*<head>" "$T/out/ns.err" ||
+	fail "a root that is not <head>: status $RC: $(cat "$T/out/ns.err")"
+
+imp "$T/out/missing" "$T/nonexistent.xml"
+[ "$RC" = 1 ] && grep -q "nonexistent.xml: error: No such file or directory" "$T/out/missing.err" ||
+	fail "missing file: status $RC: $(cat "$T/out/missing.err")"
+
+imp "$T/out/usage" "$xml" "bad name"
+[ "$RC" = 2 ] || fail "an invalid NAME: exit status $RC, expected 2"
+
+# No remote: nothing to mirror to, an error.
+cat >"$T/noremote.xml" <<'EOF'
+<head>
+  <sersync>
+    <localpath watch="/srv/www">
+    </localpath>
+  </sersync>
+</head>
+EOF
+imp "$T/out/noremote" "$T/noremote.xml"
+[ "$RC" = 1 ] && grep -q "noremote.xml:3: error: .*remote" "$T/out/noremote.err" ||
+	fail "no remote: status $RC: $(cat "$T/out/noremote.err")"
+
+# A newline in an attribute cannot inject a line into the ini; a relative
+# ssh path is left for the operator, and --check says so; options syncd
+# sets itself are dropped with a warning.
+cat >"$T/hostile.xml" <<'EOF'
+<head>
+  <sersync>
+    <localpath watch="/srv/www">
+      <remote ip="192.0.2.1" name="www&#10;[remote evil]&#10;target = /tmp/evil"/>
+      <remote ip="192.0.2.2" name="www"/>
+    </localpath>
+    <rsync>
+      <commonParams params="-az --delete-after -e ssh --timeout=5"/>
+    </rsync>
+  </sersync>
+</head>
+EOF
+imp "$T/out/hostile" "$T/hostile.xml"
+[ "$RC" = 0 ] || fail "hostile.xml: exit status $RC: $(cat "$T/out/hostile.err")"
+none "$T/out/hostile.ini" '^(\[remote evil\]|target = /tmp/evil)'
+warns "$T/out/hostile.err" "$T/hostile.xml" 4 "cannot be written in an ini file.*skipped"
+has "$T/out/hostile.ini" "target = rsync://192.0.2.2/www" "options = -az"
+warns "$T/out/hostile.err" "$T/hostile.xml" 8 "--delete-after is set by syncd itself"
+warns "$T/out/hostile.err" "$T/hostile.xml" 8 "-e ssh is set by syncd itself"
+checked "$T/out/hostile.ini"
+
+sed 's|name="/home/user2/target/"|name="backup"|' "$FIX/confxml-ssh.xml" >"$T/relative.xml"
+imp "$T/out/relative" "$T/relative.xml"
+[ "$RC" = 0 ] || fail "relative.xml: exit status $RC"
+warns "$T/out/relative.err" "$T/relative.xml" 21 "relative to the login's home directory"
+has "$T/out/relative.ini" "; target = ssh://107.170.213.95/HOME/DIRECTORY/backup"
+sed -E "s|^path = .*|path = $T/src|" "$T/out/relative.ini" >"$T/relative.check"
+if out=$("$SYNCD" --check --config "$T/relative.check" 2>&1); then
+	fail "an ssh target left to complete passed syncd --check"
+fi
+grep -q "has no target" <<<"$out" || fail "relative ssh path: --check says: $out"
+
+pass "$n fixtures and the bad cases"
