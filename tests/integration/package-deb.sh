@@ -21,6 +21,12 @@ esac
 for c in dpkg-buildpackage dh lintian man systemd-analyze; do
 	command -v "$c" >/dev/null || skip "$c is not installed (tests/install-deps installs it)"
 done
+
+# One package test at a time on this machine (they share build/deb, and
+# package-deb installs): another one, e.g. of a concurrent make check, is
+# waited for.
+exec 8>/run/lock/syncd-package-tests.lock
+flock -w 90 8 || skip "another package test held /run/lock/syncd-package-tests.lock for 90 s"
 if st=$(dpkg-query -W -f='${db:Status-Abbrev}' syncd 2>/dev/null) && [ "${st:1:1}" != n ]; then
 	skip "a syncd package is on this machine (dpkg status '$st'): this test would replace and purge it"
 fi

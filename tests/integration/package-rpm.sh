@@ -33,6 +33,12 @@ for c in rpmbuild rpm dpkg-buildpackage dh; do
 	command -v "$c" >/dev/null || skip "$c is not installed (tests/install-deps installs it)"
 done
 
+# One package test at a time on this machine (they share build/deb, and
+# package-deb installs): another one, e.g. of a concurrent make check, is
+# waited for.
+exec 8>/run/lock/syncd-package-tests.lock
+flock -w 90 8 || skip "another package test held /run/lock/syncd-package-tests.lock for 90 s"
+
 VERSION=$(sed -n 's/^VERSION *= *//p' "$REPO_ROOT/Makefile")
 ARCH=$(rpm --eval '%{_arch}')
 RPM=$REPO_ROOT/build/rpm/RPMS/$ARCH/syncd-$VERSION-1.$ARCH.rpm
