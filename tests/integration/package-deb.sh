@@ -48,6 +48,7 @@ snapshot() {
 pkg_status() { dpkg-query -W -f='${db:Status-Abbrev}' syncd 2>/dev/null; }
 
 # Purge on any exit, before lib.sh's own cleanup (which gets the exit status).
+# shellcheck disable=SC2317 # run by the trap
 _pkg_cleanup() {
 	local rc=$? st
 	# A supervisor of this test first: its binary is about to go.
