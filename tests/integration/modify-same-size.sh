@@ -19,9 +19,12 @@ wait_converged "$SRC" "$MIRROR"
 
 hit=0
 for attempt in 1 2 3 4 5; do
-	# start just after a second boundary
+	# start just after a second boundary, by the file system's clock: file
+	# times come from the kernel's coarse clock, a tick (up to 10 ms)
+	# behind the one bash reads
 	frac=${EPOCHREALTIME#*.}
-	sleep "0.$(printf '%06d' $((1000000 - 10#$frac)))"
+	wait_us=$((1030000 - 10#$frac))
+	sleep "$((wait_us / 1000000)).$(printf '%06d' $((wait_us % 1000000)))"
 	printf 'value %s-A\n' "$attempt" >"$SRC/counter"
 	wait_converged "$SRC" "$MIRROR"
 	printf 'value %s-B\n' "$attempt" >"$SRC/counter"
