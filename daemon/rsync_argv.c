@@ -1,5 +1,6 @@
 #include "rsync_argv.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,18 @@ rsync_destination(const struct remote_conf *r)
 	return rc < 0 ? NULL : dst;
 }
 
+/* opt is among the options, alone or as opt=VALUE. */
+static bool
+has_option(char *const *opts, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	for (; opts && *opts; opts++)
+		if (!strncmp(*opts, opt, n) && ((*opts)[n] == '\0' || (*opts)[n] == '='))
+			return true;
+	return false;
+}
+
 char **
 rsync_argv(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
     const char *exclude_file, int verbose)
@@ -137,6 +150,13 @@ rsync_argv(const struct config *c, const struct remote_conf *r, enum rsync_mode 
 	if (r->kind == TARGET_RSYNCD) {
 		if (timeout)
 			strv_addf(&s, "--contimeout=%u", timeout);
+		/* rsync's daemon protocol trades small messages; with Nagle on,
+		 * each exchange can wait for a delayed ACK (40 ms on Linux), and
+		 * a one-file push took ~140 ms instead of ~15 ms.  rsync buffers
+		 * its own writes, so no tiny packets result.  An operator's own
+		 * --sockopts wins. */
+		if (!has_option(c->rsync_options, "--sockopts"))
+			strv_add(&s, "--sockopts=TCP_NODELAY");
 		if (r->password_file)
 			strv_addf(&s, "--password-file=%s", r->password_file);
 	} else if (r->kind == TARGET_SSH) {

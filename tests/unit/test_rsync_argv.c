@@ -84,6 +84,7 @@ START_TEST(rsyncd_push)
 	HAS("--force");
 	HAS("--timeout=30");
 	HAS("--contimeout=30");
+	HAS("--sockopts=TCP_NODELAY");
 	HAS("--password-file=/etc/syncd/pw");
 	HAS("--exclude-from=/run/syncd/a.excl");
 	HASNT("--ignore-missing-args");
@@ -284,6 +285,7 @@ START_TEST(ssh_remote)
 	strv_free(w);
 
 	HASNT("--contimeout=30");
+	HASNT("--sockopts=TCP_NODELAY");
 	HAS("--timeout=30");
 	for (int i = 0; argv[i]; i++)
 		ck_assert(strncmp(argv[i], "--password-file", 15) != 0);
@@ -325,11 +327,24 @@ START_TEST(local_remote)
 	build(RSYNC_PUSH, NULL, 0);
 	HASNT("-e");
 	HASNT("--contimeout=30");
+	HASNT("--sockopts=TCP_NODELAY");
 	ck_assert_str_eq(argv[argc() - 2], "/srv/src/");
 	ck_assert_str_eq(argv[argc() - 1], "/mnt/backup/");
 	char *d = rsync_destination(&r);
 	ck_assert_str_eq(d, "/mnt/backup/");
 	free(d);
+}
+END_TEST
+
+/* The operator's own --sockopts replaces our TCP_NODELAY. */
+START_TEST(own_sockopts)
+{
+	static char *opts[] = { "-artuz", "--sockopts=SO_SNDBUF=65536", NULL };
+
+	c.rsync_options = opts;
+	build(RSYNC_PUSH, NULL, 0);
+	HASNT("--sockopts=TCP_NODELAY");
+	HAS("--sockopts=SO_SNDBUF=65536");
 }
 END_TEST
 
@@ -341,6 +356,7 @@ rsync_argv_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, rsyncd_push);
+	tcase_add_test(tc, own_sockopts);
 	tcase_add_test(tc, verbose_and_no_excludes);
 	tcase_add_test(tc, no_delete);
 	tcase_add_test(tc, push_parents);
