@@ -19,11 +19,11 @@ batch_note(struct batch *b, uint64_t now, size_t entries)
 }
 
 uint64_t
-batch_due_in(const struct batch *b, uint64_t now)
+batch_due_in(const struct batch *b, uint64_t now, bool mirror_free)
 {
 	if (!b->first)
 		return UINT64_MAX;
-	uint64_t due = b->last + b->settle_ms;
+	uint64_t due = (mirror_free ? b->first : b->last) + b->settle_ms;
 	if (b->first + b->max_delay_ms < due)
 		due = b->first + b->max_delay_ms;
 	return due > now ? due - now : 0;

@@ -1,8 +1,11 @@
 /* The batching policy: when the changes gathered so far go out as a batch.
  * A batch is sealed once no change came for `settle`, or `max_delay` after
- * its first change, or as soon as it holds `max_files` entries.  The policy
- * only computes deadlines; the worker owns the one timer that waits for them
- * (re-armed lazily, so a burst costs no timer syscall per event). */
+ * its first change, or as soon as it holds `max_files` entries.  While a
+ * mirror is free to push, waiting for quiet only adds latency (what comes
+ * meanwhile goes in the next push, and a mirror that is busy gathers it
+ * anyway), so a batch then goes `settle` after its first change.  The
+ * policy only computes deadlines; the worker owns the one timer that waits
+ * for them (re-armed lazily, so a burst costs no timer syscall per event). */
 #ifndef SYNCD_BATCH_H
 #define SYNCD_BATCH_H
 
@@ -19,8 +22,9 @@ struct batch {
 void batch_init(struct batch *b, uint64_t settle_ms, uint64_t max_delay_ms, size_t max_files);
 /* Notes a change; true when the batch, now holding entries, must go at once. */
 bool batch_note(struct batch *b, uint64_t now, size_t entries);
-/* Milliseconds until the batch is due, 0 if due now; UINT64_MAX when empty. */
-uint64_t batch_due_in(const struct batch *b, uint64_t now);
+/* Milliseconds until the batch is due, 0 if due now; UINT64_MAX when empty.
+ * mirror_free: some remote would start a push at once. */
+uint64_t batch_due_in(const struct batch *b, uint64_t now, bool mirror_free);
 void batch_reset(struct batch *b);
 
 #endif

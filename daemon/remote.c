@@ -220,6 +220,12 @@ spawn_failed(struct remote *r, const char *what)
 	failed(r, "", 127 << 8, RSYNC_OPERATOR, what, 0);
 }
 
+bool
+remote_idle(const struct remote *r)
+{
+	return !r->push && !r->retry.due && !r->w->killing && !r->w->paused;
+}
+
 void
 remote_kick(struct remote *r)
 {

@@ -45,6 +45,8 @@ int remote_offer(struct remote *r, const struct changeset *sealed);
 void remote_full(struct remote *r, bool lost);
 /* Starts whatever is due and allowed now. */
 void remote_kick(struct remote *r);
+/* No push in flight, and free to start one (not backing off, not paused). */
+bool remote_idle(const struct remote *r);
 /* Nothing running, and nothing left that could be pushed now. */
 bool remote_settled(const struct remote *r);
 /* The monotonic time of the oldest change not yet on this mirror, 0: none. */

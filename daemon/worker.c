@@ -37,11 +37,21 @@ seal(struct worker *w)
 	timer_disarm(&w->batch_timer);
 }
 
+/* Some remote would start a push at once: see batch.h. */
+static bool
+mirror_free(const struct worker *w)
+{
+	for (size_t i = 0; i < w->cfg->nremotes; i++)
+		if (remote_idle(&w->remotes[i]))
+			return true;
+	return false;
+}
+
 static void
 batch_due(void *ctx)
 {
 	struct worker *w = ctx;
-	uint64_t in = batch_due_in(&w->batch, now_ms());
+	uint64_t in = batch_due_in(&w->batch, now_ms(), mirror_free(w));
 
 	if (in == 0)
 		seal(w);
@@ -70,7 +80,7 @@ on_change(void *ctx, const char *rel, unsigned kind)
 	if (batch_note(&w->batch, now, changeset_count(&w->gather)))
 		seal(w);
 	else if (!w->batch_timer.due)
-		timer_arm(&w->batch_timer, batch_due_in(&w->batch, now));
+		timer_arm(&w->batch_timer, batch_due_in(&w->batch, now, mirror_free(w)));
 }
 
 static void
@@ -150,6 +160,12 @@ all_settled(const struct worker *w)
 void
 worker_remote_done(struct worker *w)
 {
+	/* A mirror is free again: what gathered meanwhile may be due now. */
+	uint64_t in = batch_due_in(&w->batch, now_ms(), mirror_free(w));
+	if (in == 0)
+		seal(w);
+	else if (in != UINT64_MAX && (!w->batch_timer.due || now_ms() + in < w->batch_timer.due))
+		timer_arm(&w->batch_timer, in);
 	control_progress(w->control);
 	if (w->stopping && all_settled(w) && !child_count())
 		w->loop.stop = true;
