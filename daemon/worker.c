@@ -161,11 +161,7 @@ void
 worker_remote_done(struct worker *w)
 {
 	/* A mirror is free again: what gathered meanwhile may be due now. */
-	uint64_t in = batch_due_in(&w->batch, now_ms(), mirror_free(w));
-	if (in == 0)
-		seal(w);
-	else if (in != UINT64_MAX && (!w->batch_timer.due || now_ms() + in < w->batch_timer.due))
-		timer_arm(&w->batch_timer, in);
+	batch_due(w);
 	control_progress(w->control);
 	if (w->stopping && all_settled(w) && !child_count())
 		w->loop.stop = true;
