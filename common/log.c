@@ -32,7 +32,8 @@ log_verbose(void)
 void
 log_msg(enum log_level lv, const char *fmt, ...)
 {
-	static const char *names[8] = { [3] = "error", [4] = "warning", [6] = "info", [7] = "debug" };
+	static const char *names[8] = { "emergency", "alert", "critical", "error", "warning", "notice",
+		"info", "debug" };
 	char buf[8192];
 	int saved = errno, n;
 	va_list ap;

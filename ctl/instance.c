@@ -178,8 +178,7 @@ relog(struct instance *in, char *line)
 	size_t n = strlen(in->name);
 	if (!strncmp(line, "syncd[", 6) && !strncmp(line + 6, in->name, n) && !strncmp(line + 6 + n, "]: ", 3))
 		line += 9 + n;
-	lv = lv <= 3 ? LOG_LV_ERR : lv == 4 ? LOG_LV_WARN : lv == 7 ? LOG_LV_DEBUG : LOG_LV_INFO;
-	if (lv == LOG_LV_ERR)
+	if (lv <= LOG_LV_ERR)
 		copy_text(in->last_log, sizeof in->last_log, line);
 	log_msg((enum log_level)lv, "%s: %s", in->name, line);
 }
