@@ -51,6 +51,44 @@ struct remote_conf {
 	int password_file_line, ssh_key_line, ssh_options_line;	/* for errors */
 };
 
+/* [hook NAME]: what runs once a change is mirrored (or as soon as it is
+ * seen).  Kinds of change a hook is told about: */
+enum {
+	HK_UPDATE = 1 << 0,	/* a path that exists: created, written, moved in, chmod */
+	HK_DELETE = 1 << 1,	/* a path that is gone: deleted or moved away */
+	HK_DIR    = 1 << 2,	/* a directory that appeared with everything in it */
+};
+#define HK_ALL (HK_UPDATE | HK_DELETE | HK_DIR)
+
+enum hook_type { HOOK_COMMAND, HOOK_SOCKET, HOOK_HTTP, HOOK_CDN };
+
+struct hook_conf {
+	char *name;
+	int line;		/* of its [hook NAME] header */
+	enum hook_type type;
+	bool when_changed;	/* as soon as seen, not once mirrored */
+	char *remote;		/* mirrored on this remote only; NULL: on every remote */
+	unsigned kinds;		/* HK_* */
+	struct filter *include, *exclude;	/* regexes on the relative path */
+	uint64_t timeout_ms;	/* of one run, request or write */
+	unsigned concurrency;	/* calls at once */
+	unsigned batch;		/* changes per call */
+	unsigned retries;	/* after the first failure, then the call is dropped */
+	unsigned queue;		/* changes waiting at most; more are dropped and counted */
+	char **run;		/* command: argv, the paths are appended */
+	char *host;		/* socket: connect = host:port */
+	unsigned port;
+	char *unix_path;	/* socket: unix = /path */
+	char *url;		/* http */
+	char *url_template;	/* cdn: with {path} */
+	char *path_regex, *replace;	/* cdn: rewrite of the path before {path} */
+	char *method;		/* cdn: GET, POST, PURGE...; http always POSTs */
+	char **headers;		/* http, cdn: "Name: value", NULL-terminated */
+	char *header_file;	/* http, cdn: more header lines, read at start */
+	char *credentials_file;	/* cdn: "user:password" for basic auth */
+	int kinds_line, batch_line;	/* for errors found after parsing */
+};
+
 struct config {
 	char *file;		/* as given */
 	char *name;		/* instance: the file's base name without .ini */
@@ -60,6 +98,8 @@ struct config {
 	struct filter *filter;
 	struct remote_conf *remotes;
 	size_t nremotes;
+	struct hook_conf *hooks;
+	size_t nhooks;
 	char *rsync_binary;
 	char **rsync_options;	/* NULL-terminated */
 	bool rsync_delete;

@@ -1,0 +1,92 @@
+/* Hooks: [hook NAME] sections, told about changes once every mirror has
+ * them (or as soon as they are seen).  Each hook has its own queue of
+ * changes, filtered by kind and regex when a batch is sealed, and delivers
+ * them in calls (a command run, a stream of lines, an HTTP request) of at
+ * most `batch` changes, `concurrency` calls at once.  A failed call is
+ * retried with backoff, then dropped and counted.  Everything runs from the
+ * worker's event loop and never blocks it: a hook that hangs or fails only
+ * delays itself, never the mirroring.  What is queued lives in memory only:
+ * it is lost when the worker stops (see syncd.ini(5), HOOKS). */
+#ifndef SYNCD_HOOK_H
+#define SYNCD_HOOK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "changeset.h"
+#include "config.h"
+#include "loop.h"
+
+struct worker;
+struct hook;
+
+struct hook_event {
+	char *path;		/* relative to the source root */
+	uint64_t t;		/* when its batch was sealed (monotonic ms) */
+	unsigned kind;		/* HK_UPDATE, HK_DELETE or HK_DIR */
+};
+
+/* One delivery: a slot of the hook's concurrency. */
+struct hook_call {
+	struct hook *h;
+	struct hook_event *ev;	/* owned */
+	size_t n;
+	unsigned attempt;	/* 0: the first */
+	enum { CALL_FREE, CALL_RUNNING, CALL_WAITING } state;
+	struct timer timer;	/* the timeout while running, the backoff while waiting */
+	void *impl;		/* the type's own, while running */
+};
+
+/* What a hook type does.  start() begins delivering c->ev and reports the
+ * outcome with hook_call_done(), now or later.  cancel() ends a running call
+ * at once (it timed out, or the worker stops) and must report it too. */
+struct hook_ops {
+	int (*open)(struct hook *h);		/* may be NULL */
+	void (*close)(struct hook *h);		/* may be NULL */
+	void (*start)(struct hook_call *c);
+	void (*cancel)(struct hook_call *c);
+	bool one_kind;		/* a call holds changes of one kind only */
+};
+
+extern const struct hook_ops hook_command_ops, hook_socket_ops, hook_http_ops, hook_cdn_ops;
+
+struct hook {
+	struct worker *w;
+	const struct hook_conf *hc;
+	const struct hook_ops *ops;
+	void *impl;		/* the type's own */
+	struct hook_event *q;	/* waiting, oldest first: q[qhead..qlen) */
+	size_t qhead, qlen, qcap;
+	struct hook_call *calls;	/* hc->concurrency slots */
+	struct timer kick;
+	bool stopping;		/* no new calls */
+	bool dropping;		/* the queue is full: changes are dropped */
+	/* figures */
+	uint64_t delivered, calls_ok, calls_failed, retried, dropped, overflowed;
+	uint64_t last_ok_wall;
+	char last_error[512];
+};
+
+int hook_init(struct hook *h, struct worker *w, const struct hook_conf *hc);
+void hook_free(struct hook *h);
+/* Queues the entries of a sealed batch that pass the hook's filters. */
+void hook_offer(struct hook *h, const struct changeset *sealed, uint64_t t);
+/* Starts the calls that are due: call when a mirror caught up. */
+void hook_kick(struct hook *h);
+/* A running call ended; why says what failed (NULL when ok). */
+void hook_call_done(struct hook_call *c, bool ok, const char *why);
+/* Stops starting calls; cancel_running ends the running ones too. */
+void hook_stop(struct hook *h, bool cancel_running);
+/* No call running. */
+bool hook_idle(const struct hook *h);
+/* Changes queued or in calls. */
+size_t hook_pending(const struct hook *h);
+/* "ok", "delivering", "waiting" (for the mirrors), "backoff" or "stopped". */
+const char *hook_state(const struct hook *h);
+/* The kind's name: "update", "delete", "dir". */
+const char *hook_kind_name(unsigned kind);
+/* The absolute path of an event's file, for the types that need it. */
+int hook_abs_path(const struct hook *h, const char *rel, char *buf, size_t len);
+
+#endif
