@@ -30,6 +30,10 @@ LIBS      = $(shell pkg-config --libs $(PKGS))
 # syncctl alone reads XML (import-sersync); the worker does not link expat.
 CTL_PKGS  = expat
 CTL_LIBS  = $(shell pkg-config --libs $(CTL_PKGS))
+# The worker alone speaks HTTP (http and cdn hooks): syncctl does not link
+# libcurl.
+DAEMON_PKGS = libcurl
+DAEMON_LIBS = $(shell pkg-config --libs $(DAEMON_PKGS))
 CHECK_LIBS = $(shell pkg-config --libs check)
 
 COMMON_SRC = common/log.c common/duration.c common/strv.c common/buf.c common/loop.c \
@@ -38,7 +42,8 @@ COMMON_SRC = common/log.c common/duration.c common/strv.c common/buf.c common/lo
 DAEMON_LIB = daemon/pathtree.c daemon/changeset.c \
              daemon/watch.c daemon/child.c daemon/rsync_argv.c \
              daemon/excludes.c daemon/push.c daemon/remote.c daemon/batch.c daemon/worker.c \
-             daemon/journal.c daemon/rsync_exit.c daemon/faillog.c daemon/control.c daemon/status.c
+             daemon/journal.c daemon/rsync_exit.c daemon/faillog.c daemon/control.c daemon/status.c \
+             daemon/http.c daemon/http_fmt.c daemon/hook_http.c
 DAEMON_SRC = $(DAEMON_LIB) daemon/main.c
 CTL_LIB    = ctl/supervisor.c ctl/instance.c ctl/notify.c ctl/client.c ctl/show.c \
              ctl/import_sersync.c
@@ -57,7 +62,8 @@ $(BUILD)/%: tests/helpers/%.c
 	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
 # Each program sees common/ and its own headers; the unit tests see the worker's.
-$(BUILD)/tests/%.o: INC = -Idaemon -Ictl
+$(BUILD)/tests/%.o: INC = -Idaemon -Ictl $(shell pkg-config --cflags $(DAEMON_PKGS))
+$(BUILD)/daemon/%.o: INC = $(shell pkg-config --cflags $(DAEMON_PKGS))
 $(BUILD)/ctl/%.o: INC = -DSYNCD_BINDIR='"$(BINDIR)"' $(shell pkg-config --cflags $(CTL_PKGS))
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h daemon/*.h ctl/*.h)
@@ -66,13 +72,13 @@ $(BUILD)/%.o: %.c $(wildcard common/*.h daemon/*.h ctl/*.h)
 	@$(CC) $(ALL_CFLAGS) $(INC) -c -o $@ $<
 
 $(BUILD)/syncd: $(call obj,$(COMMON_SRC) $(DAEMON_SRC))
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(DAEMON_LIBS)
 
 $(BUILD)/syncctl: $(call obj,$(COMMON_SRC) $(CTL_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CTL_LIBS)
 
 $(BUILD)/unit-tests: $(call obj,$(COMMON_SRC) $(DAEMON_LIB) $(CTL_LIB) $(UNIT_SRC))
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CTL_LIBS) $(CHECK_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(DAEMON_LIBS) $(CTL_LIBS) $(CHECK_LIBS)
 
 # The one test command: unit and integration tests on the normal build, then
 # again on the ASan+UBSan build, then the worker under valgrind.

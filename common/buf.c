@@ -8,7 +8,8 @@
 void
 buf_put(struct buf *b, const void *s, size_t n)
 {
-	if (b->oom)
+	/* n == 0 on an empty buffer would be memcpy(NULL, ...), undefined. */
+	if (b->oom || n == 0)
 		return;
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 65536;
