@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include <curl/curl.h>
 
@@ -140,7 +139,6 @@ static int
 read_credentials(const struct hook_conf *hc, struct http_hook *hh)
 {
 	FILE *f = fopen(hc->credentials_file, "re");
-	struct stat st;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
@@ -150,9 +148,6 @@ read_credentials(const struct hook_conf *hc, struct http_hook *hh)
 		    strerror(errno));
 		return -1;
 	}
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
-		log_warn("hook %s: credentials_file %s can be read by others than its owner "
-		    "(chmod 600)", hc->name, hc->credentials_file);
 	len = getline(&line, &cap, f);
 	fclose(f);
 	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
