@@ -33,7 +33,7 @@ CTL_LIBS  = $(shell pkg-config --libs $(CTL_PKGS))
 CHECK_LIBS = $(shell pkg-config --libs check)
 
 COMMON_SRC = common/log.c common/duration.c common/strv.c common/buf.c common/loop.c \
-             common/config.c common/filter.c common/lineserver.c common/json.c \
+             common/config.c common/hook_conf.c common/filter.c common/lineserver.c common/json.c \
              common/fsutil.c
 DAEMON_LIB = daemon/pathtree.c daemon/changeset.c \
              daemon/watch.c daemon/child.c daemon/rsync_argv.c \

@@ -86,7 +86,6 @@ struct hook_conf {
 	char **headers;		/* http, cdn: "Name: value", NULL-terminated */
 	char *header_file;	/* http, cdn: more header lines, read at start */
 	char *credentials_file;	/* cdn: "user:password" for basic auth */
-	int kinds_line, batch_line;	/* for errors found after parsing */
 };
 
 struct config {
