@@ -111,6 +111,9 @@ struct config {
 	struct supervision sup;
 };
 
+/* "command", "socket", "http", "cdn". */
+const char *hook_type_name(enum hook_type t);
+
 /* Loads and validates the file; each problem is logged as file:line: ...
  * and the first one is also left in err (if not NULL).  Returns 0, or -1 if
  * anything is wrong (cfg is then freed).  The source directory is not looked

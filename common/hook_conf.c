@@ -54,6 +54,12 @@ static const char *const type_names[] = {
 	[HOOK_COMMAND] = "command", [HOOK_SOCKET] = "socket", [HOOK_HTTP] = "http", [HOOK_CDN] = "cdn",
 };
 
+const char *
+hook_type_name(enum hook_type t)
+{
+	return type_names[t];
+}
+
 struct hook_lines {
 	int type_set;
 	int line[NKEYS];	/* where each key was given, 0: not given */
