@@ -37,12 +37,13 @@ DAEMON_LIBS = $(shell pkg-config --libs $(DAEMON_PKGS))
 CHECK_LIBS = $(shell pkg-config --libs check)
 
 COMMON_SRC = common/log.c common/duration.c common/strv.c common/buf.c common/loop.c \
-             common/config.c common/filter.c common/lineserver.c common/json.c \
+             common/config.c common/hook_conf.c common/filter.c common/lineserver.c common/json.c \
              common/fsutil.c
 DAEMON_LIB = daemon/pathtree.c daemon/changeset.c \
              daemon/watch.c daemon/child.c daemon/rsync_argv.c \
              daemon/excludes.c daemon/push.c daemon/remote.c daemon/batch.c daemon/worker.c \
              daemon/journal.c daemon/rsync_exit.c daemon/faillog.c daemon/control.c daemon/status.c \
+             daemon/hook.c daemon/hook_command.c daemon/hook_socket.c \
              daemon/http.c daemon/http_fmt.c daemon/hook_http.c
 DAEMON_SRC = $(DAEMON_LIB) daemon/main.c
 CTL_LIB    = ctl/supervisor.c ctl/instance.c ctl/notify.c ctl/client.c ctl/show.c \

@@ -14,6 +14,7 @@
 #include "duration.h"
 #include "log.h"
 #include "strv.h"
+#include "config_parse.h"
 
 #define MAX_LINE 4000
 
@@ -23,31 +24,8 @@
 #pragma weak ini_max_line
 #pragma weak ini_allow_multiline
 
-struct seen {
-	char *key;		/* "section\nname" */
-	int line;
-};
-
-struct parse {
-	struct config *cfg;
-	const char *file;
-	FILE *f;
-	char *buf;
-	size_t bufcap;
-	int line;
-	int errors;
-	int syntax_line;	/* a line inih rejected that we did not */
-	struct remote_conf *remote;	/* of the section being read */
-	char section[256];
-	int source_line, events_line;
-	struct seen *seen;
-	size_t nseen;
-	char *err;		/* the first error, for the caller */
-	size_t errlen;
-};
-
-static void __attribute__((format(printf, 3, 4)))
-cerr(struct parse *p, int line, const char *fmt, ...)
+void
+cfg_err(struct parse *p, int line, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -60,8 +38,8 @@ cerr(struct parse *p, int line, const char *fmt, ...)
 		snprintf(p->err, p->errlen, "%s:%d: %s", p->file, line, msg);
 }
 
-static const char *
-trim(char *s)
+const char *
+cfg_trim(char *s)
 {
 	while (isspace((unsigned char)*s))
 		s++;
@@ -71,8 +49,8 @@ trim(char *s)
 	return s;
 }
 
-static bool
-valid_name(const char *s)
+bool
+cfg_valid_name(const char *s)
 {
 	if (!*s)
 		return false;
@@ -91,12 +69,13 @@ on_section(struct parse *p, const char *name)
 	struct config *c = p->cfg;
 
 	p->remote = NULL;
+	p->hook = NULL;
 	snprintf(p->section, sizeof p->section, "%s", name);
 	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
 		if (!strcmp(name, plain[i])) {
 			for (size_t j = 0; j < p->nseen; j++)
 				if (!strncmp(p->seen[j].key, "[", 1) && !strcmp(p->seen[j].key + 1, name)) {
-					cerr(p, p->line, "section [%s] appears twice (first at line %d)",
+					cfg_err(p, p->line, "section [%s] appears twice (first at line %d)",
 					    name, p->seen[j].line);
 					return;
 				}
@@ -110,25 +89,29 @@ on_section(struct parse *p, const char *name)
 				p->source_line = p->line;
 			return;
 		}
+	if (!strncmp(name, "hook", 4) && (!name[4] || isspace((unsigned char)name[4]))) {
+		hook_section(p, name + 4, p->line);
+		return;
+	}
 	if (strncmp(name, "remote", 6) != 0 || (name[6] && !isspace((unsigned char)name[6]))) {
-		cerr(p, p->line, "unknown section [%s] (known: source, remote NAME, rsync, batch, "
-		    "retry, full_sync, instance)", name);
+		cfg_err(p, p->line, "unknown section [%s] (known: source, remote NAME, rsync, batch, "
+		    "retry, full_sync, instance, hook NAME)", name);
 		return;
 	}
 	char rn[256];
 	snprintf(rn, sizeof rn, "%s", name + 6);
-	const char *rname = trim(rn);
+	const char *rname = cfg_trim(rn);
 	if (!*rname) {
-		cerr(p, p->line, "[remote] needs a name: [remote NAME]");
+		cfg_err(p, p->line, "[remote] needs a name: [remote NAME]");
 		return;
 	}
-	if (!valid_name(rname)) {
-		cerr(p, p->line, "remote name '%s' may only hold letters, digits, '_', '.' and '-'", rname);
+	if (!cfg_valid_name(rname)) {
+		cfg_err(p, p->line, "remote name '%s' may only hold letters, digits, '_', '.' and '-'", rname);
 		return;
 	}
 	for (size_t i = 0; i < c->nremotes; i++)
 		if (!strcmp(c->remotes[i].name, rname)) {
-			cerr(p, p->line, "remote '%s' is defined twice (first at line %d)", rname,
+			cfg_err(p, p->line, "remote '%s' is defined twice (first at line %d)", rname,
 			    c->remotes[i].line);
 			return;
 		}
@@ -156,12 +139,12 @@ read_line(char *str, int num, void *stream)
 	p->line++;
 	size_t text = (size_t)n - (n && p->buf[n - 1] == '\n');
 	if (text > MAX_LINE || n + 1 > num) {
-		cerr(p, p->line, "line is longer than %d characters", num - 2 < MAX_LINE ? num - 2 : MAX_LINE);
+		cfg_err(p, p->line, "line is longer than %d characters", num - 2 < MAX_LINE ? num - 2 : MAX_LINE);
 		snprintf(str, (size_t)num, ";\n");
 		return str;
 	}
 	if (memchr(p->buf, '\0', (size_t)n)) {
-		cerr(p, p->line, "line contains a NUL byte");
+		cfg_err(p, p->line, "line contains a NUL byte");
 		snprintf(str, (size_t)num, ";\n");
 		return str;
 	}
@@ -174,10 +157,10 @@ read_line(char *str, int num, void *stream)
 		if (end) {
 			*end = '\0';
 			char *name = s + 1;
-			on_section(p, trim(name));
+			on_section(p, cfg_trim(name));
 		}
 	} else if (*s && *s != ';' && *s != '#' && *s != '\n' && *s != '\r' && !strpbrk(s, "=:")) {
-		cerr(p, p->line, "expected 'key = value', '[section]' or a comment");
+		cfg_err(p, p->line, "expected 'key = value', '[section]' or a comment");
 		p->syntax_line = p->line;
 		snprintf(str, (size_t)num, ";\n");
 	}
@@ -185,8 +168,8 @@ read_line(char *str, int num, void *stream)
 }
 
 /* Single-valued keys may be given once. */
-static bool
-first_time(struct parse *p, const char *section, const char *name)
+bool
+cfg_first_time(struct parse *p, const char *section, const char *name)
 {
 	char *key;
 
@@ -194,7 +177,7 @@ first_time(struct parse *p, const char *section, const char *name)
 		return true;
 	for (size_t i = 0; i < p->nseen; i++)
 		if (!strcmp(p->seen[i].key, key)) {
-			cerr(p, p->line, "'%s' is given twice in [%s] (first at line %d)", name, section,
+			cfg_err(p, p->line, "'%s' is given twice in [%s] (first at line %d)", name, section,
 			    p->seen[i].line);
 			free(key);
 			return false;
@@ -210,8 +193,8 @@ first_time(struct parse *p, const char *section, const char *name)
 	return true;
 }
 
-static bool
-parse_bool(struct parse *p, const char *name, const char *v, bool *out)
+bool
+cfg_bool(struct parse *p, const char *name, const char *v, bool *out)
 {
 	static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
 
@@ -221,24 +204,24 @@ parse_bool(struct parse *p, const char *name, const char *v, bool *out)
 		if (!strcasecmp(v, no[i]))
 			return *out = false, true;
 	}
-	cerr(p, p->line, "%s: '%s' is not a boolean (use yes or no)", name, v);
+	cfg_err(p, p->line, "%s: '%s' is not a boolean (use yes or no)", name, v);
 	return false;
 }
 
-static bool
-parse_dur(struct parse *p, const char *name, const char *v, uint64_t *out)
+bool
+cfg_duration(struct parse *p, const char *name, const char *v, uint64_t *out)
 {
 	const char *why;
 
 	if (duration_parse(v, out, &why) < 0) {
-		cerr(p, p->line, "%s: '%s': %s", name, v, why);
+		cfg_err(p, p->line, "%s: '%s': %s", name, v, why);
 		return false;
 	}
 	return true;
 }
 
-static void
-set_str(char **dst, const char *v)
+void
+cfg_set_str(char **dst, const char *v)
 {
 	free(*dst);
 	*dst = strdup(v);
@@ -266,7 +249,7 @@ parse_events(struct parse *p, const char *v)
 			if (!strcmp(tok, names[i].name))
 				break;
 		if (i == sizeof names / sizeof names[0]) {
-			cerr(p, p->line, "events: unknown event '%s' (known: create_dir, create_file, "
+			cfg_err(p, p->line, "events: unknown event '%s' (known: create_dir, create_file, "
 			    "close_write, move_from, move_to, move, delete, attrib, modify, all)", tok);
 			free(copy);
 			return;
@@ -275,7 +258,7 @@ parse_events(struct parse *p, const char *v)
 	}
 	free(copy);
 	if (!bits) {
-		cerr(p, p->line, "events: the list is empty");
+		cfg_err(p, p->line, "events: the list is empty");
 		return;
 	}
 	p->cfg->events = bits & (EV_CREATE_DIR | EV_CREATE_FILE | EV_CLOSE_WRITE | EV_MOVE_FROM |
@@ -289,32 +272,32 @@ source_key(struct parse *p, const char *name, const char *v)
 	char err[256];
 
 	if (!strcmp(name, "path")) {
-		if (!first_time(p, "source", name))
+		if (!cfg_first_time(p, "source", name))
 			return;
 		if (v[0] != '/') {
-			cerr(p, p->line, "path: '%s' is not an absolute path", v);
+			cfg_err(p, p->line, "path: '%s' is not an absolute path", v);
 			return;
 		}
-		set_str(&c->source, v);
+		cfg_set_str(&c->source, v);
 		size_t n = strlen(c->source);
 		while (n > 1 && c->source[n - 1] == '/')
 			c->source[--n] = '\0';
 		c->source_line = p->line;
 	} else if (!strcmp(name, "events")) {
-		if (first_time(p, "source", name))
+		if (cfg_first_time(p, "source", name))
 			parse_events(p, v);
 	} else if (!strcmp(name, "exclude")) {
 		if (!*v)
-			cerr(p, p->line, "exclude: empty pattern");
+			cfg_err(p, p->line, "exclude: empty pattern");
 		else if (filter_add_glob(c->filter, v) < 0)
-			cerr(p, p->line, "exclude: out of memory");
+			cfg_err(p, p->line, "exclude: out of memory");
 	} else if (!strcmp(name, "exclude_regex")) {
 		if (!*v)
-			cerr(p, p->line, "exclude_regex: empty expression");
+			cfg_err(p, p->line, "exclude_regex: empty expression");
 		else if (filter_add_regex(c->filter, v, err, sizeof err) < 0)
-			cerr(p, p->line, "exclude_regex: '%s': %s", v, err);
+			cfg_err(p, p->line, "exclude_regex: '%s': %s", v, err);
 	} else {
-		cerr(p, p->line, "unknown key '%s' in [source] (known: path, events, exclude, "
+		cfg_err(p, p->line, "unknown key '%s' in [source] (known: path, events, exclude, "
 		    "exclude_regex)", name);
 	}
 }
@@ -334,21 +317,14 @@ parse_port(const char *s, unsigned *port)
 	return 0;
 }
 
-/* [user@]host[:port] */
-static int
-parse_authority(struct remote_conf *r, const char *a, size_t len, const char **why)
+int
+cfg_host_port(const char *s, char **hostp, unsigned *portp, const char **why)
 {
-	char *auth = strndup(a, len), *host, *at = strrchr(auth, '@'), *port = NULL;
+	char *copy = strdup(s), *host = copy, *port = NULL;
 
-	host = auth;
-	if (at) {
-		*at = '\0';
-		if (!*auth) {
-			*why = "empty user name before '@'";
-			goto bad;
-		}
-		r->user = strdup(auth);
-		host = at + 1;
+	if (!copy) {
+		*why = "out of memory";
+		return -1;
 	}
 	if (*host == '[') {
 		char *close = strchr(host, ']');
@@ -375,16 +351,38 @@ parse_authority(struct remote_conf *r, const char *a, size_t len, const char **w
 		*why = "missing or invalid host name";
 		goto bad;
 	}
-	if (port && parse_port(port, &r->port) < 0) {
+	if (port && parse_port(port, portp) < 0) {
 		*why = "the port must be a number from 1 to 65535";
 		goto bad;
 	}
-	r->host = strdup(host);
-	free(auth);
+	*hostp = strdup(host);
+	free(copy);
 	return 0;
 bad:
-	free(auth);
+	free(copy);
 	return -1;
+}
+
+/* [user@]host[:port] */
+static int
+parse_authority(struct remote_conf *r, const char *a, size_t len, const char **why)
+{
+	char *auth = strndup(a, len), *host = auth, *at = strrchr(auth, '@');
+	int rc = -1;
+
+	if (at) {
+		*at = '\0';
+		if (!*auth) {
+			*why = "empty user name before '@'";
+			goto out;
+		}
+		r->user = strdup(auth);
+		host = at + 1;
+	}
+	rc = cfg_host_port(host, &r->host, &r->port, why);
+out:
+	free(auth);
+	return rc;
 }
 
 static void
@@ -392,7 +390,7 @@ parse_target(struct parse *p, struct remote_conf *r, const char *v)
 {
 	const char *why = NULL, *rest;
 
-	set_str(&r->target, v);
+	cfg_set_str(&r->target, v);
 	if (!strncmp(v, "rsync://", 8) || !strncmp(v, "ssh://", 6)) {
 		bool daemon = v[0] == 'r';
 		rest = v + (daemon ? 8 : 6);
@@ -429,7 +427,7 @@ parse_target(struct parse *p, struct remote_conf *r, const char *v)
 		      "or an absolute local path";
 	}
 	if (why)
-		cerr(p, p->line, "target '%s': %s", v, why);
+		cfg_err(p, p->line, "target '%s': %s", v, why);
 }
 
 static void
@@ -441,26 +439,26 @@ remote_key(struct parse *p, const char *name, const char *v)
 		return;		/* its header was wrong and reported */
 	if (strcmp(name, "target") && strcmp(name, "password_file") && strcmp(name, "ssh_key") &&
 	    strcmp(name, "ssh_options") && strcmp(name, "timeout")) {
-		cerr(p, p->line, "unknown key '%s' in [remote %s] (known: target, password_file, "
+		cfg_err(p, p->line, "unknown key '%s' in [remote %s] (known: target, password_file, "
 		    "ssh_key, ssh_options, timeout)", name, r->name);
 		return;
 	}
-	if (!first_time(p, p->section, name))
+	if (!cfg_first_time(p, p->section, name))
 		return;
 	if (!strcmp(name, "target"))
 		parse_target(p, r, v);
 	else if (!strcmp(name, "password_file")) {
-		set_str(&r->password_file, v);
+		cfg_set_str(&r->password_file, v);
 		r->password_file_line = p->line;
 	} else if (!strcmp(name, "ssh_key")) {
-		set_str(&r->ssh_key, v);
+		cfg_set_str(&r->ssh_key, v);
 		r->ssh_key_line = p->line;
 	} else if (!strcmp(name, "ssh_options")) {
 		strv_free(r->ssh_options);
 		r->ssh_options = strv_split(v);
 		r->ssh_options_line = p->line;
-	} else if (parse_dur(p, name, v, &r->timeout_ms) && r->timeout_ms < 1000)
-		cerr(p, p->line, "timeout: must be at least 1s (rsync counts whole seconds)");
+	} else if (cfg_duration(p, name, v, &r->timeout_ms) && r->timeout_ms < 1000)
+		cfg_err(p, p->line, "timeout: must be at least 1s (rsync counts whole seconds)");
 }
 
 bool
@@ -487,28 +485,28 @@ rsync_key(struct parse *p, const char *name, const char *v)
 	struct config *c = p->cfg;
 
 	if (strcmp(name, "binary") && strcmp(name, "options") && strcmp(name, "delete")) {
-		cerr(p, p->line, "unknown key '%s' in [rsync] (known: binary, options, delete)", name);
+		cfg_err(p, p->line, "unknown key '%s' in [rsync] (known: binary, options, delete)", name);
 		return;
 	}
-	if (!first_time(p, "rsync", name))
+	if (!cfg_first_time(p, "rsync", name))
 		return;
 	if (!strcmp(name, "binary")) {
 		if (!*v)
-			cerr(p, p->line, "binary: empty");
+			cfg_err(p, p->line, "binary: empty");
 		else
-			set_str(&c->rsync_binary, v);
+			cfg_set_str(&c->rsync_binary, v);
 	} else if (!strcmp(name, "delete")) {
-		parse_bool(p, name, v, &c->rsync_delete);
+		cfg_bool(p, name, v, &c->rsync_delete);
 	} else {
 		char **opts = strv_split(v);
 		for (char **o = opts; o && *o; o++) {
 			if ((*o)[0] != '-') {
-				cerr(p, p->line, "options: '%s' is not an option; syncd adds the source "
+				cfg_err(p, p->line, "options: '%s' is not an option; syncd adds the source "
 				    "and the target itself", *o);
 				break;
 			}
 			if (config_rsync_option_ours(*o)) {
-				cerr(p, p->line, "options: %s is set by syncd itself (see [rsync] "
+				cfg_err(p, p->line, "options: %s is set by syncd itself (see [rsync] "
 				    "delete and [remote] timeout, password_file, ssh_key)", *o);
 				break;
 			}
@@ -518,16 +516,16 @@ rsync_key(struct parse *p, const char *name, const char *v)
 	}
 }
 
-static void
-number_key(struct parse *p, const char *name, const char *v, unsigned *out, unsigned max)
+void
+cfg_number(struct parse *p, const char *name, const char *v, unsigned *out, unsigned min, unsigned max)
 {
 	char *end;
 	unsigned long n;
 
 	errno = 0;
 	n = strtoul(v, &end, 10);
-	if (!isdigit((unsigned char)*v) || *end || errno || n < 1 || n > max)
-		cerr(p, p->line, "%s: '%s' must be a whole number from 1 to %u", name, v, max);
+	if (!isdigit((unsigned char)*v) || *end || errno || n < min || n > max)
+		cfg_err(p, p->line, "%s: '%s' must be a whole number from %u to %u", name, v, min, max);
 	else
 		*out = (unsigned)n;
 }
@@ -549,22 +547,22 @@ instance_key(struct parse *p, const char *name, const char *v)
 	struct supervision *s = &p->cfg->sup;
 
 	if (!strcmp(name, "autostart")) {
-		if (first_time(p, "instance", name))
-			parse_bool(p, name, v, &s->autostart);
+		if (cfg_first_time(p, "instance", name))
+			cfg_bool(p, name, v, &s->autostart);
 		return;
 	}
 	if (!strcmp(name, "restart_limit")) {
-		if (first_time(p, "instance", name))
-			number_key(p, name, v, &s->restart_limit, 1000);
+		if (cfg_first_time(p, "instance", name))
+			cfg_number(p, name, v, &s->restart_limit, 1, 1000);
 		return;
 	}
 	for (size_t i = 0; i < sizeof durs / sizeof durs[0]; i++)
 		if (!strcmp(name, durs[i].name)) {
-			if (first_time(p, "instance", name))
-				parse_dur(p, name, v, (uint64_t *)((char *)s + durs[i].off));
+			if (cfg_first_time(p, "instance", name))
+				cfg_duration(p, name, v, (uint64_t *)((char *)s + durs[i].off));
 			return;
 		}
-	cerr(p, p->line, "unknown key '%s' in [instance] (known: autostart, start_timeout, watchdog, "
+	cfg_err(p, p->line, "unknown key '%s' in [instance] (known: autostart, start_timeout, watchdog, "
 	    "stop_timeout, restart_delay, restart_delay_max, restart_limit, restart_interval)", name);
 }
 
@@ -578,47 +576,49 @@ handler(void *user, const char *section, const char *name, const char *value)
 		source_key(p, name, value);
 	else if (!strncmp(section, "remote", 6))
 		remote_key(p, name, value);
+	else if (!strncmp(section, "hook", 4))
+		hook_key(p, name, value);
 	else if (!strcmp(section, "rsync"))
 		rsync_key(p, name, value);
 	else if (!strcmp(section, "batch")) {
 		if (!strcmp(name, "settle") || !strcmp(name, "max_delay") || !strcmp(name, "max_files")) {
-			if (!first_time(p, section, name))
+			if (!cfg_first_time(p, section, name))
 				return 1;
 			if (!strcmp(name, "settle"))
-				parse_dur(p, name, value, &c->settle_ms);
+				cfg_duration(p, name, value, &c->settle_ms);
 			else if (!strcmp(name, "max_delay"))
-				parse_dur(p, name, value, &c->max_delay_ms);
+				cfg_duration(p, name, value, &c->max_delay_ms);
 			else
-				number_key(p, name, value, &c->max_files, 10000000);
+				cfg_number(p, name, value, &c->max_files, 1, 10000000);
 		} else
-			cerr(p, p->line, "unknown key '%s' in [batch] (known: settle, max_delay, max_files)", name);
+			cfg_err(p, p->line, "unknown key '%s' in [batch] (known: settle, max_delay, max_files)", name);
 	} else if (!strcmp(section, "retry")) {
 		if (!strcmp(name, "min_backoff") || !strcmp(name, "max_backoff")) {
-			if (first_time(p, section, name))
-				parse_dur(p, name, value, name[1] == 'i' ? &c->min_backoff_ms : &c->max_backoff_ms);
+			if (cfg_first_time(p, section, name))
+				cfg_duration(p, name, value, name[1] == 'i' ? &c->min_backoff_ms : &c->max_backoff_ms);
 		} else if (!strcmp(name, "fail_log")) {
-			if (!first_time(p, section, name))
+			if (!cfg_first_time(p, section, name))
 				return 1;
 			if (value[0] != '/' && strcmp(value, "none"))
-				cerr(p, p->line, "fail_log: '%s' is not an absolute path (or none)", value);
+				cfg_err(p, p->line, "fail_log: '%s' is not an absolute path (or none)", value);
 			else
-				set_str(&c->fail_log, value);
+				cfg_set_str(&c->fail_log, value);
 		} else
-			cerr(p, p->line, "unknown key '%s' in [retry] (known: min_backoff, max_backoff, "
+			cfg_err(p, p->line, "unknown key '%s' in [retry] (known: min_backoff, max_backoff, "
 			    "fail_log)", name);
 	} else if (!strcmp(section, "full_sync")) {
 		if (!strcmp(name, "on_start")) {
-			if (first_time(p, section, name))
-				parse_bool(p, name, value, &c->full_on_start);
+			if (cfg_first_time(p, section, name))
+				cfg_bool(p, name, value, &c->full_on_start);
 		} else if (!strcmp(name, "every")) {
-			if (first_time(p, section, name))
-				parse_dur(p, name, value, &c->full_every_ms);
+			if (cfg_first_time(p, section, name))
+				cfg_duration(p, name, value, &c->full_every_ms);
 		} else
-			cerr(p, p->line, "unknown key '%s' in [full_sync] (known: on_start, every)", name);
+			cfg_err(p, p->line, "unknown key '%s' in [full_sync] (known: on_start, every)", name);
 	} else if (!strcmp(section, "instance")) {
 		instance_key(p, name, value);
 	} else if (!*section) {
-		cerr(p, p->line, "'%s' must be inside a section such as [source]", name);
+		cfg_err(p, p->line, "'%s' must be inside a section such as [source]", name);
 	}
 	/* Unknown sections were reported at their header. */
 	return 1;
@@ -649,44 +649,52 @@ is_below(const char *path, const char *dir)
 	return !strcmp(dir, "/") || (!strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0'));
 }
 
+void
+cfg_check_secret(struct parse *p, int line, const char *what, const char *file)
+{
+	struct stat st;
+
+	if (stat(file, &st) < 0)
+		cfg_err(p, line, "%s %s: %s", what, file, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		cfg_err(p, line, "%s %s is not a regular file", what, file);
+	else if (st.st_mode & 077)
+		cfg_err(p, line, "%s %s has mode %04o: it must not be accessible by group or others "
+		    "(chmod 600 it)", what, file,
+		    (unsigned)(st.st_mode & 07777));
+	else if (access(file, R_OK) < 0)
+		cfg_err(p, line, "%s %s: %s", what, file, strerror(errno));
+}
+
 static void
 check_remote(struct parse *p, struct remote_conf *r)
 {
 	struct config *c = p->cfg;
-	struct stat st;
 
 	if (!r->target) {
-		cerr(p, r->line, "[remote %s] has no target", r->name);
+		cfg_err(p, r->line, "[remote %s] has no target", r->name);
 		return;
 	}
 	if (r->password_file) {
 		if (r->kind != TARGET_RSYNCD)
-			cerr(p, r->password_file_line, "[remote %s]: password_file applies only to rsync:// targets", r->name);
-		else if (stat(r->password_file, &st) < 0)
-			cerr(p, r->password_file_line, "[remote %s]: password_file %s: %s", r->name, r->password_file,
-			    strerror(errno));
-		else if (!S_ISREG(st.st_mode))
-			cerr(p, r->password_file_line, "[remote %s]: password_file %s is not a regular file", r->name,
-			    r->password_file);
-		else if (st.st_mode & 077)
-			cerr(p, r->password_file_line, "[remote %s]: password_file %s has mode %04o: it must not be "
-			    "accessible by group or others (chmod 600 it; rsync refuses it too)", r->name,
-			    r->password_file, (unsigned)(st.st_mode & 07777));
-		else if (access(r->password_file, R_OK) < 0)
-			cerr(p, r->password_file_line, "[remote %s]: password_file %s: %s", r->name, r->password_file,
-			    strerror(errno));
+			cfg_err(p, r->password_file_line, "[remote %s]: password_file applies only to rsync:// targets", r->name);
+		else {
+			char what[300];
+			snprintf(what, sizeof what, "[remote %s]: password_file", r->name);
+			cfg_check_secret(p, r->password_file_line, what, r->password_file);
+		}
 	}
 	if (r->ssh_key) {
 		if (r->kind != TARGET_SSH)
-			cerr(p, r->ssh_key_line, "[remote %s]: ssh_key applies only to ssh:// targets", r->name);
+			cfg_err(p, r->ssh_key_line, "[remote %s]: ssh_key applies only to ssh:// targets", r->name);
 		else if (access(r->ssh_key, R_OK) < 0)
-			cerr(p, r->ssh_key_line, "[remote %s]: ssh_key %s: %s", r->name, r->ssh_key, strerror(errno));
+			cfg_err(p, r->ssh_key_line, "[remote %s]: ssh_key %s: %s", r->name, r->ssh_key, strerror(errno));
 	}
 	if (r->ssh_options && r->kind != TARGET_SSH)
-		cerr(p, r->ssh_options_line, "[remote %s]: ssh_options apply only to ssh:// targets", r->name);
+		cfg_err(p, r->ssh_options_line, "[remote %s]: ssh_options apply only to ssh:// targets", r->name);
 	if (r->kind == TARGET_LOCAL && c->source &&
 	    (is_below(r->path, c->source) || is_below(c->source, r->path)))
-		cerr(p, r->line, "[remote %s]: target %s and the source %s must not contain each other",
+		cfg_err(p, r->line, "[remote %s]: target %s and the source %s must not contain each other",
 		    r->name, r->path, c->source);
 }
 
@@ -743,36 +751,39 @@ config_load(const char *file, struct config *c, char *err, size_t errlen)
 	fclose(p.f);
 	free(p.buf);
 	if (rc > 0 && rc != p.syntax_line && !p.errors)
-		cerr(&p, rc, "expected 'key = value', '[section]' or a comment");
+		cfg_err(&p, rc, "expected 'key = value', '[section]' or a comment");
 	else if (rc < 0)
-		cerr(&p, p.line, "cannot parse (out of memory)");
+		cfg_err(&p, p.line, "cannot parse (out of memory)");
 
 	int endline = p.line ? p.line : 1;
 	if (!c->source && !p.source_line)
-		cerr(&p, endline, "no [source] section: say which directory to watch with [source] path = /dir");
+		cfg_err(&p, endline, "no [source] section: say which directory to watch with [source] path = /dir");
 	else if (!c->source && p.source_line)
-		cerr(&p, p.source_line, "[source] has no path");
-	if (c->nremotes == 0)
-		cerr(&p, endline, "no [remote NAME] section: nothing to mirror to");
+		cfg_err(&p, p.source_line, "[source] has no path");
+	if (c->nremotes == 0 && c->nhooks == 0)
+		cfg_err(&p, endline, "no [remote NAME] section: nothing to mirror to (an instance that "
+		    "only runs hooks needs a [hook NAME] section)");
 	for (size_t i = 0; i < c->nremotes; i++)
 		check_remote(&p, &c->remotes[i]);
+	hook_check_all(&p);
 	if (c->max_delay_ms < c->settle_ms)
-		cerr(&p, endline, "[batch] max_delay (%llums) is shorter than settle (%llums)",
+		cfg_err(&p, endline, "[batch] max_delay (%llums) is shorter than settle (%llums)",
 		    (unsigned long long)c->max_delay_ms, (unsigned long long)c->settle_ms);
 	if (c->min_backoff_ms == 0 || c->max_backoff_ms < c->min_backoff_ms)
-		cerr(&p, endline, "[retry] needs 0 < min_backoff <= max_backoff");
+		cfg_err(&p, endline, "[retry] needs 0 < min_backoff <= max_backoff");
 	if (c->sup.restart_delay_ms == 0 || c->sup.restart_delay_max_ms < c->sup.restart_delay_ms)
-		cerr(&p, endline, "[instance] needs 0 < restart_delay <= restart_delay_max");
+		cfg_err(&p, endline, "[instance] needs 0 < restart_delay <= restart_delay_max");
 	if (c->sup.start_timeout_ms == 0 || c->sup.stop_timeout_ms == 0 || c->sup.restart_interval_ms == 0)
-		cerr(&p, endline, "[instance] start_timeout, stop_timeout and restart_interval must not be 0");
+		cfg_err(&p, endline, "[instance] start_timeout, stop_timeout and restart_interval must not be 0");
 	if (c->sup.watchdog_ms && c->sup.watchdog_ms < 200)
-		cerr(&p, endline, "[instance] watchdog must be 0 (off) or at least 200ms");
+		cfg_err(&p, endline, "[instance] watchdog must be 0 (off) or at least 200ms");
 	if (!in_path(c->rsync_binary))
-		cerr(&p, endline, "[rsync] binary '%s' was not found or is not executable", c->rsync_binary);
+		cfg_err(&p, endline, "[rsync] binary '%s' was not found or is not executable", c->rsync_binary);
 
 	for (size_t i = 0; i < p.nseen; i++)
 		free(p.seen[i].key);
 	free(p.seen);
+	free(p.hook_lines);
 	if (p.errors) {
 		config_free(c);
 		return -1;
@@ -795,6 +806,9 @@ config_free(struct config *c)
 		strv_free(r->ssh_options);
 	}
 	free(c->remotes);
+	for (size_t i = 0; i < c->nhooks; i++)
+		hook_conf_free(&c->hooks[i]);
+	free(c->hooks);
 	free(c->file);
 	free(c->name);
 	free(c->source);

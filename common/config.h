@@ -86,7 +86,6 @@ struct hook_conf {
 	char **headers;		/* http, cdn: "Name: value", NULL-terminated */
 	char *header_file;	/* http, cdn: more header lines, read at start */
 	char *credentials_file;	/* cdn: "user:password" for basic auth */
-	int kinds_line, batch_line;	/* for errors found after parsing */
 };
 
 struct config {
@@ -111,6 +110,9 @@ struct config {
 	uint64_t full_every_ms;	/* 0: never */
 	struct supervision sup;
 };
+
+/* "command", "socket", "http", "cdn". */
+const char *hook_type_name(enum hook_type t);
 
 /* Loads and validates the file; each problem is logged as file:line: ...
  * and the first one is also left in err (if not NULL).  Returns 0, or -1 if

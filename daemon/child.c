@@ -35,11 +35,15 @@ child_describe(int status, char *buf, size_t len)
 		snprintf(buf, len, "exit code %d", WEXITSTATUS(status));
 }
 
+static void keep_output(struct child *c, const char *buf, size_t n);
+
 static void
 finish_if_done(struct child *c)
 {
 	if (!c->exited || !c->out_done || c->in_buf)
 		return;
+	if (c->line_len)
+		keep_output(c, "\n", 1);	/* a last line without its newline */
 	for (struct child **pp = &children; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
@@ -73,12 +77,15 @@ keep_output(struct child *c, const char *buf, size_t n)
 		c->tail_len = keep + n;
 	}
 	c->tail[c->tail_len] = '\0';
-	if (!log_verbose())
+	if (!log_verbose() && !c->log_lines)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		if (buf[i] == '\n' || c->line_len == sizeof c->line - 1) {
 			c->line[c->line_len] = '\0';
-			log_debug("%s: %s", c->label, c->line);
+			if (c->log_lines)
+				log_info("%s: %s", c->label, c->line);
+			else
+				log_debug("%s: %s", c->label, c->line);
 			c->line_len = 0;
 			if (buf[i] == '\n')
 				continue;
@@ -144,8 +151,8 @@ on_input(void *ctx, uint32_t events)
 }
 
 struct child *
-child_spawn(struct loop *l, char *const argv[], char *in_buf, size_t in_len,
-    const char *label, child_exit_fn on_exit, void *ctx)
+child_spawn(struct loop *l, char *const argv[], char *const envp[], char *in_buf,
+    size_t in_len, const char *label, child_exit_fn on_exit, void *ctx)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, rc;
 	posix_spawn_file_actions_t fa;
@@ -170,7 +177,7 @@ child_spawn(struct loop *l, char *const argv[], char *in_buf, size_t in_len,
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
 	    POSIX_SPAWN_SETPGROUP);
-	rc = posix_spawnp(&c->pid, argv[0], &fa, &attr, argv, environ);
+	rc = posix_spawnp(&c->pid, argv[0], &fa, &attr, argv, envp ? envp : environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	close(in[0]);

@@ -29,15 +29,16 @@ struct child {
 	char line[512];		/* the line being assembled, for -v */
 	size_t line_len;
 	char label[64];
+	bool log_lines;		/* every output line goes to the log, not only with -v */
 	child_exit_fn on_exit;
 	void *ctx;
 	struct child *next;
 };
 
-/* Takes ownership of in_buf (malloc'd, may be NULL).  Returns NULL after
- * logging why the program could not be started. */
-struct child *child_spawn(struct loop *l, char *const argv[], char *in_buf, size_t in_len,
-    const char *label, child_exit_fn on_exit, void *ctx);
+/* Takes ownership of in_buf (malloc'd, may be NULL); envp NULL: ours.
+ * Returns NULL after logging why the program could not be started. */
+struct child *child_spawn(struct loop *l, char *const argv[], char *const envp[], char *in_buf,
+    size_t in_len, const char *label, child_exit_fn on_exit, void *ctx);
 /* Signals the child's whole process group (rsync and the ssh it runs). */
 void child_kill(struct child *c, int sig);
 /* Call on SIGCHLD: collects every exited child and reports the finished ones. */

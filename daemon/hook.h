@@ -33,6 +33,7 @@ struct hook_call {
 	struct hook_event *ev;	/* owned */
 	size_t n;
 	unsigned attempt;	/* 0: the first */
+	bool timed_out;		/* cancelled because it ran past the timeout */
 	enum { CALL_FREE, CALL_RUNNING, CALL_WAITING } state;
 	struct timer timer;	/* the timeout while running, the backoff while waiting */
 	void *impl;		/* the type's own, while running */
@@ -40,7 +41,8 @@ struct hook_call {
 
 /* What a hook type does.  start() begins delivering c->ev and reports the
  * outcome with hook_call_done(), now or later.  cancel() ends a running call
- * at once (it timed out, or the worker stops) and must report it too. */
+ * (it timed out, or the worker stops); the call is reported as failed, at
+ * once or when its work is gone (a killed command: at its exit). */
 struct hook_ops {
 	int (*open)(struct hook *h);		/* may be NULL */
 	void (*close)(struct hook *h);		/* may be NULL */
@@ -86,6 +88,9 @@ size_t hook_pending(const struct hook *h);
 const char *hook_state(const struct hook *h);
 /* The kind's name: "update", "delete", "dir". */
 const char *hook_kind_name(unsigned kind);
+/* The socket hook's line for a change (see hook_socket.c). */
+struct buf;
+void hook_socket_line(struct buf *b, const struct hook_event *ev);
 /* The absolute path of an event's file, for the types that need it. */
 int hook_abs_path(const struct hook *h, const char *rel, char *buf, size_t len);
 

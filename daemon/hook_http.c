@@ -411,7 +411,7 @@ hook_http_cancel(struct hook_call *c)
 	if (!hc)
 		return;
 	http_cancel(hc->req);
-	call_end(c, false, c->h->stopping ? "cancelled: the worker stops" : "timed out");
+	call_end(c, false, c->timed_out ? "timed out" : "cancelled: the worker stops");
 }
 
 const struct hook_ops hook_http_ops = {

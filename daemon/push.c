@@ -59,7 +59,7 @@ start(struct loop *l, const struct config *c, const struct remote_conf *r, enum 
 		return NULL;
 	}
 	push_log_argv(label, argv);
-	struct child *ch = child_spawn(l, argv, input, input_len, label, on_exit, ctx);
+	struct child *ch = child_spawn(l, argv, NULL, input, input_len, label, on_exit, ctx);
 	strv_free(argv);
 	return ch;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "backoff.h"
 #include "faillog.h"
 #include "log.h"
 #include "push.h"
@@ -136,12 +137,7 @@ failed(struct remote *r, const char *output, int status, enum rsync_outcome o, c
 			    "options); retrying every %llus", r->rc->name, err,
 			    (unsigned long long)(delay / 1000));
 	} else {
-		for (unsigned i = 1; i < r->failures && delay < cfg->max_backoff_ms; i++)
-			delay *= 2;
-		if (delay > cfg->max_backoff_ms)
-			delay = cfg->max_backoff_ms;
-		/* Jitter, so mirrors that failed together do not retry in step. */
-		delay = delay - delay / 4 + (delay / 2 ? (uint64_t)random() % (delay / 2 + 1) : 0);
+		delay = backoff_delay(cfg, r->failures);
 		log_warn("%s: %s (failure %u in a row); retrying in %llums", r->rc->name, err,
 		    r->failures, (unsigned long long)delay);
 	}

@@ -3,6 +3,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hook.h"
 #include "json.h"
 #include "loop.h"
 #include "remote.h"
@@ -65,6 +66,20 @@ status_text(const struct worker *w, FILE *f)
 		if (r->last_error[0])
 			fprintf(f, "  last error: %s\n", r->last_error);
 	}
+	for (size_t i = 0; i < w->cfg->nhooks; i++) {
+		const struct hook *h = &w->hooks[i];
+		if (h->last_ok_wall)
+			iso_time(h->last_ok_wall, when, sizeof when);
+		fprintf(f, "hook %s (%s, when %s): %s, %zu pending, %llu delivered in %llu calls, "
+		    "%llu failed calls, %llu retries, %llu dropped, %llu overflowed, last success %s\n",
+		    h->hc->name, hook_type_name(h->hc->type), h->hc->when_changed ? "changed" : "mirrored",
+		    hook_state(h), hook_pending(h), (unsigned long long)h->delivered,
+		    (unsigned long long)h->calls_ok, (unsigned long long)h->calls_failed,
+		    (unsigned long long)h->retried, (unsigned long long)h->dropped,
+		    (unsigned long long)h->overflowed, h->last_ok_wall ? when : "never");
+		if (h->last_error[0])
+			fprintf(f, "  last error: %s\n", h->last_error);
+	}
 }
 
 void
@@ -101,6 +116,28 @@ status_json(const struct worker *w, FILE *f)
 		fprintf(f, ",\"lag_s\":%.3f,\"pushes\":%llu,\"paths_pushed\":%llu,\"full_syncs\":%llu}",
 		    lag_s(w, r, now), (unsigned long long)r->pushes,
 		    (unsigned long long)r->paths_pushed, (unsigned long long)r->full_syncs);
+	}
+	fputs("],\"hooks\":[", f);
+	for (size_t i = 0; i < w->cfg->nhooks; i++) {
+		const struct hook *h = &w->hooks[i];
+		fputs(i ? ",{\"name\":" : "{\"name\":", f);
+		json_str(f, h->hc->name);
+		fprintf(f, ",\"type\":\"%s\",\"when\":\"%s\",\"state\":\"%s\",\"pending\":%zu,"
+		    "\"delivered\":%llu,\"calls_ok\":%llu,\"calls_failed\":%llu,\"retries\":%llu,"
+		    "\"dropped\":%llu,\"overflowed\":%llu,\"last_success\":", hook_type_name(h->hc->type),
+		    h->hc->when_changed ? "changed" : "mirrored", hook_state(h), hook_pending(h),
+		    (unsigned long long)h->delivered, (unsigned long long)h->calls_ok,
+		    (unsigned long long)h->calls_failed, (unsigned long long)h->retried,
+		    (unsigned long long)h->dropped, (unsigned long long)h->overflowed);
+		if (h->last_ok_wall) {
+			iso_time(h->last_ok_wall, when, sizeof when);
+			json_str(f, when);
+		} else {
+			fputs("null", f);
+		}
+		fputs(",\"last_error\":", f);
+		json_str(f, h->last_error);
+		fputc('}', f);
 	}
 	fputs("]}\n", f);
 }

@@ -11,6 +11,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "hook.h"
 #include "log.h"
 #include "remote.h"
 #include "child.h"
@@ -26,21 +27,28 @@ seal(struct worker *w)
 		batch_reset(&w->batch);
 		return;
 	}
+	uint64_t t = now_ms();
 	w->batches++;
 	log_debug("batch %llu sealed: %zu entries", (unsigned long long)w->batches,
 	    changeset_count(&w->gather));
 	for (size_t i = 0; i < w->cfg->nremotes; i++)
 		if (remote_offer(&w->remotes[i], &w->gather) < 0)
 			log_err("%s: out of memory queueing a batch", w->remotes[i].rc->name);
+	/* After the remotes: a hook that waits for them must see them busy. */
+	for (size_t i = 0; i < w->cfg->nhooks; i++)
+		hook_offer(&w->hooks[i], &w->gather, t);
 	changeset_clear(&w->gather);
 	batch_reset(&w->batch);
 	timer_disarm(&w->batch_timer);
 }
 
-/* Some remote would start a push at once: see batch.h. */
+/* Some remote would start a push at once (see batch.h); with no remote,
+ * hooks alone wait for the batch. */
 static bool
 mirror_free(const struct worker *w)
 {
+	if (!w->cfg->nremotes)
+		return true;
 	for (size_t i = 0; i < w->cfg->nremotes; i++)
 		if (remote_idle(&w->remotes[i]))
 			return true;
@@ -157,14 +165,50 @@ all_settled(const struct worker *w)
 	return true;
 }
 
+static bool
+hooks_idle(const struct worker *w)
+{
+	for (size_t i = 0; i < w->cfg->nhooks; i++)
+		if (!hook_idle(&w->hooks[i]))
+			return false;
+	return true;
+}
+
+/* A stop ends once the mirrors have what was gathered and the hooks have
+ * run what that released, or once the grace is over and the runs are gone. */
+static void
+maybe_finish(struct worker *w)
+{
+	if (w->stopping && !child_count() && (w->killing || (all_settled(w) && hooks_idle(w))))
+		w->loop.stop = true;
+}
+
+bool
+worker_mirrored(const struct worker *w, const char *remote, uint64_t t)
+{
+	for (size_t i = 0; i < w->cfg->nremotes; i++)
+		if ((!remote || !strcmp(remote, w->remotes[i].rc->name)) &&
+		    !remote_current(&w->remotes[i], t))
+			return false;
+	return true;
+}
+
 void
 worker_remote_done(struct worker *w)
 {
 	/* A mirror is free again: what gathered meanwhile may be due now. */
 	batch_due(w);
 	control_progress(w->control);
-	if (w->stopping && all_settled(w) && !child_count())
-		w->loop.stop = true;
+	/* And what it mirrored may be what hooks wait for. */
+	for (size_t i = 0; i < w->cfg->nhooks; i++)
+		hook_kick(&w->hooks[i]);
+	maybe_finish(w);
+}
+
+void
+worker_hook_done(struct worker *w)
+{
+	maybe_finish(w);
 }
 
 static void
@@ -173,6 +217,8 @@ stop_grace_over(void *ctx)
 	struct worker *w = ctx;
 
 	w->killing = true;
+	for (size_t i = 0; i < w->cfg->nhooks; i++)
+		hook_stop(&w->hooks[i], true);
 	if (child_count()) {
 		log_warn("rsync runs still going %ds after the stop request: killing them",
 		    STOP_GRACE_MS / 1000);
@@ -209,8 +255,7 @@ on_signal(void *ctx, uint32_t events)
 		switch (si.ssi_signo) {
 		case SIGCHLD:
 			child_reap();
-			if (w->stopping && !child_count() && (all_settled(w) || w->killing))
-				w->loop.stop = true;
+			maybe_finish(w);
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -242,6 +287,12 @@ worker_status(struct worker *w)
 	    "STATUS=%swatching %zu dirs, %llu events, %llu batches; %zu paths pending; %zu of %zu remotes failing",
 	    w->paused ? "paused; " : "", watch_count(&w->watch), (unsigned long long)w->watch.events,
 	    (unsigned long long)w->batches, pending, failing, w->cfg->nremotes);
+	if (w->cfg->nhooks) {
+		size_t hfailing = 0;
+		for (size_t i = 0; i < w->cfg->nhooks; i++)
+			hfailing += !strcmp(hook_state(&w->hooks[i]), "backoff");
+		snprintf(buf + o, sizeof buf - o, "; %zu of %zu hooks failing", hfailing, w->cfg->nhooks);
+	}
 	sd_notify(0, buf);
 }
 
@@ -288,7 +339,7 @@ int
 worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir)
 {
 	struct worker w = { .cfg = cfg, .sigfd = -1, .exit_code = 1 };
-	size_t nremotes = 0;
+	size_t nremotes = 0, nhooks = 0;
 	uint64_t usec = 0;
 	char *running = NULL, *sock = NULL, *faillog = NULL;
 	bool unclean = false;
@@ -315,8 +366,9 @@ worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir)
 	    timer_init(&w.loop, &w.watchdog_timer, watchdog_due, &w) < 0 ||
 	    timer_init(&w.loop, &w.stop_timer, stop_grace_over, &w) < 0)
 		goto out;
-	w.remotes = calloc(cfg->nremotes, sizeof *w.remotes);
-	if (!w.remotes)
+	w.remotes = calloc(cfg->nremotes + 1, sizeof *w.remotes);
+	w.hooks = calloc(cfg->nhooks + 1, sizeof *w.hooks);
+	if (!w.remotes || !w.hooks)
 		goto out;
 	w.control = control_open(&w, sock);
 	if (!w.control)
@@ -325,6 +377,11 @@ worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir)
 	for (; nremotes < cfg->nremotes; nremotes++)
 		if (remote_init(&w.remotes[nremotes], &w, &cfg->remotes[nremotes]) < 0)
 			goto out;
+	for (; nhooks < cfg->nhooks; nhooks++)
+		if (hook_init(&w.hooks[nhooks], &w, &cfg->hooks[nhooks]) < 0) {
+			nhooks++;	/* hook_free() undoes what it did */
+			goto out;
+		}
 	if (sd_watchdog_enabled(0, &usec) > 0)
 		timer_arm(&w.watchdog_timer, usec / 2000);
 
@@ -333,9 +390,9 @@ worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir)
 	uint64_t t0 = now_ms();
 	if (watch_open(&w.watch, &w.loop, cfg, &watch_ops, &w) < 0)
 		goto out;
-	log_info("ready: watching %zu directories under %s in %llums, mirroring to %zu remote%s",
-	    watch_count(&w.watch), cfg->source, (unsigned long long)(now_ms() - t0),
-	    cfg->nremotes, cfg->nremotes == 1 ? "" : "s");
+	log_info("ready: watching %zu directories under %s in %llums, mirroring to %zu remote%s, "
+	    "%zu hook%s", watch_count(&w.watch), cfg->source, (unsigned long long)(now_ms() - t0),
+	    cfg->nremotes, cfg->nremotes == 1 ? "" : "s", cfg->nhooks, cfg->nhooks == 1 ? "" : "s");
 	sd_notify(0, "READY=1");
 	worker_status(&w);
 	if (unclean) {
@@ -356,6 +413,10 @@ worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir)
 		w.exit_code = 1;
 	watch_close(&w.watch);
 out:
+	/* Before the children are forgotten: a hook's call may be one. */
+	for (size_t i = 0; i < nhooks; i++)
+		hook_free(&w.hooks[i]);
+	free(w.hooks);
 	/* After a fatal error rsync runs may be left: do not leave them behind. */
 	child_kill_all();
 	control_close(w.control);

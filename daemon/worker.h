@@ -14,6 +14,7 @@
 
 struct remote;
 struct control;
+struct hook;
 
 struct worker {
 	struct config *cfg;
@@ -25,6 +26,7 @@ struct worker {
 	struct batch batch;
 	struct timer batch_timer, full_timer, watchdog_timer, stop_timer;
 	struct remote *remotes;
+	struct hook *hooks;
 	int sigfd;
 	struct io sig_io;
 	bool stopping;		/* told to stop: finishing what runs */
@@ -48,5 +50,10 @@ void worker_flush_begin(struct worker *w);
 void worker_status(struct worker *w);
 /* Called by a remote when it finished a run (shutdown waits for these). */
 void worker_remote_done(struct worker *w);
+/* Called by a hook when a call ended. */
+void worker_hook_done(struct worker *w);
+/* Every change sealed at or before t is on the named remote (NULL: on every
+ * remote). */
+bool worker_mirrored(const struct worker *w, const char *remote, uint64_t t);
 
 #endif

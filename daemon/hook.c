@@ -1,0 +1,335 @@
+#include "hook.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backoff.h"
+#include "log.h"
+#include "worker.h"
+
+const char *
+hook_kind_name(unsigned kind)
+{
+	return kind == HK_DELETE ? "delete" : kind == HK_DIR ? "dir" : "update";
+}
+
+int
+hook_abs_path(const struct hook *h, const char *rel, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", h->w->cfg->source, rel);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+static void
+kick_due(void *ctx)
+{
+	hook_kick(ctx);
+}
+
+static void start_call(struct hook_call *c);
+
+static void
+call_timer(void *ctx)
+{
+	struct hook_call *c = ctx;
+
+	if (c->state == CALL_RUNNING) {
+		c->timed_out = true;
+		c->h->ops->cancel(c);
+	}
+	else if (c->state == CALL_WAITING)
+		start_call(c);		/* the backoff is over */
+}
+
+static const struct hook_ops *
+ops_of(enum hook_type t)
+{
+	switch (t) {
+	case HOOK_COMMAND:
+		return &hook_command_ops;
+	case HOOK_SOCKET:
+		return &hook_socket_ops;
+	case HOOK_HTTP:
+		return &hook_http_ops;
+	case HOOK_CDN:
+		return &hook_cdn_ops;
+	}
+	return NULL;
+}
+
+int
+hook_init(struct hook *h, struct worker *w, const struct hook_conf *hc)
+{
+	memset(h, 0, sizeof *h);
+	h->w = w;
+	h->hc = hc;
+	h->ops = ops_of(hc->type);
+	if (!h->ops) {
+		log_err("hook %s: this type is not available yet", hc->name);
+		return -1;
+	}
+	h->calls = calloc(hc->concurrency, sizeof *h->calls);
+	if (!h->calls || timer_init(&w->loop, &h->kick, kick_due, h) < 0)
+		return -1;
+	for (unsigned i = 0; i < hc->concurrency; i++) {
+		h->calls[i].h = h;
+		if (timer_init(&w->loop, &h->calls[i].timer, call_timer, &h->calls[i]) < 0)
+			return -1;
+	}
+	if (h->ops->open && h->ops->open(h) < 0)
+		return -1;
+	return 0;
+}
+
+static void
+free_events(struct hook_event *ev, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(ev[i].path);
+}
+
+void
+hook_free(struct hook *h)
+{
+	if (!h->w)
+		return;		/* never initialised */
+	if (h->calls)
+		hook_stop(h, true);
+	if (h->ops && h->ops->close)
+		h->ops->close(h);
+	size_t lost = hook_pending(h);
+	if (lost)
+		log_warn("hook %s: %zu changes were not delivered before the stop", h->hc->name, lost);
+	for (unsigned i = 0; h->calls && i < h->hc->concurrency; i++) {
+		free_events(h->calls[i].ev, h->calls[i].n);
+		free(h->calls[i].ev);
+		timer_close(&h->calls[i].timer);
+	}
+	free(h->calls);
+	free_events(h->q + h->qhead, h->qlen - h->qhead);
+	free(h->q);
+	timer_close(&h->kick);
+	memset(h, 0, sizeof *h);
+}
+
+static bool
+wanted(const struct hook_conf *hc, const char *rel, unsigned kind)
+{
+	if (!(hc->kinds & kind))
+		return false;
+	if (filter_has_regex(hc->include) && !filter_excluded(hc->include, rel, kind == HK_DIR))
+		return false;
+	return !filter_excluded(hc->exclude, rel, kind == HK_DIR);
+}
+
+static int
+queue_add(struct hook *h, const char *rel, unsigned kind, uint64_t t)
+{
+	if (h->qlen == h->qcap) {
+		if (h->qhead) {
+			/* Slide the waiting ones down before growing. */
+			memmove(h->q, h->q + h->qhead, (h->qlen - h->qhead) * sizeof *h->q);
+			h->qlen -= h->qhead;
+			h->qhead = 0;
+		}
+		if (h->qlen == h->qcap) {
+			size_t cap = h->qcap ? h->qcap * 2 : 64;
+			struct hook_event *q = realloc(h->q, cap * sizeof *q);
+			if (!q)
+				return -1;
+			h->q = q;
+			h->qcap = cap;
+		}
+	}
+	char *path = strdup(rel);
+	if (!path)
+		return -1;
+	h->q[h->qlen++] = (struct hook_event){ .path = path, .t = t, .kind = kind };
+	return 0;
+}
+
+void
+hook_offer(struct hook *h, const struct changeset *sealed, uint64_t t)
+{
+	const struct pnode *top = &sealed->tree.root;
+	char rel[4096];
+
+	if (h->stopping)
+		return;
+	for (const struct pnode *n = ptree_next(top, top); n; n = ptree_next(n, top)) {
+		if (!n->flags || ptree_path(n, rel, sizeof rel) < 0)
+			continue;
+		unsigned kind = (n->flags & CH_GONE) ? HK_DELETE : (n->flags & CH_DIR) ? HK_DIR : HK_UPDATE;
+		if (!wanted(h->hc, rel, kind))
+			continue;
+		if (h->qlen - h->qhead >= h->hc->queue || queue_add(h, rel, kind, t) < 0) {
+			if (!h->dropping)
+				log_err("hook %s: %zu changes are waiting (queue = %u): dropping new ones "
+				    "until it drains", h->hc->name, h->qlen - h->qhead, h->hc->queue);
+			h->dropping = true;
+			h->overflowed++;
+		}
+	}
+	hook_kick(h);
+}
+
+static void
+start_call(struct hook_call *c)
+{
+	c->state = CALL_RUNNING;
+	c->timed_out = false;
+	timer_arm(&c->timer, c->h->hc->timeout_ms);
+	c->h->ops->start(c);	/* may report at once */
+}
+
+/* The first waiting change may go out: it is on the mirrors it waits for. */
+static bool
+released(const struct hook *h, const struct hook_event *ev)
+{
+	return h->hc->when_changed || worker_mirrored(h->w, h->hc->remote, ev->t);
+}
+
+void
+hook_kick(struct hook *h)
+{
+	if (h->stopping)
+		return;
+	if (h->dropping && h->qlen - h->qhead < h->hc->queue / 2) {
+		log_warn("hook %s: the queue drained; %llu changes were dropped so far", h->hc->name,
+		    (unsigned long long)h->overflowed);
+		h->dropping = false;
+	}
+	for (unsigned i = 0; i < h->hc->concurrency && h->qhead < h->qlen; i++) {
+		struct hook_call *c = &h->calls[i];
+		if (c->state != CALL_FREE)
+			continue;
+		size_t n = 0, avail = h->qlen - h->qhead;
+		const struct hook_event *q = h->q + h->qhead;
+		while (n < avail && n < h->hc->batch && released(h, &q[n]) &&
+		    (!h->ops->one_kind || q[n].kind == q[0].kind))
+			n++;
+		if (!n)
+			return;		/* the oldest one waits for the mirrors */
+		c->ev = malloc(n * sizeof *c->ev);
+		if (!c->ev) {
+			log_err("hook %s: out of memory", h->hc->name);
+			return;
+		}
+		memcpy(c->ev, q, n * sizeof *c->ev);
+		c->n = n;
+		c->attempt = 0;
+		h->qhead += n;
+		if (h->qhead == h->qlen)
+			h->qhead = h->qlen = 0;
+		start_call(c);
+	}
+}
+
+static void
+call_clear(struct hook_call *c)
+{
+	free_events(c->ev, c->n);
+	free(c->ev);
+	c->ev = NULL;
+	c->n = 0;
+	c->impl = NULL;
+	c->state = CALL_FREE;
+}
+
+void
+hook_call_done(struct hook_call *c, bool ok, const char *why)
+{
+	struct hook *h = c->h;
+	const struct hook_conf *hc = h->hc;
+
+	timer_disarm(&c->timer);
+	c->impl = NULL;
+	if (ok) {
+		h->delivered += c->n;
+		h->calls_ok++;
+		h->last_ok_wall = wall_ms();
+		if (h->last_error[0] && h->calls_failed)
+			log_info("hook %s: delivering again", hc->name);
+		h->last_error[0] = '\0';
+		call_clear(c);
+	} else {
+		h->calls_failed++;
+		snprintf(h->last_error, sizeof h->last_error, "%s", why ? why : "failed");
+		if (c->attempt < hc->retries && !h->stopping) {
+			uint64_t delay = backoff_delay(h->w->cfg, ++c->attempt);
+			h->retried++;
+			log_warn("hook %s: %s; retry %u of %u in %llums (%zu changes)", hc->name,
+			    h->last_error, c->attempt, hc->retries, (unsigned long long)delay, c->n);
+			c->state = CALL_WAITING;
+			timer_arm(&c->timer, delay);
+		} else {
+			h->dropped += c->n;
+			if (h->stopping)
+				log_warn("hook %s: %s; %zu changes not delivered (stopping)", hc->name,
+				    h->last_error, c->n);
+			else
+				log_err("hook %s: %s; giving up on %zu changes after %u attempts", hc->name,
+				    h->last_error, c->n, c->attempt + 1);
+			call_clear(c);
+		}
+	}
+	worker_hook_done(h->w);
+	/* Not from here: a type that reports at once would recurse. */
+	if (!h->stopping && h->qhead < h->qlen)
+		timer_arm(&h->kick, 0);
+}
+
+void
+hook_stop(struct hook *h, bool cancel_running)
+{
+	h->stopping = true;
+	timer_disarm(&h->kick);
+	for (unsigned i = 0; i < h->hc->concurrency; i++) {
+		struct hook_call *c = &h->calls[i];
+		if (c->state == CALL_WAITING) {
+			timer_disarm(&c->timer);
+			h->dropped += c->n;
+			call_clear(c);
+		} else if (c->state == CALL_RUNNING && cancel_running) {
+			h->ops->cancel(c);
+		}
+	}
+}
+
+bool
+hook_idle(const struct hook *h)
+{
+	for (unsigned i = 0; i < h->hc->concurrency; i++)
+		if (h->calls[i].state == CALL_RUNNING)
+			return false;
+	return true;
+}
+
+size_t
+hook_pending(const struct hook *h)
+{
+	size_t n = h->qlen - h->qhead;
+
+	for (unsigned i = 0; i < h->hc->concurrency; i++)
+		n += h->calls[i].n;
+	return n;
+}
+
+const char *
+hook_state(const struct hook *h)
+{
+	bool waiting = false;
+
+	if (h->stopping)
+		return "stopped";
+	for (unsigned i = 0; i < h->hc->concurrency; i++) {
+		if (h->calls[i].state == CALL_WAITING)
+			return "backoff";
+		if (h->calls[i].state == CALL_RUNNING)
+			waiting = true;
+	}
+	if (waiting)
+		return "delivering";
+	return h->qhead < h->qlen ? "waiting" : "ok";
+}
