@@ -1206,3 +1206,87 @@ wait_state() {
 		sleep 0.05
 	done
 }
+
+# ---------------------------------------------------------- HTTP listener --
+#
+# tests/helpers/http_listen.py (Python 3, standard library) on 127.0.0.1,
+# the receiver of http and cdn hooks: each request is a JSON line in
+# $HTTP_OUT; tests/helpers/http_records.py reads them (http_records).
+
+HTTP_PID=
+HTTP_PORT=
+HTTP_OUT=$T/http.jsonl
+HTTP_MODE=$T/http.mode
+
+need_python() {
+	command -v python3 >/dev/null 2>&1 || skip "python3 is not installed (tests/install-deps)"
+}
+
+# start_http_listener [ARGS...]: start the listener with ARGS (see
+# http_listen.py: --fail-first N, --mirror DIR...); it answers what
+# $HTTP_MODE holds ("hang", a status) or 200 when there is no such file.
+# Sets HTTP_PORT from free_port the first time and keeps it for a restart.
+start_http_listener() {
+	local tries i pf fixed=${HTTP_PORT:-}
+	[ -z "$HTTP_PID" ] || fail "start_http_listener: one is already running"
+	for ((tries = 0; tries < 5; tries++)); do
+		[ -n "$fixed" ] || HTTP_PORT=$(free_port)
+		pf=$T/http.port.$RANDOM
+		python3 "$TESTS_DIR/helpers/http_listen.py" --port "$HTTP_PORT" --port-file "$pf" \
+			--out "$HTTP_OUT" --mode-file "$HTTP_MODE" "$@" 2>>"$T/http.stderr" &
+		HTTP_PID=$!
+		_lib_track "$HTTP_PID"
+		for ((i = 0; i < 200; i++)); do
+			if [ -s "$pf" ]; then
+				log "HTTP listener pid $HTTP_PID on 127.0.0.1:$HTTP_PORT"
+				return 0
+			fi
+			_lib_alive "$HTTP_PID" || break
+			sleep 0.05
+		done
+		stop_pid "$HTTP_PID" 1
+		HTTP_PID=
+		[ -z "$fixed" ] || sleep 0.2
+	done
+	cat "$T/http.stderr" >&2
+	fail "the HTTP listener did not start"
+}
+
+stop_http_listener() {
+	[ -n "$HTTP_PID" ] || return 0
+	stop_pid "$HTTP_PID" 2
+	wait "$HTTP_PID" 2>/dev/null
+	HTTP_PID=
+	log "HTTP listener stopped"
+}
+
+# http_records CMD [ARGS...]: tests/helpers/http_records.py CMD $HTTP_OUT ARGS.
+http_records() {
+	local cmd=$1
+	shift
+	[ -e "$HTTP_OUT" ] || : >"$HTTP_OUT"
+	python3 "$TESTS_DIR/helpers/http_records.py" "$cmd" "$HTTP_OUT" "$@"
+}
+http_requests() { http_records count; }
+http_requests_ge() { [ "$(http_records count)" -ge "$1" ]; }
+
+# hook_status HOOK KEY: KEY of the entry of "hooks" named HOOK in a fresh
+# "status --json"; hook_field_* are conditions for wait_for, like
+# remote_field_*.
+hook_status() {
+	local j
+	j=$(ctl status --json) || return 1
+	json_entry_field "$j" hooks "$1" "$2"
+}
+hook_field_is() {
+	local v
+	v=$(hook_status "$1" "$2") && [ "$v" = "$3" ]
+}
+hook_field_ge() {
+	local v
+	v=$(hook_status "$1" "$2") && [ -n "$v" ] && [ "$v" -ge "$3" ]
+}
+hook_field_matches() {
+	local v
+	v=$(hook_status "$1" "$2") && printf '%s\n' "$v" | grep -Eq -- "$3"
+}

@@ -5,7 +5,10 @@ Every request is recorded as one JSON line in --out, written and flushed
 before the answer goes out:
   {"n": 1, "method": "POST", "path": "/hook?x=1", "headers": [["Host", "..."], ...],
    "body_b64": "...", "body": "..." (the body as UTF-8 text, or null if it is not),
-   "answer": 200 or "hang", "t": seconds since the epoch}
+   "answer": 200 or "hang", "t": seconds since the epoch,
+   "on_mirror": [true, ...] (with --mirror DIR and a JSON body of events:
+   per event, whether DIR had it, or had lost it for a delete, when the
+   request came)}
 The raw request target is kept as sent (percent-encoding included).
 
 What it answers, per request: 503 for the first --fail-first requests; then,
@@ -37,6 +40,7 @@ def main():
     ap.add_argument("--status", type=int, default=200)
     ap.add_argument("--fail-first", type=int, default=0)
     ap.add_argument("--mode-file")
+    ap.add_argument("--mirror")
     args = ap.parse_args()
     out = open(args.out, "a", encoding="utf-8")
 
@@ -54,6 +58,22 @@ def main():
             if mode:
                 return int(mode)
         return args.status
+
+    def on_mirror(body):
+        try:
+            doc = json.loads(body.decode("utf-8"))
+            events = doc["events"]
+        except (ValueError, KeyError, TypeError):
+            return None
+        seen = []
+        for ev in events:
+            if "path_base64" in ev:
+                raw = base64.b64decode(ev["path_base64"])
+            else:
+                raw = ev["path"].encode("utf-8")
+            there = os.path.lexists(os.fsencode(args.mirror) + b"/" + raw)
+            seen.append(there != (ev.get("kind") == "delete"))
+        return seen
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -82,6 +102,8 @@ def main():
                     "body_b64": base64.b64encode(body).decode("ascii"), "body": text,
                     "answer": ans, "t": time.time(),
                 }
+                if args.mirror:
+                    rec["on_mirror"] = on_mirror(body)
                 out.write(json.dumps(rec) + "\n")
                 out.flush()
             if ans == "hang":

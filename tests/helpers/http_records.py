@@ -8,8 +8,12 @@ wherever a test compares them.
   http_records.py events FILE [TARGET]  per event of the JSON bodies (of the
                                         requests to TARGET only, if given):
                                         "KIND BASE64-OF-THE-RAW-PATH"
+  http_records.py unmirrored FILE [TARGET]
+                                        the events of those that were not on
+                                        the listener's --mirror when sent
   http_records.py bodies FILE [TARGET]  checks every body (see check_body)
                                         and prints "instance hook remotes,.."
+  http_records.py raw FILE [TARGET]     the bodies as sent, one a line
   http_records.py header FILE N NAME    the value of header NAME of request
                                         N (1: the first), status 1 if none
 """
@@ -55,7 +59,7 @@ def main():
     elif cmd == "requests":
         for r in recs:
             print(r["method"], r["path"])
-    elif cmd in ("events", "bodies"):
+    elif cmd in ("events", "bodies", "unmirrored"):
         want = sys.argv[3] if len(sys.argv) > 3 else None
         for r in recs:
             if want is not None and r["path"] != want:
@@ -65,8 +69,15 @@ def main():
             if cmd == "bodies":
                 print(body["instance"], body["hook"], ",".join(body["remotes"]))
                 continue
-            for ev in body["events"]:
+            for i, ev in enumerate(body["events"]):
+                if cmd == "unmirrored" and r.get("on_mirror", [True] * (i + 1))[i]:
+                    continue
                 print(ev["kind"], base64.b64encode(raw_path(ev)).decode("ascii"))
+    elif cmd == "raw":
+        want = sys.argv[3] if len(sys.argv) > 3 else None
+        for r in recs:
+            if want is None or r["path"] == want:
+                sys.stdout.buffer.write(base64.b64decode(r["body_b64"]) + b"\n")
     elif cmd == "header":
         n, name = int(sys.argv[3]), sys.argv[4].lower()
         for k, v in recs[n - 1]["headers"]:
