@@ -86,15 +86,15 @@ auth="Basic $(printf 'purger:s3cr3t:with:colons' | base64 -w0)"
 n=0
 while read -r method _; do
 	n=$((n + 1))
-	a=$(http_records header "$n" Authorization) || a=
-	k=$(http_records header "$n" X-Cdn-Key) || k=
+	got_auth=$(http_records header "$n" Authorization) || got_auth=
+	got_key=$(http_records header "$n" X-Cdn-Key) || got_key=
 	case $method in
 	PURGE)
-		assert_eq "$a" "$auth" "Authorization of request $n"
-		assert_eq "$k" abc "X-Cdn-Key of request $n"
+		assert_eq "$got_auth" "$auth" "Authorization of request $n"
+		assert_eq "$got_key" abc "X-Cdn-Key of request $n"
 		;;
 	GET)
-		assert_eq "$a" "" "Authorization of the GET request $n"
+		assert_eq "$got_auth" "" "Authorization of the GET request $n"
 		;;
 	esac
 done < <(http_records requests)

@@ -12,10 +12,12 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "hook.h"
 #include "http.h"
 #include "http_fmt.h"
 #include "suites.h"
 #include "test_util.h"
+#include "worker.h"
 
 /* buf as a C string, for comparing. */
 static const char *
@@ -399,6 +401,21 @@ START_TEST(purge_with_auth)
 }
 END_TEST
 
+START_TEST(post_empty)
+{
+	struct http *h = http_open(&S.loop);
+	char url[64];
+
+	snprintf(url, sizeof url, "http://127.0.0.1:%u/e", S.port);
+	struct http_opts o = { .url = url, .method = "POST", .timeout_ms = 3000 };
+	run(h, &o);
+	ck_assert_int_eq(S.got_status, 200);
+	ck_assert_ptr_nonnull(strstr(S.last, "POST /e HTTP/1.1\r\n"));
+	ck_assert_ptr_nonnull(strcasestr(S.last, "\r\nContent-Length: 0\r\n"));
+	http_close(h);
+}
+END_TEST
+
 START_TEST(refused)
 {
 	struct http *h = http_open(&S.loop);
@@ -488,6 +505,82 @@ START_TEST(parallel_and_close)
 }
 END_TEST
 
+/* ---- opening a hook: the files it reads ---- */
+
+static char dir[256];
+
+static void
+open_setup(void)
+{
+	tu_mkdtemp(dir, sizeof dir);
+}
+
+static void
+open_teardown(void)
+{
+	tu_rmtree(dir);
+}
+
+/* Opens and closes a hook of hc, as hook_init() would; returns what open
+ * said. */
+static int
+try_open(struct hook_conf *hc)
+{
+	struct worker w = { 0 };
+	struct config cfg = { .name = "unit" };
+	struct hook h = { .w = &w, .hc = hc };
+	int rc;
+
+	w.cfg = &cfg;
+	ck_assert_int_eq(loop_init(&w.loop), 0);
+	h.ops = hc->type == HOOK_CDN ? &hook_cdn_ops : &hook_http_ops;
+	rc = h.ops->open(&h);
+	ck_assert(rc == 0 ? h.impl != NULL : h.impl == NULL);
+	h.ops->close(&h);
+	loop_close(&w.loop);
+	return rc;
+}
+
+START_TEST(open_files)
+{
+	char hf[300], cf[300];
+	char *hdrs[] = { "X-A: 1", NULL };
+	struct hook_conf hc = { .name = "t", .type = HOOK_HTTP, .url = "http://127.0.0.1/",
+		.headers = hdrs, .header_file = hf };
+
+	snprintf(hf, sizeof hf, "%s/headers", dir);
+	snprintf(cf, sizeof cf, "%s/cred", dir);
+	ck_assert_int_eq(try_open(&hc), -1);		/* no such file */
+	tu_write(hf, "# comment\n\n   \n  # indented comment\nAuthorization: Bearer x\r\n"
+	    "X-Empty:\n", 0600);
+	ck_assert_int_eq(try_open(&hc), 0);
+	tu_write(hf, "Authorization: Bearer x\nnot a header\n", 0600);
+	ck_assert_int_eq(try_open(&hc), -1);
+	tu_write(hf, "Bad Name: x\n", 0600);
+	ck_assert_int_eq(try_open(&hc), -1);
+	tu_write(hf, "", 0600);
+	ck_assert_int_eq(try_open(&hc), 0);
+
+	hc.type = HOOK_CDN;
+	hc.url = NULL;
+	hc.url_template = "http://127.0.0.1/{path}";
+	hc.credentials_file = cf;
+	ck_assert_int_eq(try_open(&hc), -1);		/* no such file */
+	tu_write(cf, "user:pw\n", 0600);
+	ck_assert_int_eq(try_open(&hc), 0);
+	tu_write(cf, "", 0600);
+	ck_assert_int_eq(try_open(&hc), -1);
+	tu_write(cf, "no colon\n", 0600);
+	ck_assert_int_eq(try_open(&hc), -1);
+	tu_write(cf, "user:pw\n", 0600);
+	hc.path_regex = "^(a";
+	hc.replace = "\\1";
+	ck_assert_int_eq(try_open(&hc), -1);
+	hc.path_regex = "^(a)";
+	ck_assert_int_eq(try_open(&hc), 0);
+}
+END_TEST
+
 Suite *
 http_suite(void)
 {
@@ -508,10 +601,15 @@ http_suite(void)
 	tcase_add_test(net, post_ok);
 	tcase_add_test(net, status_503);
 	tcase_add_test(net, purge_with_auth);
+	tcase_add_test(net, post_empty);
 	tcase_add_test(net, refused);
 	tcase_add_test(net, times_out);
 	tcase_add_test(net, cancel);
 	tcase_add_test(net, parallel_and_close);
 	suite_add_tcase(s, net);
+	TCase *op = tcase_create("open");
+	tcase_add_checked_fixture(op, open_setup, open_teardown);
+	tcase_add_test(op, open_files);
+	suite_add_tcase(s, op);
 	return s;
 }
