@@ -16,6 +16,7 @@ Suite *excludes_suite(void);
 Suite *journal_suite(void);
 Suite *show_suite(void);
 Suite *import_sersync_suite(void);
+Suite *hook_suite(void);
 Suite *http_suite(void);
 
 #endif
