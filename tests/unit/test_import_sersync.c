@@ -204,7 +204,7 @@ START_TEST(convert_file)
 	    "</sersync>\n</head>\n", 0644);
 	o = open_memstream(&out, &olen);
 	d = open_memstream(&diag, &dlen);
-	ck_assert_int_eq(import_sersync(xml, "www", "/st", o, d), 0);
+	ck_assert_int_eq(import_sersync(xml, "www", "/st", NULL, o, d), 0);
 	fclose(o);
 	fclose(d);
 	ck_assert_ptr_nonnull(strstr(out, "\n[source]\n; <localpath watch> (line 5)\npath = /srv/www\n"));
@@ -220,7 +220,7 @@ START_TEST(convert_file)
 	out = diag = NULL;
 	o = open_memstream(&out, &olen);
 	d = open_memstream(&diag, &dlen);
-	ck_assert_int_eq(import_sersync(xml, "www", NULL, o, d), -1);
+	ck_assert_int_eq(import_sersync(xml, "www", NULL, NULL, o, d), -1);
 	fclose(o);
 	fclose(d);
 	ck_assert_str_eq(out, "");
