@@ -516,7 +516,9 @@ watch_prefix(const char *s, const char *watch)
 
 /* Why, from sersync's CommandInterface.cpp: an <include> expression was
  * tested with boost::regex_match (the whole string) against the event's
- * absolute path, WATCH/PATH; include_regex is searched in PATH. */
+ * absolute path, WATCH/PATH; include_regex is searched in PATH.  A leading
+ * "(.*)" or ".*" and a slash could end with WATCH's own slash, so it becomes
+ * "(.*" slash ")?". */
 char *
 sersync_include_regex(const char *expr, const char *watch, bool *elsewhere)
 {
@@ -526,7 +528,18 @@ sersync_include_regex(const char *expr, const char *watch, bool *elsewhere)
 	*elsewhere = !skip && (*s == '/' || (s[0] == '\\' && s[1] == '/'));
 	if (s[0] == '\\' && s[1] == '/')
 		s++;		/* sersync_filter_regex drops the '/' */
-	return sersync_filter_regex(s + skip);
+	s += skip;
+	/* Any directories, then a '/': at the top, that '/' was WATCH's (unless
+	 * WATCH/ was written out). */
+	size_t any = skip ? 0 : !strncmp(s, "(.*)/", 5) ? 5 : !strncmp(s, ".*/", 3) ? 3 : 0;
+	char *e, *re;
+	if (!any)
+		return sersync_filter_regex(s);
+	if (asprintf(&e, "(.*/)?%s", s + any) < 0)
+		return NULL;
+	re = sersync_filter_regex(e);
+	free(e);
+	return re;
 }
 
 /* Capturing groups: '(' neither escaped nor in brackets. */
@@ -1711,8 +1724,10 @@ hook_cdn(struct conv *c, struct hooksec *hs, const struct elem *p)
 	else
 		hook_key(c, hs, "url_template", "%s/{path}", *base ? base : "http://HOST");
 	if (re) {
-		comment(c, "<regexurl regex=\"true\" match=\"%s\"> (line %d): sersync", match, rline);
-		comment(c, "searched it in the absolute path; a path it does not match is not sent");
+		paragraph(c, "<regexurl regex=\"true\" match=\"%s\"> (line %d): sersync searched it in the "
+		    "absolute path and added its first group and what followed the match to base; here "
+		    "path_regex is searched in the path below %s, and replace is that group and what follows.  "
+		    "A path it does not match is not sent, as in sersync.", match, rline, watch);
 		hook_key(c, hs, "path_regex", "%s", re);
 		hook_key(c, hs, "replace", "%s", rep);
 	} else if (rx && !use_re) {

@@ -31,7 +31,8 @@ char *sersync_filter_regex(const char *expr);
 /* A command plugin's <include expression> E, which sersync matched against
  * the whole absolute path WATCH/PATH: as an include_regex, searched in PATH,
  * it is ^(E)$ without E's ^, $ and leading WATCH/ (as text or escaped), \d
- * spelt for POSIX.  *elsewhere: E starts with another absolute path, which
+ * spelt for POSIX, and a leading "(.*)" or ".*" and a slash as "(.*" slash
+ * ")?" (at the top, that slash was the one after WATCH).  *elsewhere: E starts with another absolute path, which
  * could not match below WATCH (its leading '/' is dropped). */
 char *sersync_include_regex(const char *expr, const char *watch, bool *elsewhere);
 /* A refreshCDN <regexurl regex="true" match="M">: sersync searched M in the
