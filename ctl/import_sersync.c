@@ -526,7 +526,7 @@ sersync_include_regex(const char *expr, const char *watch, bool *elsewhere)
 	size_t skip = watch_prefix(s, watch);
 
 	*elsewhere = !skip && (*s == '/' || (s[0] == '\\' && s[1] == '/'));
-	if (s[0] == '\\' && s[1] == '/')
+	if (!skip && s[0] == '\\' && s[1] == '/')
 		s++;		/* sersync_filter_regex drops the '/' */
 	s += skip;
 	/* Any directories, then a '/': at the top, that '/' was WATCH's (unless
@@ -1300,7 +1300,10 @@ comment_wrapped(struct conv *c, const char *text)
 			if (!cut)
 				cut = strcspn(s, " ");
 		}
-		comment(c, "%.*s", (int)cut, s);
+		size_t end = cut;
+		while (end > 0 && s[end - 1] == ' ')
+			end--;
+		comment(c, "%.*s", (int)end, s);
 		s += cut;
 		while (*s == ' ')
 			s++;
