@@ -1373,9 +1373,9 @@ hook_note(struct conv *c, struct hooksec *hs, int line, const char *fmt, ...)
 		hook_note(c, hs, line, __VA_ARGS__); \
 	} while (0)
 
-/* A key of the hook; one that an ini file cannot hold blocks it. */
-static void __attribute__((format(printf, 4, 5)))
-hook_key(struct conv *c, struct hooksec *hs, const char *key, const char *fmt, ...)
+/* A key of the hook, from line; one that an ini file cannot hold blocks it. */
+static void __attribute__((format(printf, 5, 6)))
+hook_key(struct conv *c, struct hooksec *hs, int line, const char *key, const char *fmt, ...)
 {
 	char *v;
 	va_list ap;
@@ -1387,7 +1387,7 @@ hook_key(struct conv *c, struct hooksec *hs, const char *key, const char *fmt, .
 		c->failed = true;
 		return;
 	}
-	if (!setting(c, hs->line, key, "%s", v))
+	if (!setting(c, line, key, "%s", v))
 		hs->live = false;
 	free(v);
 }
@@ -1521,7 +1521,7 @@ hook_command(struct conv *c, struct hooksec *hs, const struct elem *p, const cha
 
 	hook_head(c, hs, "command");
 	comment(c, "<param prefix=\"%s\"> (line %d)", prefix, pline);
-	hook_key(c, hs, "run", "%s", *run ? run : "/PROGRAM");
+	hook_key(c, hs, pline, "run", "%s", *run ? run : "/PROGRAM");
 	if (on(f)) {
 		paragraph(c, "<filter> (line %d): sersync matched each <include> against the whole absolute path, "
 		    "%s/...; include_regex is searched in the path below %s, hence ^( )$ and no %s/ in front.",
@@ -1554,7 +1554,7 @@ hook_command(struct conv *c, struct hooksec *hs, const struct elem *p, const cha
 				    "so it could only match paths outside the watched directory; it is written without "
 				    "its leading '/', as %s: check that it means what you want", e, watch, re);
 			comment(c, "%s (line %d)", e, x->line);
-			hook_key(c, hs, "include_regex", "%s", re);
+			hook_key(c, hs, x->line, "include_regex", "%s", re);
 			nincl++;
 		}
 		free(re);
@@ -1563,7 +1563,7 @@ hook_command(struct conv *c, struct hooksec *hs, const struct elem *p, const cha
 		hook_blocked(c, hs, f->line, "<filter start=\"true\"> has no usable <include>: sersync ran the "
 		    "command for no path at all");
 	comment(c, "sersync ran it once and never looked at how it ended");
-	hook_key(c, hs, "retries", "0");
+	hook_key(c, hs, p->line, "retries", "0");
 out:
 	strv_free(words);
 	strv_free(sw);
@@ -1592,6 +1592,12 @@ deshost(struct conv *c, struct hooksec *hs, const struct elem *to, bool need_por
 		c->failed = true;
 		return NULL;
 	}
+	if (!ini_safe(s)) {
+		hook_blocked(c, hs, to->line, "<deshost ip=\"%s\"> cannot be written in an ini file (blanks at an "
+		    "end, \" ;\", a control character, or too long)", ip);
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -1614,7 +1620,7 @@ hook_socket(struct conv *c, struct hooksec *hs, const struct elem *p)
 		    "be adapted", hs->name, addr);
 	hook_head(c, hs, "socket");
 	comment(c, "<deshost> (line %d)", to ? to->line : p->line);
-	hook_key(c, hs, "connect", "%s", addr ? addr : "HOST:PORT");
+	hook_key(c, hs, to ? to->line : p->line, "connect", "%s", addr ? addr : "HOST:PORT");
 	free(addr);
 }
 
@@ -1628,6 +1634,9 @@ hook_http(struct conv *c, struct hooksec *hs, const struct elem *p)
 	if (url) {
 		if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
 			hook_blocked(c, hs, to->line, "<deshost url=\"%s\"> is not an http:// or https:// URL", url);
+		else if (!ini_safe(url))
+			hook_blocked(c, hs, to->line, "<deshost url=\"%s\"> cannot be written in an ini file (blanks at "
+			    "an end, \" ;\", a control character, or too long)", url);
 	} else if ((addr = deshost(c, hs, to, false))) {
 		if (asprintf(&made, "http://%s/", addr) < 0) {
 			c->failed = true;
@@ -1654,7 +1663,7 @@ hook_http(struct conv *c, struct hooksec *hs, const struct elem *p)
 		comment(c, "<deshost ip port> (line %d): sersync 2.5 read <deshost url>", to->line);
 	else
 		comment(c, "<deshost url> (line %d)", to ? to->line : p->line);
-	hook_key(c, hs, "url", "%s", url ? url : "http://HOST/PATH");
+	hook_key(c, hs, to ? to->line : p->line, "url", "%s", url ? url : "http://HOST/PATH");
 	free(made);
 	free(addr);
 }
@@ -1691,6 +1700,9 @@ hook_cdn(struct conv *c, struct hooksec *hs, const struct elem *p)
 	if (strncmp(base, "http://", 7) && strncmp(base, "https://", 8))
 		hook_blocked(c, hs, sline, "<sendurl base=\"%s\"> is not an http:// or https:// URL: url_template "
 		    "needs one", base);
+	else if (!ini_safe(base) || strlen(base) > 3000)
+		hook_blocked(c, hs, sline, "<sendurl base=\"%s\"> cannot be written in an ini file (blanks at an "
+		    "end, \" ;\", a control character, or too long)", base);
 	if (use_re && !*match) {
 		hook_blocked(c, hs, rline, "<regexurl regex=\"true\"> has no match expression");
 	} else if (use_re) {
@@ -1723,16 +1735,16 @@ hook_cdn(struct conv *c, struct hooksec *hs, const struct elem *p)
 	hook_head(c, hs, "cdn");
 	comment(c, "<sendurl base> (line %d)%s", sline, use_re ? ", and <regexurl> below" : "");
 	if (use_re || (bl && base[bl - 1] == '/'))
-		hook_key(c, hs, "url_template", "%s{path}", *base ? base : "http://HOST/");
+		hook_key(c, hs, sline, "url_template", "%s{path}", *base ? base : "http://HOST/");
 	else
-		hook_key(c, hs, "url_template", "%s/{path}", *base ? base : "http://HOST");
+		hook_key(c, hs, sline, "url_template", "%s/{path}", *base ? base : "http://HOST");
 	if (re) {
 		paragraph(c, "<regexurl regex=\"true\" match=\"%s\"> (line %d): sersync searched it in the "
 		    "absolute path and added its first group and what followed the match to base; here "
 		    "path_regex is searched in the path below %s, and replace is that group and what follows.  "
 		    "A path it does not match is not sent, as in sersync.", match, rline, watch);
-		hook_key(c, hs, "path_regex", "%s", re);
-		hook_key(c, hs, "replace", "%s", rep);
+		hook_key(c, hs, rline, "path_regex", "%s", re);
+		hook_key(c, hs, rline, "replace", "%s", rep);
 	} else if (rx && !use_re) {
 		comment(c, "<regexurl regex=\"%s\"> (line %d) is off: the whole path", attr_or(rx, "regex", ""),
 		    rline);
