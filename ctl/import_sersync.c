@@ -571,8 +571,9 @@ groups(const char *re)
  * refresh.  syncd's path_regex is searched in the relative path, which then
  * becomes replace, so: (M)(.*)$, and \2 (M's first group) and the last
  * group.  A leading WATCH/ in M is dropped, anchoring it at the start;
- * otherwise *elsewhere says whether M starts with text found in WATCH/,
- * which syncd's relative paths never hold. */
+ * otherwise *elsewhere says whether M is anchored with ^ (at the start of
+ * WATCH) or starts with text found in WATCH/, which syncd's relative paths
+ * never hold. */
 int
 sersync_cdn_regex(const char *match, const char *watch, char **path_regex, char **replace,
     bool *elsewhere)
@@ -600,6 +601,7 @@ sersync_cdn_regex(const char *match, const char *watch, char **path_regex, char 
 			*elsewhere = strstr(wslash, head) != NULL;
 			free(wslash);
 		}
+		*elsewhere |= *match == '^';	/* the start of WATCH */
 		s = match;
 	}
 	s += skip;
@@ -1722,9 +1724,10 @@ hook_cdn(struct conv *c, struct hooksec *hs, const struct elem *p)
 			regfree(&r);
 			if (elsewhere)
 				hook_note(c, hs, rline, "<regexurl match=\"%s\">: sersync searched it in the absolute path, "
-				    "%s/..., and it begins with text of that directory; path_regex is searched in the "
-				    "path below it, where it then never matches and nothing is refreshed: rewrite it for "
-				    "paths relative to %s", match, watch, watch);
+				    "%s/..., and it seems to need that directory's own path (it starts with its text, or "
+				    "at its start); path_regex is searched in the path below it, where it may then never "
+				    "match, and nothing is refreshed: check it against paths relative to %s", match, watch,
+				    watch);
 		}
 	}
 	hook_warning(c, hs, p->line, "<plugin name=\"refreshCDN\">: ChinaCache's interface (%s) cannot be "

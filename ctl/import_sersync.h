@@ -39,8 +39,9 @@ char *sersync_include_regex(const char *expr, const char *watch, bool *elsewhere
  * absolute path and refreshed base + M's first group + what followed the
  * match.  As path_regex and replace for url_template = base{path}: (M)(.*)$
  * with \2\N (N the last group), or ^(...) when M started with WATCH/ (then
- * dropped).  *elsewhere: it did not, and M starts with text that WATCH/
- * holds, which syncd's relative paths do not.  -1: more than 9 groups. */
+ * dropped).  *elsewhere: it did not, and M is anchored with ^ or starts
+ * with text that WATCH/ holds, which syncd's relative paths do not.  -1:
+ * more than 9 groups. */
 int sersync_cdn_regex(const char *match, const char *watch, char **path_regex, char **replace,
     bool *elsewhere);
 /* The rsync pattern excluding what E excludes, for the two forms sersync's

@@ -277,6 +277,8 @@ START_TEST(cdn_forms)
 	    false);
 	/* no group: what follows the match only */
 	cdn_is("images/", "/srv/www", "(images/)(.*)$", "\\2", false);
+	/* anchored at the start of another path than /srv/www/ */
+	cdn_is("^/data/(.*)", "/srv/www", "(^/data/(.*))(.*)$", "\\2\\3", true);
 
 	char *re, *rep;
 	bool elsewhere;
