@@ -205,9 +205,15 @@ hook_kick(struct hook *h)
 			continue;
 		size_t n = 0, avail = h->qlen - h->qhead;
 		const struct hook_event *q = h->q + h->qhead;
-		while (n < avail && n < h->hc->batch && released(h, &q[n]) &&
-		    (!h->ops->one_kind || q[n].kind == q[0].kind))
+		uint64_t released_t = 0;	/* the changes of a batch share their t */
+		while (n < avail && n < h->hc->batch && (!h->ops->one_kind || q[n].kind == q[0].kind)) {
+			if (q[n].t != released_t) {
+				if (!released(h, &q[n]))
+					break;
+				released_t = q[n].t;
+			}
 			n++;
+		}
 		if (!n)
 			return;		/* the oldest one waits for the mirrors */
 		c->ev = malloc(n * sizeof *c->ev);

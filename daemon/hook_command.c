@@ -38,7 +38,7 @@ static void
 run_exit(struct child *ch, int status, void *ctx)
 {
 	struct hook_call *c = ctx;
-	char how[96], why[1400];
+	char how[96], why[CHILD_TAIL + 600];
 	size_t tail = strlen(ch->tail);
 
 	while (tail && ch->tail[tail - 1] == '\n')

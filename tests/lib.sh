@@ -1206,3 +1206,68 @@ wait_state() {
 		sleep 0.05
 	done
 }
+
+# ------------------------------------------------------------------ hooks --
+
+# The command hook of the tests (tests/helpers/hook_record): records each
+# run into a file; see hook_runs.
+HOOK_RECORD=$TESTS_DIR/helpers/hook_record
+
+# hook_runs FILE: hook_record's records, one line per path, tab-separated:
+# EVENT  PATHS-IN-THE-RUN  RUN-NUMBER  mirrored|not-mirrored  PATH
+# PATH relative to the source, printf %q-quoted (one line even with a
+# newline in the name).
+hook_runs() {
+	local f=$1 tok ev src n i=0 k run=0
+	local -a a=()
+	[ -f "$f" ] || return 0
+	while IFS= read -r -d '' tok; do a+=("$tok"); done <"$f"
+	while [ "$i" -lt "${#a[@]}" ]; do
+		[ "${a[i]}" = RUN ] || fail "hook_runs $f: no RUN at field $i"
+		ev=${a[i + 1]} src=${a[i + 4]} n=${a[i + 5]}
+		i=$((i + 6)) run=$((run + 1))
+		for ((k = 0; k < n; k++)); do
+			printf '%s\t%s\t%s\t%s\t%q\n' "$ev" "$n" "$run" "${a[i + 1]}" "${a[i]#"$src"/}"
+			i=$((i + 2))
+		done
+	done
+}
+# hook_run_count FILE: how many runs hook_record recorded in FILE.
+hook_run_count() {
+	[ -f "$1" ] || { echo 0; return; }
+	tr '\0' '\n' <"$1" | grep -c '^RUN$'
+}
+# hook_ran FILE N: hook_record recorded at least N runs (for wait_for).
+hook_ran() { [ "$(hook_run_count "$1")" -ge "$2" ]; }
+# hook_events FILE: "EVENT PATH" lines of hook_runs, sorted.
+hook_events() { hook_runs "$1" | cut -f1,5 | sort; }
+
+# start_line_listener OUT ARGS...: tests/helpers/line_listen.py (ARGS:
+# --tcp PORT or --unix PATH, maybe --no-read) in the background, appending
+# what it receives to OUT; returns once it listens.  Sets LISTENER_PID.
+LISTENER_PID=
+start_line_listener() {
+	local out=$1
+	shift
+	rm -f "$out.ready"
+	_lib_launch "$out.rc" "$T/listener.log" python3 "$TESTS_DIR/helpers/line_listen.py" \
+		--out "$out" --ready "$out.ready" "$@"
+	LISTENER_PID=$_LIB_LAUNCHED
+	wait_for 10 "the listener for $out" test -e "$out.ready"
+}
+
+# hook_status HOOK KEY: KEY of HOOK in a fresh "status --json"; conditions
+# for wait_for: hook_field_is HOOK KEY VALUE, hook_field_gt HOOK KEY NUMBER.
+hook_status() {
+	local j
+	j=$(ctl status --json) || return 1
+	json_entry_field "$j" hooks "$1" "$2"
+}
+hook_field_is() {
+	local v
+	v=$(hook_status "$1" "$2") && [ "$v" = "$3" ]
+}
+hook_field_gt() {
+	local v
+	v=$(hook_status "$1" "$2") && [ -n "$v" ] && num_gt "$v" "$3"
+}

@@ -16,5 +16,6 @@ Suite *excludes_suite(void);
 Suite *journal_suite(void);
 Suite *show_suite(void);
 Suite *import_sersync_suite(void);
+Suite *hook_suite(void);
 
 #endif

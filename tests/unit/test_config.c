@@ -377,7 +377,7 @@ START_TEST(err_source_path)
 	load_fails("[source]\nevents = delete\n" MIN_REMOTE, 1, "[source] has no path");
 	load_fails(MIN_REMOTE, 2, "no [source] section");
 	load_fails("[source]\npath = rel/dir\n" MIN_REMOTE, 2, "not an absolute path");
-	load_fails(MIN_HEAD, 2, "no [remote NAME] section");
+	load_fails(MIN_HEAD, 2, "no [remote NAME] section: nothing to mirror to (an instance that only runs hooks needs a [hook NAME] section)");
 }
 END_TEST
 
@@ -601,6 +601,128 @@ START_TEST(instance_section)
 }
 END_TEST
 
+#define HOOK_CMD "[hook h]\ntype = command\nrun = /bin/true\n"
+
+START_TEST(hook_defaults_and_keys)
+{
+	char f[400];
+
+	snprintf(f, sizeof f, "%s/hdr", tmp);
+	tu_write(f, "X-Token: secret\n", 0600);
+	snprintf(f, sizeof f, "%s/cred", tmp);
+	tu_write(f, "user:pw\n", 0600);
+	ck_assert_msg(load(MIN_HEAD MIN_REMOTE HOOK_CMD
+	    "[hook s]\ntype = socket\nconnect = [::1]:9000\nwhen = changed\nkinds = update, delete\n"
+	    "include_regex = \\.php$\nexclude_regex = ^cache/\nexclude_regex = ~$\n"
+	    "[hook u]\nunix = /run/x.sock\ntype = socket\nbatch = 5\nconcurrency = 3\nretries = 0\n"
+	    "queue = 7\ntimeout = 2s\nremote = a\n"
+	    "[hook web]\ntype = http\nurl = https://h/x\nheader = A: b\nheader = C:d\n"
+	    "header_file = @TMP@/hdr\n"
+	    "[hook purge]\ntype = cdn\nurl_template = http://cdn/p?u={path}\nmethod = PURGE\n"
+	    "path_regex = ^www/(.*)$\nreplace = \\1\ncredentials_file = @TMP@/cred\n") == 0, "%s", errtext);
+	ck_assert_uint_eq(cfg.nhooks, 5);
+	const struct hook_conf *h = &cfg.hooks[0];
+	ck_assert_str_eq(h->name, "h");
+	ck_assert_int_eq(h->type, HOOK_COMMAND);
+	ck_assert_str_eq(h->run[0], "/bin/true");
+	ck_assert(!h->when_changed);
+	ck_assert_uint_eq(h->kinds, HK_ALL);
+	ck_assert_uint_eq(h->batch, 1);
+	ck_assert_uint_eq(h->concurrency, 1);
+	ck_assert_uint_eq(h->retries, 10);
+	ck_assert_uint_eq(h->queue, 100000);
+	ck_assert_uint_eq(h->timeout_ms, 30000);
+	h = &cfg.hooks[1];
+	ck_assert_str_eq(h->host, "::1");
+	ck_assert_uint_eq(h->port, 9000);
+	ck_assert(h->when_changed);
+	ck_assert_uint_eq(h->kinds, HK_UPDATE | HK_DELETE);
+	ck_assert_uint_eq(h->batch, 1000);
+	ck_assert(filter_excluded(h->include, "a.php", false));
+	ck_assert(!filter_excluded(h->include, "a.phps", false));
+	ck_assert(filter_excluded(h->exclude, "cache/x", false));
+	ck_assert(filter_excluded(h->exclude, "x~", false));
+	h = &cfg.hooks[2];
+	ck_assert_str_eq(h->unix_path, "/run/x.sock");
+	ck_assert_uint_eq(h->batch, 5);
+	ck_assert_uint_eq(h->concurrency, 3);
+	ck_assert_uint_eq(h->retries, 0);
+	ck_assert_uint_eq(h->queue, 7);
+	ck_assert_uint_eq(h->timeout_ms, 2000);
+	ck_assert_str_eq(h->remote, "a");
+	h = &cfg.hooks[3];
+	ck_assert_str_eq(h->url, "https://h/x");
+	ck_assert_str_eq(h->headers[0], "A: b");
+	ck_assert_str_eq(h->headers[1], "C:d");
+	ck_assert_ptr_null(h->headers[2]);
+	ck_assert_uint_eq(h->batch, 100);
+	h = &cfg.hooks[4];
+	ck_assert_str_eq(h->url_template, "http://cdn/p?u={path}");
+	ck_assert_str_eq(h->method, "PURGE");
+	ck_assert_str_eq(h->replace, "\\1");
+	ck_assert_uint_eq(h->batch, 1);
+	ck_assert_str_eq(hook_type_name(h->type), "cdn");
+}
+END_TEST
+
+/* An instance may only run hooks (sersync -m). */
+START_TEST(hook_watch_only)
+{
+	ck_assert_msg(load(MIN_HEAD HOOK_CMD) == 0, "%s", errtext);
+	ck_assert_uint_eq(cfg.nremotes, 0);
+	ck_assert_uint_eq(cfg.nhooks, 1);
+}
+END_TEST
+
+START_TEST(err_hooks)
+{
+	char f[400];
+
+	load_fails(MIN_HEAD "[hook]\ntype = command\n", 3, "needs a name");
+	load_fails(MIN_HEAD "[hook a b]\ntype = command\n", 3, "may only hold");
+	load_fails(MIN_HEAD HOOK_CMD HOOK_CMD, 6, "hook 'h' is defined twice (first at line 3)");
+	load_fails(MIN_HEAD "[hook h]\nrun = /bin/true\n", 3, "[hook h] has no type");
+	load_fails(MIN_HEAD "[hook h]\ntype = ftp\n", 4, "not a hook type");
+	load_fails(MIN_HEAD "[hook h]\nurl = http://x/\ntype = command\nrun = /bin/true\n", 4,
+	    "[hook h]: url does not apply to type = command");
+	load_fails(MIN_HEAD "[hook h]\ntype = command\n", 3, "a command hook needs run");
+	load_fails(MIN_HEAD "[hook h]\ntype = command\nrun = true\n", 5, "must be an absolute path");
+	load_fails(MIN_HEAD "[hook h]\ntype = command\nrun = /nonexistent/prog\n", 5, "No such file");
+	load_fails(MIN_HEAD "[hook h]\ntype = command\nrun = /bin/true\nrun = /bin/false\n", 6, "given twice");
+	load_fails(MIN_HEAD "[hook h]\ntype = socket\n", 3, "either connect");
+	load_fails(MIN_HEAD "[hook h]\ntype = socket\nconnect = h:1\nunix = /s\n", 3, "either connect");
+	load_fails(MIN_HEAD "[hook h]\ntype = socket\nconnect = localhost\n", 5, "needs a port");
+	load_fails(MIN_HEAD "[hook h]\ntype = socket\nconnect = h:99999\n", 5, "port");
+	load_fails(MIN_HEAD "[hook h]\ntype = socket\nunix = rel.sock\n", 5, "not an absolute path");
+	load_fails(MIN_HEAD "[hook h]\ntype = http\nurl = ftp://x/\n", 5, "http:// or https://");
+	load_fails(MIN_HEAD "[hook h]\ntype = cdn\nurl_template = http://x/\n", 5, "has no {path}");
+	load_fails(MIN_HEAD "[hook h]\ntype = cdn\nurl_template = http://x/{path}\npath_regex = a\n", 6,
+	    "path_regex and replace go together");
+	load_fails(MIN_HEAD "[hook h]\ntype = cdn\nurl_template = http://x/{path}\npath_regex = (\n", 6,
+	    "path_regex: '('");
+	load_fails(MIN_HEAD "[hook h]\ntype = cdn\nurl_template = http://x/{path}\nbatch = 2\n", 6,
+	    "batch does not apply to type = cdn");
+	load_fails(MIN_HEAD "[hook h]\ntype = cdn\nurl_template = http://x/{path}\nmethod = purge\n", 6,
+	    "HTTP method in capitals");
+	load_fails(MIN_HEAD "[hook h]\ntype = http\nurl = http://x/\nheader = no colon\n", 6,
+	    "not 'Name: value'");
+	snprintf(f, sizeof f, "%s/hdr", tmp);
+	tu_write(f, "X: y\n", 0644);
+	load_fails(MIN_HEAD "[hook h]\ntype = http\nurl = http://x/\nheader_file = @TMP@/hdr\n", 6,
+	    "has mode 0644");
+	load_fails(MIN_HEAD HOOK_CMD "include_regex = (\n", 6, "include_regex: '('");
+	load_fails(MIN_HEAD HOOK_CMD "kinds = update, moved\n", 6, "unknown kind 'moved'");
+	load_fails(MIN_HEAD HOOK_CMD "when = later\n", 6, "mirrored or changed");
+	load_fails(MIN_HEAD HOOK_CMD "concurrency = 0\n", 6, "from 1 to 64");
+	load_fails(MIN_HEAD HOOK_CMD "concurrency = 65\n", 6, "from 1 to 64");
+	load_fails(MIN_HEAD HOOK_CMD "timeout = 0\n", 6, "must not be 0");
+	load_fails(MIN_HEAD HOOK_CMD "remote = nowhere\n", 6, "remote 'nowhere' is not defined");
+	load_fails(MIN_HEAD MIN_REMOTE HOOK_CMD "remote = a\nwhen = changed\n", 8,
+	    "remote applies only to when = mirrored");
+	load_fails(MIN_HEAD HOOK_CMD "colour = red\n", 6, "unknown key 'colour' in [hook h]");
+}
+END_TEST
+
 /* The first error is also handed back, for syncctl's status. */
 START_TEST(first_error_returned)
 {
@@ -641,6 +763,8 @@ config_suite(void)
 	tcase_add_test(tc, source_checked_apart);
 	tcase_add_test(tc, instance_section);
 	tcase_add_test(tc, first_error_returned);
+	tcase_add_test(tc, hook_defaults_and_keys);
+	tcase_add_test(tc, hook_watch_only);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
@@ -660,6 +784,7 @@ config_suite(void)
 	tcase_add_test(tc, err_continuation_line);
 	tcase_add_test(tc, err_regex_and_globs);
 	tcase_add_test(tc, err_several_at_once);
+	tcase_add_test(tc, err_hooks);
 	suite_add_tcase(s, tc);
 	return s;
 }
