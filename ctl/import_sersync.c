@@ -1480,8 +1480,12 @@ hook_command(struct conv *c, struct hooksec *hs, const struct elem *p, const cha
 	comment(c, "For each change, sersync ran through a shell (system()):");
 	comment(c, "  %s%s%s/PATH%s%s%s", prefix, *prefix ? " " : "", watch, *suffix ? " " : "", suffix,
 	    quiet ? " >/dev/null 2>&1" : "");
-	if (on(f))
+	if (on(f)) {
 		comment(c, "but only for a path that one of its <filter> <include> expressions matched.");
+		paragraph(c, "Here the include_regex is matched the same way, but a directory that appears "
+		    "with files already in it (moved in, unpacked, or written at once after mkdir) is one dir "
+		    "change naming the directory, not its files: expressions on file names do not see them.");
+	}
 	paragraph(c, "Here run is a program and its arguments, started without a shell; the absolute "
 	    "path of the change is appended as the last argument, one run per path (batch = 1, the "
 	    "default) as in sersync, with SYNCD_EVENT=update, delete or dir in its environment.  Every kind "
@@ -1650,7 +1654,7 @@ hook_http(struct conv *c, struct hooksec *hs, const struct elem *p)
 	    "&mask=INOTIFY_MASK to %s.  (The sersync 2.5 source has this plugin commented out of main.cpp "
 	    "and FileSynchronize.cpp: a sersync built from it did not run it.)  Here each request POSTs a "
 	    "JSON document with up to batch (100) changes, {\"instance\", \"hook\", \"remotes\", \"events\": "
-	    "[{\"kind\", \"path\"}]}, the path below [source] path (see HOOKS in syncd.ini(5)).  The "
+	    "[{\"kind\", \"path\"}]}, the path below [source] path (see \"[hook NAME] SECTIONS\" in syncd.ini(5)).  The "
 	    "receiver must be adapted.", attr_or(lp, "watch", "?"), url ? url : "?");
 	if (url)
 		hook_warning(c, hs, to->line, "<plugin name=\"http\">: [hook %s] POSTs a JSON document with up to 100 "
@@ -1846,10 +1850,10 @@ write_plugins(struct conv *c, const struct elem *sx, const char *watch)
 				before = q;
 		if (p == first(c, root(c), "plugin")) {
 			fprintf(c->out, "\n");
-			comment(c, "sersync's plugins, as [hook NAME] sections (HOOKS in syncd.ini(5)).  The");
-			comment(c, "one <sersync><plugin start=\"true\"> named ran after each push and is");
-			comment(c, "live; the others only ran under \"sersync2 -m NAME\", instead of mirroring,");
-			comment(c, "and are commented out: each is a watch-only instance of its own.");
+			paragraph(c, "sersync's plugins, as [hook NAME] sections (see \"[hook NAME] SECTIONS\" in "
+			    "syncd.ini(5)).  The one <sersync><plugin start=\"true\"> named ran after each push and is "
+			    "live; the others only ran under \"sersync2 -m NAME\", instead of mirroring, and are "
+			    "commented out: each is a watch-only instance of its own.");
 		}
 		fprintf(c->out, ";\n");
 		if (before) {
