@@ -21,6 +21,7 @@
 
 #define MAX_XML (4 << 20)	/* a confxml.xml is a few kB */
 #define DEFAULT_STATE_DIR "/var/lib/syncd"
+#define DEFAULT_CONFIG_DIR "/etc/syncd"
 
 struct elem {
 	char *path;		/* below <head>: "sersync/rsync/auth"; "" is <head> */
@@ -37,7 +38,7 @@ struct note {
 };
 
 struct conv {
-	const char *file, *name, *state_dir;
+	const char *file, *name, *state_dir, *config_dir;
 	struct elem *e;		/* in document order; e[0] is <head> */
 	size_t n, cap;
 	long cur;		/* the open element, -1 outside <head> */
@@ -439,24 +440,20 @@ unanchor(const char *expr, const char **start, size_t *len)
 	*len = n;
 }
 
-char *
-sersync_filter_regex(const char *expr)
+/* Appends s[0..n) to o in POSIX extended syntax: boost's Perl \d and \D,
+ * which POSIX reads as a plain d, are spelt as brackets; inside brackets a
+ * backslash is itself in both.  o needs room for 5 * n bytes.  Returns the
+ * end of what was written. */
+static char *
+posix_from_boost(char *o, const char *s, size_t n)
 {
-	const char *s;
-	size_t n;
-	char *out, *o;
 	bool bracket = false;
 
-	unanchor(expr, &s, &n);
-	if (!(out = malloc(3 * n + 8)))
-		return NULL;
-	o = stpcpy(out, "^(");
 	for (size_t i = 0; i < n; i++) {
 		if (bracket) {
 			bracket = s[i] != ']';
 			*o++ = s[i];
 		} else if (s[i] == '\\' && i + 1 < n) {
-			/* boost's Perl syntax; POSIX reads \d as a plain d */
 			if (s[i + 1] == 'd')
 				o = stpcpy(o, "[0-9]");
 			else if (s[i + 1] == 'D')
@@ -477,8 +474,151 @@ sersync_filter_regex(const char *expr)
 			*o++ = s[i];
 		}
 	}
-	stpcpy(o, ")$");
+	*o = '\0';
+	return o;
+}
+
+char *
+sersync_filter_regex(const char *expr)
+{
+	const char *s;
+	size_t n;
+	char *out;
+
+	unanchor(expr, &s, &n);
+	if (!(out = malloc(5 * n + 8)))
+		return NULL;
+	stpcpy(posix_from_boost(stpcpy(out, "^("), s, n), ")$");
 	return out;
+}
+
+/* The length of the prefix of s that is the text watch followed by a '/',
+ * each character as itself or escaped with a backslash; 0 if there is none. */
+static size_t
+watch_prefix(const char *s, const char *watch)
+{
+	const char *p = s;
+
+	for (const char *w = watch; *w; w++) {
+		if (*p == *w && *p != '\\')
+			p++;
+		else if (p[0] == '\\' && p[1] == *w && !isalnum((unsigned char)*w))
+			p += 2;
+		else
+			return 0;
+	}
+	if (*p == '/')
+		return (size_t)(p + 1 - s);
+	if (p[0] == '\\' && p[1] == '/')
+		return (size_t)(p + 2 - s);
+	return 0;
+}
+
+/* Why, from sersync's CommandInterface.cpp: an <include> expression was
+ * tested with boost::regex_match (the whole string) against the event's
+ * absolute path, WATCH/PATH; include_regex is searched in PATH.  A leading
+ * "(.*)" or ".*" and a slash could end with WATCH's own slash, so it becomes
+ * "(.*" slash ")?". */
+char *
+sersync_include_regex(const char *expr, const char *watch, bool *elsewhere)
+{
+	const char *s = expr + (*expr == '^');
+	size_t skip = watch_prefix(s, watch);
+
+	*elsewhere = !skip && (*s == '/' || (s[0] == '\\' && s[1] == '/'));
+	if (!skip && s[0] == '\\' && s[1] == '/')
+		s++;		/* sersync_filter_regex drops the '/' */
+	s += skip;
+	/* Any directories, then a '/': at the top, that '/' was WATCH's (unless
+	 * WATCH/ was written out). */
+	size_t any = skip ? 0 : !strncmp(s, "(.*)/", 5) ? 5 : !strncmp(s, ".*/", 3) ? 3 : 0;
+	char *e, *re;
+	if (!any)
+		return sersync_filter_regex(s);
+	if (asprintf(&e, "(.*/)?%s", s + any) < 0)
+		return NULL;
+	re = sersync_filter_regex(e);
+	free(e);
+	return re;
+}
+
+/* Capturing groups: '(' neither escaped nor in brackets. */
+static unsigned
+groups(const char *re)
+{
+	unsigned n = 0;
+	bool bracket = false;
+
+	for (size_t i = 0; re[i]; i++) {
+		if (bracket) {
+			bracket = re[i] != ']';
+		} else if (re[i] == '\\' && re[i + 1]) {
+			i++;
+		} else if (re[i] == '[') {
+			i += re[i + 1] == '^';
+			i += re[i + 1] == ']';
+			bracket = true;
+		} else if (re[i] == '(') {
+			n++;
+		}
+	}
+	return n;
+}
+
+/* From sersync's CdnRefreshInterface.cpp: with <regexurl regex="true">, M
+ * was searched (boost::regex_search) in the absolute path and the URL became
+ * base + what[1] + what.suffix(), the text after the match; no match, no
+ * refresh.  syncd's path_regex is searched in the relative path, which then
+ * becomes replace, so: (M)(.*)$, and \2 (M's first group) and the last
+ * group.  A leading WATCH/ in M is dropped, anchoring it at the start;
+ * otherwise *elsewhere says whether M is anchored with ^ (at the start of
+ * WATCH) or starts with text found in WATCH/, which syncd's relative paths
+ * never hold. */
+int
+sersync_cdn_regex(const char *match, const char *watch, char **path_regex, char **replace,
+    bool *elsewhere)
+{
+	const char *s = match + (*match == '^');
+	size_t skip = watch_prefix(s, watch), n;
+	char *re, *o;
+
+	*path_regex = *replace = NULL;
+	*elsewhere = false;
+	if (!skip) {
+		/* M's literal start ('.' as itself), found in WATCH/? */
+		char head[256], *wslash;
+		size_t h = 0;
+		for (const char *p = match; *p && h < sizeof head - 1; p++) {
+			if (p[0] == '\\' && p[1] && !isalnum((unsigned char)p[1]))
+				head[h++] = *++p;
+			else if (strchr("[]()*+?{}|^$\\", *p))
+				break;
+			else
+				head[h++] = *p;
+		}
+		head[h] = '\0';
+		if (h && asprintf(&wslash, "%s/", watch) >= 0) {
+			*elsewhere = strstr(wslash, head) != NULL;
+			free(wslash);
+		}
+		*elsewhere |= *match == '^';	/* the start of WATCH */
+		s = match;
+	}
+	s += skip;
+	n = strlen(s);
+	if (!(re = malloc(5 * n + 16)))
+		return -1;
+	o = stpcpy(re, skip ? "^(" : "(");
+	o = posix_from_boost(o, s, n);
+	stpcpy(o, ")(.*)$");
+	unsigned g = groups(re);	/* M's own, and the two added */
+	if (g > 9 || asprintf(replace, "%s\\%u", g > 2 ? "\\2" : "", g) < 0) {
+		free(re);
+		*replace = NULL;
+		return -1;
+	}
+	*path_regex = re;
+	return 0;
 }
 
 static bool
@@ -1132,71 +1272,505 @@ write_full_sync(struct conv *c, const struct elem *sx)
 
 /* ----------------------------------------------------------- plugins -- */
 
+/* Each plugin becomes a [hook NAME] section, written from what sersync 2.5's
+ * plugins did (CommandInterface.cpp, SocketInterface.cpp, HttpInterface.cpp,
+ * CdnRefreshInterface.cpp).  The section goes to a buffer first: one that
+ * cannot work as it is, or whose plugin only ran under "sersync2 -m NAME"
+ * (instead of mirroring), is then written commented out, keys and all. */
+struct hooksec {
+	FILE *saved;		/* c->out outside the section */
+	char *text;
+	size_t len;
+	const char *name;	/* the plugin's, and the hook's */
+	int line;		/* of the <plugin> */
+	bool on;		/* <sersync><plugin start="true"> names it */
+	bool live;		/* written as keys, not as comments */
+};
+
+/* A comment of any length, in lines of at most about 78 columns. */
 static void
-plugin_command(struct conv *c, const struct elem *p, const char *watch)
+comment_wrapped(struct conv *c, const char *text)
+{
+	const char *s = text;
+
+	while (*s) {
+		size_t n = strlen(s), cut = n;
+		if (n > 76) {
+			cut = 76;
+			while (cut > 0 && s[cut] != ' ')
+				cut--;
+			if (!cut)
+				cut = strcspn(s, " ");
+		}
+		size_t end = cut;
+		while (end > 0 && s[end - 1] == ' ')
+			end--;
+		comment(c, "%.*s", (int)end, s);
+		s += cut;
+		while (*s == ' ')
+			s++;
+	}
+}
+
+/* A paragraph of comment, wrapped. */
+static void __attribute__((format(printf, 2, 3)))
+paragraph(struct conv *c, const char *fmt, ...)
+{
+	char *text;
+	va_list ap;
+
+	va_start(ap, fmt);
+	int rc = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (rc < 0) {
+		c->failed = true;
+		return;
+	}
+	comment_wrapped(c, text);
+	free(text);
+}
+
+/* Something the operator must know about the hook: a warning when the
+ * plugin ran (the hook is live), a comment in its section when it did not
+ * (the section is commented out and one warning says so). */
+static void __attribute__((format(printf, 4, 5)))
+hook_note(struct conv *c, struct hooksec *hs, int line, const char *fmt, ...)
+{
+	char *msg;
+	va_list ap;
+
+	va_start(ap, fmt);
+	int rc = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (rc < 0) {
+		c->failed = true;
+		return;
+	}
+	if (hs->on) {
+		warning(c, line, "%s", msg);
+	} else {
+		char *text;
+		if (asprintf(&text, "Note: %s", msg) >= 0) {
+			comment_wrapped(c, text);
+			free(text);
+		} else {
+			c->failed = true;
+		}
+	}
+	free(msg);
+}
+
+/* What a live hook does differently, for the operator to act on: a warning;
+ * nothing for a commented-out one, whose comments say it. */
+#define hook_warning(c, hs, line, ...) \
+	do { \
+		if ((hs)->on && (hs)->live) \
+			warning(c, line, __VA_ARGS__); \
+	} while (0)
+
+/* The hook cannot work as written: why, and the section is commented out. */
+#define hook_blocked(c, hs, line, ...) \
+	do { \
+		(hs)->live = false; \
+		hook_note(c, hs, line, __VA_ARGS__); \
+	} while (0)
+
+/* A key of the hook, from line; one that an ini file cannot hold blocks it. */
+static void __attribute__((format(printf, 5, 6)))
+hook_key(struct conv *c, struct hooksec *hs, int line, const char *key, const char *fmt, ...)
+{
+	char *v;
+	va_list ap;
+
+	va_start(ap, fmt);
+	int rc = vasprintf(&v, fmt, ap);
+	va_end(ap);
+	if (rc < 0) {
+		c->failed = true;
+		return;
+	}
+	if (!setting(c, line, key, "%s", v))
+		hs->live = false;
+	free(v);
+}
+
+static bool
+hook_begin(struct conv *c, struct hooksec *hs)
+{
+	hs->saved = c->out;
+	if (!(c->out = open_memstream(&hs->text, &hs->len))) {
+		c->out = hs->saved;
+		c->failed = true;
+		return false;
+	}
+	return true;
+}
+
+static void
+hook_end(struct conv *c, struct hooksec *hs)
+{
+	if (fclose(c->out) != 0)
+		c->failed = true;
+	c->out = hs->saved;
+	/* Commented out, below its header: keys as "; key = value", comments
+	 * as ";; text", so that uncommenting "; " gives the working section. */
+	bool below = false;
+	for (char *line = hs->text, *nl; line && *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			nl = line + strlen(line) - 1;
+		below |= !strncmp(line, "[hook ", 6);
+		const char *mark = hs->live ? "" : line[0] != ';' ? "; " : below ? ";" : "";
+		fprintf(c->out, "%s%.*s\n", mark, (int)(nl - line), line);
+	}
+	free(hs->text);
+}
+
+/* [hook NAME], its type and when it runs. */
+static void
+hook_head(struct conv *c, struct hooksec *hs, const char *type)
+{
+	fprintf(c->out, "[hook %s]\n", hs->name);
+	fprintf(c->out, "type = %s\n", type);
+	if (hs->on) {
+		comment(c, "sersync ran it once the change was pushed to every remote (whether the");
+		comment(c, "pushes worked or not): mirrored waits until every remote has it");
+		fprintf(c->out, "when = mirrored\n");
+	} else {
+		comment(c, "sersync2 -m ran it as soon as it saw the change");
+		fprintf(c->out, "when = changed\n");
+	}
+}
+
+/* A program that reads its argument as a script: with the changed path as
+ * its argument, it runs the changed file. */
+static bool
+interpreter(const char *prog)
+{
+	static const char *const names[] = {
+		"sh", "bash", "dash", "ash", "ksh", "mksh", "pdksh", "zsh", "csh", "tcsh", "fish", "busybox",
+		"env", "php", "php-cgi", "perl", "python", "ruby", "node", "nodejs", "lua", "tclsh", "awk",
+		"gawk", "mawk",
+	};
+	const char *b = strrchr(prog, '/') ? strrchr(prog, '/') + 1 : prog;
+	size_t n = strcspn(b, "0123456789.");
+
+	if (b[n + strspn(b + n, "0123456789.")])
+		return false;	/* python3.11 is python, python-x is not */
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strlen(names[i]) == n && !strncmp(b, names[i], n))
+			return true;
+	return false;
+}
+
+static void
+hook_command(struct conv *c, struct hooksec *hs, const struct elem *p, const char *watch)
 {
 	const struct elem *par = first(c, p, "param"), *f = first(c, p, "filter");
 	const char *prefix = attr_or(par, "prefix", ""), *suffix = attr_or(par, "suffix", "");
+	bool quiet = !strcmp(attr_or(par, "ignoreError", ""), "true");
+	int pline = par ? par->line : p->line;
+	char **words = strv_split(prefix), **sw = strv_split(suffix), *run = NULL;
+	size_t len = 0, nincl = 0;
 
-	comment(c, "  ran, through a shell: %s %s/PATH%s%s%s", prefix, watch, *suffix ? " " : "", suffix,
-	    !strcmp(attr_or(par, "ignoreError", ""), "true") ? " >/dev/null 2>&1" : "");
-	if (on(f)) {
-		comment(c, "  only for the paths matching (the whole absolute path) one of:");
-		each(x, c, f, "include")
-			comment(c, "    %s", attr_or(x, "expression", ""));
+	if (!words || !sw) {
+		c->failed = true;
+		goto out;
 	}
-	comment(c, "[hook command]");
-	comment(c, "run = %s", *prefix ? prefix : "PROGRAM");
+	comment(c, "For each change, sersync ran through a shell (system()):");
+	comment(c, "  %s%s%s/PATH%s%s%s", prefix, *prefix ? " " : "", watch, *suffix ? " " : "", suffix,
+	    quiet ? " >/dev/null 2>&1" : "");
+	if (on(f)) {
+		comment(c, "but only for a path that one of its <filter> <include> expressions matched.");
+		paragraph(c, "Here the include_regex is matched the same way, but a directory that appears "
+		    "with files already in it (moved in, unpacked, or written at once after mkdir) is one dir "
+		    "change naming the directory, not its files: expressions on file names do not see them.");
+	}
+	paragraph(c, "Here run is a program and its arguments, started without a shell; the absolute "
+	    "path of the change is appended as the last argument, one run per path (batch = 1, the "
+	    "default) as in sersync, with SYNCD_EVENT=update, delete or dir in its environment.  Every kind "
+	    "of change is run, deletions too, as in sersync (kinds = update, dir leaves them out).  Its "
+	    "output goes to the log (sersync %s); sersync waited as long as it ran, syncd kills it after "
+	    "timeout (30s by default).", quiet ? "threw it away: ignoreError" : "wrote it on its own output");
+
+	if (!par || !words[0]) {
+		hook_blocked(c, hs, pline, "<plugin name=\"command\">: %s: sersync ran each changed file itself as a "
+		    "command; a hook runs a program with the paths as arguments: set run to a program (a script "
+		    "that runs its argument, if that is what is wanted)", !par ? "no <param>" :
+		    "<param prefix> is empty");
+	} else if (strpbrk(prefix, "|&;<>()$`\\\"'*?[]{}~#")) {
+		hook_blocked(c, hs, pline, "<param prefix=\"%s\"> holds shell syntax, which sersync's shell read; a "
+		    "hook runs no shell: put the command in a script and set run to it", prefix);
+	} else if (words[0][0] != '/') {
+		hook_blocked(c, hs, pline, "<param prefix=\"%s\">: %s is not an absolute path (sersync's shell "
+		    "searched PATH for it, a hook does not): set run to its absolute path", prefix, words[0]);
+	} else if (sw[0]) {
+		hook_blocked(c, hs, pline, "<param suffix=\"%s\"> came after the path; a hook appends the paths "
+		    "last: a script that puts them in order, set as run, would do", suffix);
+	}
+	FILE *m = open_memstream(&run, &len);
+	for (char **w = words; m && *w; w++)
+		fprintf(m, "%s%s", w == words ? "" : " ", *w);
+	if (!m || fclose(m) != 0) {
+		c->failed = true;
+		goto out;
+	}
+	if (words[0] && interpreter(words[0]))
+		hook_note(c, hs, pline, "<param prefix=\"%s\">: %s runs each changed file%s as a script, as sersync "
+		    "did: whoever can write a file there can run commands as the user syncd runs as (root?). "
+		    "Keep it only if that is what is meant; sersync's sample has this prefix as a placeholder "
+		    "for a script of your own (<!--prefix /opt/tongbu/mmm.sh suffix-->)", prefix, words[0],
+		    on(f) ? " that <filter> lets through" : "");
+	if (hs->live && access(words[0], X_OK) < 0)
+		warning(c, pline, "<param prefix=\"%s\">: %s: %s here, and syncd --check says so until it can run "
+		    "it", prefix, words[0], strerror(errno));
+
+	hook_head(c, hs, "command");
+	comment(c, "<param prefix=\"%s\"> (line %d)", prefix, pline);
+	hook_key(c, hs, pline, "run", "%s", *run ? run : "/PROGRAM");
+	if (on(f)) {
+		paragraph(c, "<filter> (line %d): sersync matched each <include> against the whole absolute path, "
+		    "%s/...; include_regex is searched in the path below %s, hence ^( )$ and no %s/ in front.",
+		    f->line, watch, watch, watch);
+	} else if (f) {
+		comment(c, "<filter start=\"%s\"> (line %d) is off: every path, as in sersync",
+		    attr_or(f, "start", ""), f->line);
+	}
 	each(x, c, on(f) ? f : NULL, "include") {
-		char *re = sersync_filter_regex(attr_or(x, "expression", ""));
-		if (re)
-			comment(c, "include_regex = %s", re);
+		const char *e = attr_or(x, "expression", "");
+		char *re, why[256];
+		bool elsewhere;
+		regex_t rx;
+		int rc;
+		if (!*e) {
+			hook_note(c, hs, x->line, "<include> without an expression: ignored");
+			continue;
+		}
+		re = sersync_include_regex(e, watch, &elsewhere);
+		rc = re ? regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) : REG_ESPACE;
+		if (rc != 0) {
+			regerror(rc, re ? &rx : NULL, why, sizeof why);
+			hook_blocked(c, hs, x->line, "<include expression=\"%s\">: %s in POSIX extended syntax (%s): the "
+			    "hook would run for more than sersync did", e, why, re ? re : "");
+			comment(c, "include_regex = ... (%s) left out, see above", e);
+		} else {
+			regfree(&rx);
+			if (elsewhere)
+				hook_note(c, hs, x->line, "<include expression=\"%s\"> starts with a path other than %s/, "
+				    "so it could only match paths outside the watched directory; it is written without "
+				    "its leading '/', as %s: check that it means what you want", e, watch, re);
+			comment(c, "%s (line %d)", e, x->line);
+			hook_key(c, hs, x->line, "include_regex", "%s", re);
+			nincl++;
+		}
 		free(re);
 	}
-	if (*suffix)
-		comment(c, "(\"%s\" came after the path; a hook gets the path last)", suffix);
+	if (on(f) && !nincl && hs->live)
+		hook_blocked(c, hs, f->line, "<filter start=\"true\"> has no usable <include>: sersync ran the "
+		    "command for no path at all");
+	comment(c, "sersync ran it once and never looked at how it ended");
+	hook_key(c, hs, p->line, "retries", "0");
+out:
+	strv_free(words);
+	strv_free(sw);
+	free(run);
+}
+
+/* <localpath><deshost ip port>: "IP:PORT", [IP]:PORT for IPv6, or NULL. */
+static char *
+deshost(struct conv *c, struct hooksec *hs, const struct elem *to, bool need_port)
+{
+	const char *ip = attr_or(to, "ip", ""), *port = attr_or(to, "port", "");
+	unsigned long pn = whole_number(port, 65535);
+	char *s;
+
+	if (!*ip || strlen(ip) > 255 || strpbrk(ip, "/@[] \t")) {
+		hook_blocked(c, hs, to ? to->line : hs->line, "<deshost ip=\"%s\"> is not a host name or address",
+		    ip);
+		return NULL;
+	}
+	if (!pn && (need_port || *port)) {
+		hook_blocked(c, hs, to->line, "<deshost port=\"%s\"> is not a port number", port);
+		return NULL;
+	}
+	bool v6 = strchr(ip, ':') != NULL;
+	if (asprintf(&s, "%s%s%s%s%.0lu", v6 ? "[" : "", ip, v6 ? "]" : "", pn ? ":" : "", pn) < 0) {
+		c->failed = true;
+		return NULL;
+	}
+	if (!ini_safe(s)) {
+		hook_blocked(c, hs, to->line, "<deshost ip=\"%s\"> cannot be written in an ini file (blanks at an "
+		    "end, \" ;\", a control character, or too long)", ip);
+		free(s);
+		return NULL;
+	}
+	return s;
 }
 
 static void
-plugin_socket(struct conv *c, const struct elem *p)
+hook_socket(struct conv *c, struct hooksec *hs, const struct elem *p)
 {
 	const struct elem *lp = first(c, p, "localpath"), *to = first(c, lp, "deshost");
-	const char *ip = attr_or(to, "ip", "?"), *port = attr_or(to, "port", "?");
+	char *addr;
 
-	comment(c, "  sent the absolute path of each change under %s", attr_or(lp, "watch", "?"));
-	comment(c, "  to %s:%s over TCP, one connection per path.", ip, port);
-	comment(c, "[hook socket]");
-	comment(c, "address = %s:%s", ip, port);
+	paragraph(c, "For each change, sersync connected to <deshost ip=\"%s\" port=\"%s\"> over TCP, sent "
+	    "the absolute path (no newline, no kind of change) and closed the connection.  Here one "
+	    "connection is kept, and each change is a line KIND<TAB>PATH<LF>: update, delete or dir, and the "
+	    "path below [source] path, with backslash, newline, tab and carriage return escaped as \\\\ \\n "
+	    "\\t \\r.  The receiver must be adapted.", attr_or(to, "ip", ""), attr_or(to, "port", ""));
+	addr = deshost(c, hs, to, true);
+	if (addr)
+		hook_warning(c, hs, to->line, "<plugin name=\"socket\">: [hook %s] writes one line per change, "
+		    "\"KIND<TAB>PATH\" (the path relative to the source), on one connection it keeps open, where "
+		    "sersync sent each absolute path alone on a connection of its own: the receiver at %s must "
+		    "be adapted", hs->name, addr);
+	hook_head(c, hs, "socket");
+	comment(c, "<deshost> (line %d)", to ? to->line : p->line);
+	hook_key(c, hs, to ? to->line : p->line, "connect", "%s", addr ? addr : "HOST:PORT");
+	free(addr);
 }
 
 static void
-plugin_http(struct conv *c, const struct elem *p)
+hook_http(struct conv *c, struct hooksec *hs, const struct elem *p)
 {
 	const struct elem *lp = first(c, p, "localpath"), *to = first(c, lp, "deshost");
-	const char *url = attr_or(to, "url", "?");
+	const char *url = attr_or(to, "url", NULL);
+	char *made = NULL, *addr = NULL;
 
-	comment(c, "  POSTed watchroot, isdir, inotifyPath and mask of each change under");
-	comment(c, "  %s to %s.", attr_or(lp, "watch", "?"), url);
-	comment(c, "[hook http]");
-	comment(c, "url = %s", url);
+	if (url) {
+		if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+			hook_blocked(c, hs, to->line, "<deshost url=\"%s\"> is not an http:// or https:// URL", url);
+		else if (!ini_safe(url))
+			hook_blocked(c, hs, to->line, "<deshost url=\"%s\"> cannot be written in an ini file (blanks at "
+			    "an end, \" ;\", a control character, or too long)", url);
+	} else if ((addr = deshost(c, hs, to, false))) {
+		if (asprintf(&made, "http://%s/", addr) < 0) {
+			c->failed = true;
+			made = NULL;
+		}
+		url = made;
+	}
+	paragraph(c, "For each change, sersync POSTed the form watchroot=%s&isdir=0|1&inotifyPath=ABSOLUTE_PATH"
+	    "&mask=INOTIFY_MASK to %s.  (The sersync 2.5 source has this plugin commented out of main.cpp "
+	    "and FileSynchronize.cpp: a sersync built from it did not run it.)  Here each request POSTs a "
+	    "JSON document with up to batch (100) changes, {\"instance\", \"hook\", \"remotes\", \"events\": "
+	    "[{\"kind\", \"path\"}]}, the path below [source] path (see \"[hook NAME] SECTIONS\" in syncd.ini(5)).  The "
+	    "receiver must be adapted.", attr_or(lp, "watch", "?"), url ? url : "?");
+	if (url)
+		hook_warning(c, hs, to->line, "<plugin name=\"http\">: [hook %s] POSTs a JSON document with up to 100 "
+		    "changes (kind and path relative to the source), where sersync POSTed the form fields "
+		    "watchroot, isdir, inotifyPath and mask for each change: the receiver at %s must be adapted",
+		    hs->name, url);
+	else if (!addr && hs->live)
+		hook_blocked(c, hs, to ? to->line : p->line, "<plugin name=\"http\"> has no <localpath><deshost "
+		    "url=\"...\">: no URL to post to");
+	hook_head(c, hs, "http");
+	if (made)
+		comment(c, "<deshost ip port> (line %d): sersync 2.5 read <deshost url>", to->line);
+	else
+		comment(c, "<deshost url> (line %d)", to ? to->line : p->line);
+	hook_key(c, hs, to ? to->line : p->line, "url", "%s", url ? url : "http://HOST/PATH");
+	free(made);
+	free(addr);
 }
 
 static void
-plugin_cdn(struct conv *c, const struct elem *p)
+hook_cdn(struct conv *c, struct hooksec *hs, const struct elem *p)
 {
 	const struct elem *lp = first(c, p, "localpath"), *info = first(c, lp, "cdninfo");
-	const struct elem *send = first(c, lp, "sendurl"), *re = first(c, lp, "regexurl");
-	const char *base = attr_or(send, "base", "?");
+	const struct elem *send = first(c, lp, "sendurl"), *rx = first(c, lp, "regexurl");
+	const char *base = attr_or(send, "base", ""), *match = attr_or(rx, "match", "");
+	const char *user = attr_or(info, "username", NULL);
+	bool use_re = !strcmp(attr_or(rx, "regex", ""), "true"), elsewhere = false;
+	char *watch = strdup(attr_or(lp, "watch", "")), *re = NULL, *rep = NULL, *cred = NULL;
+	int sline = send ? send->line : lp ? lp->line : p->line, rline = rx ? rx->line : sline;
+	size_t bl = strlen(base);
 
-	comment(c, "  asked the ChinaCache interface at %s:%s (user %s; the password",
-	    attr_or(info, "domainname", "?"), attr_or(info, "port", "80"), attr_or(info, "username", "?"));
-	comment(c, "  is not copied here) to refresh %s followed by", base);
-	if (!strcmp(attr_or(re, "regex", ""), "true"))
-		comment(c, "  the part of each changed path that %s matched", attr_or(re, "match", "?"));
+	if (!watch) {
+		c->failed = true;
+		return;
+	}
+	for (size_t n = strlen(watch); n > 1 && watch[n - 1] == '/';)
+		watch[--n] = '\0';
+	comment(c, "For each change, sersync asked ChinaCache's interface at %s:%s",
+	    attr_or(info, "domainname", "?"), attr_or(info, "port", "80"));
+	comment(c, "  HEAD /index.jsp?user=%s&pswd=(not copied here)&ok=ok&urls=URL", user ? user : "?");
+	paragraph(c, "(&dirs=URL/ for a directory) to refresh URL: <sendurl base=\"%s\"> followed by %s.  "
+	    "That interface is ChinaCache's own and is not reproduced: here each change is one request "
+	    "(method, GET by default) to url_template, with the path in place of {path}, so that as written "
+	    "it requests the refreshed URL itself.  Make url_template your CDN's purge endpoint (its API), "
+	    "or set method = PURGE for a cache that purges a URL that way (Varnish, Squid, ...).", base,
+	    use_re ? "what <regexurl match> found, its first group and what followed the match" :
+	    "the path below the watched directory");
+
+	if (strncmp(base, "http://", 7) && strncmp(base, "https://", 8))
+		hook_blocked(c, hs, sline, "<sendurl base=\"%s\"> is not an http:// or https:// URL: url_template "
+		    "needs one", base);
+	else if (!ini_safe(base) || strlen(base) > 3000)
+		hook_blocked(c, hs, sline, "<sendurl base=\"%s\"> cannot be written in an ini file (blanks at an "
+		    "end, \" ;\", a control character, or too long)", base);
+	if (use_re && !*match) {
+		hook_blocked(c, hs, rline, "<regexurl regex=\"true\"> has no match expression");
+	} else if (use_re) {
+		regex_t r;
+		char why[256];
+		int rc = sersync_cdn_regex(match, watch, &re, &rep, &elsewhere) < 0 ? REG_ESPACE :
+		    regcomp(&r, re, REG_EXTENDED);
+		if (rc != 0) {
+			if (re)
+				regerror(rc, &r, why, sizeof why);
+			hook_blocked(c, hs, rline, "<regexurl match=\"%s\">: %s", match, re ? why :
+			    "more than 7 groups, or out of memory");
+			free(re);
+			free(rep);
+			re = rep = NULL;
+		} else {
+			regfree(&r);
+			if (elsewhere)
+				hook_note(c, hs, rline, "<regexurl match=\"%s\">: sersync searched it in the absolute path, "
+				    "%s/..., and it seems to need that directory's own path (it starts with its text, or "
+				    "at its start); path_regex is searched in the path below it, where it may then never "
+				    "match, and nothing is refreshed: check it against paths relative to %s", match, watch,
+				    watch);
+		}
+	}
+	hook_warning(c, hs, p->line, "<plugin name=\"refreshCDN\">: ChinaCache's interface (%s) cannot be "
+	    "reproduced: [hook %s] requests url_template itself, which as imported is the URL to refresh; "
+	    "make it your CDN's purge endpoint%s", attr_or(info, "domainname", "?"), hs->name,
+	    user ? ", and create the credentials file (see the comments)" : "");
+
+	hook_head(c, hs, "cdn");
+	comment(c, "<sendurl base> (line %d)%s", sline, use_re ? ", and <regexurl> below" : "");
+	if (use_re || (bl && base[bl - 1] == '/'))
+		hook_key(c, hs, sline, "url_template", "%s{path}", *base ? base : "http://HOST/");
 	else
-		comment(c, "  each changed path under %s", attr_or(lp, "watch", "?"));
-	comment(c, "[hook cdn]");
-	comment(c, "url = %s", base);
+		hook_key(c, hs, sline, "url_template", "%s/{path}", *base ? base : "http://HOST");
+	if (re) {
+		paragraph(c, "<regexurl regex=\"true\" match=\"%s\"> (line %d): sersync searched it in the "
+		    "absolute path and added its first group and what followed the match to base; here "
+		    "path_regex is searched in the path below %s, and replace is that group and what follows.  "
+		    "A path it does not match is not sent, as in sersync.", match, rline, watch);
+		hook_key(c, hs, rline, "path_regex", "%s", re);
+		hook_key(c, hs, rline, "replace", "%s", rep);
+	} else if (rx && !use_re) {
+		comment(c, "<regexurl regex=\"%s\"> (line %d) is off: the whole path", attr_or(rx, "regex", ""),
+		    rline);
+	}
+	if (user) {
+		if (asprintf(&cred, "%s/%s.cdn-credentials", c->config_dir, c->name) < 0) {
+			c->failed = true;
+			cred = NULL;
+		} else {
+			comment(c, "<cdninfo username passwd> (line %d): basic authentication, if the", info->line);
+			comment(c, "endpoint takes it, from a file of one line user:password, mode 600;");
+			comment(c, "uncomment once it exists (syncd --check requires it):");
+			comment(c, "credentials_file = %s", cred);
+		}
+	}
+	free(watch);
+	free(re);
+	free(rep);
+	free(cred);
 }
 
 /* Everything it holds, passwords left out. */
@@ -1220,51 +1794,122 @@ plugin_other(struct conv *c, const struct elem *p)
 	}
 }
 
+enum plugin_kind { P_COMMAND, P_SOCKET, P_HTTP, P_CDN, P_OTHER };
+
+static enum plugin_kind
+plugin_kind(const char *name)
+{
+	static const char *const names[] = { "command", "socket", "http", "refreshCDN" };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(name, names[i]))
+			return (enum plugin_kind)i;
+	return P_OTHER;
+}
+
+/* The directory sersync watched with the plugin: the command plugin reads
+ * <sersync><localpath>, the others their own <localpath>, which then
+ * replaced <sersync><localpath> for the pushes too.  NULL: none. */
+static char *
+plugin_watch(struct conv *c, const struct elem *p, enum plugin_kind k, const char *watch)
+{
+	const char *w = k == P_COMMAND ? watch : attr_or(first(c, p, "localpath"), "watch", NULL);
+	char *s = w ? strdup(w) : NULL;
+
+	for (size_t n = s ? strlen(s) : 0; n > 1 && s[n - 1] == '/';)
+		s[--n] = '\0';
+	return s;
+}
+
 static void
 write_plugins(struct conv *c, const struct elem *sx, const char *watch)
 {
 	const struct elem *use = first(c, sx, "plugin");
 	const char *active = on(use) ? attr_or(use, "name", "") : NULL;
 	bool defined = false;
+	char *top = strdup(watch);
 
+	if (!top) {
+		c->failed = true;
+		return;
+	}
+	for (size_t n = strlen(top); n > 1 && top[n - 1] == '/';)
+		top[--n] = '\0';
 	if (use && !active)
 		warning(c, use->line, "<plugin start=\"%s\" name=\"%s\"> is off: no plugin ran after a push",
 		    attr_or(use, "start", ""), attr_or(use, "name", ""));
 	each(p, c, root(c), "plugin") {
 		const char *name = attr_or(p, "name", "");
+		enum plugin_kind k = plugin_kind(name);
+		const struct elem *before = NULL;
 		bool is_on = active && !strcmp(active, name);
+		each(q, c, root(c), "plugin")
+			if (q == p)
+				break;
+			else if (!before && !strcmp(attr_or(q, "name", ""), name))
+				before = q;
 		if (p == first(c, root(c), "plugin")) {
 			fprintf(c->out, "\n");
-			comment(c, "sersync's plugins, not converted: syncd does not support hooks yet.  What");
-			comment(c, "each one did, and the [hook] section it is meant to become:");
+			paragraph(c, "sersync's plugins, as [hook NAME] sections (see \"[hook NAME] SECTIONS\" in "
+			    "syncd.ini(5)).  The one <sersync><plugin start=\"true\"> named ran after each push and is "
+			    "live; the others only ran under \"sersync2 -m NAME\", instead of mirroring, and are "
+			    "commented out: each is a watch-only instance of its own.");
+		}
+		fprintf(c->out, ";\n");
+		if (before) {
+			comment(c, "<plugin name=\"%s\"> (line %d): a second one, sersync read only the first", name,
+			    p->line);
+			warning(c, p->line, "a second <plugin name=\"%s\">: sersync reads only the first one (line %d), "
+			    "and so does this import", name, before->line);
+			continue;
 		}
 		defined |= is_on;
-		fprintf(c->out, ";\n");
+		if (k == P_OTHER) {
+			comment(c, "<plugin name=\"%s\"> (line %d)%s: not converted, sersync 2.5 has no", name, p->line,
+			    is_on ? ", on" : "");
+			comment(c, "such plugin%s", is_on ? " (with it on, sersync would not start)" : "");
+			plugin_other(c, p);
+			warning(c, p->line, "<plugin name=\"%s\"> is not a plugin sersync 2.5 has (command, socket, http, "
+			    "refreshCDN): not converted, it is described in comments", name);
+			continue;
+		}
+		char *pw = plugin_watch(c, p, k, top);
+		struct hooksec hs = { .name = name, .line = p->line, .on = is_on, .live = is_on };
 		if (is_on) {
 			comment(c, "<plugin name=\"%s\"> (line %d), on (<sersync><plugin>, line %d).", name, p->line,
 			    use->line);
-			comment(c, "After each path was pushed everywhere, sersync");
+			if (pw && strcmp(pw, top))
+				warning(c, p->line, "with <plugin name=\"%s\"> on, sersync watched and pushed its "
+				    "<localpath watch=\"%s\"> instead of <sersync><localpath watch=\"%s\">; [source] path "
+				    "is the latter: change it if the former is what ran", name, pw, top);
 		} else {
-			comment(c, "<plugin name=\"%s\"> (line %d), not on: only \"sersync2 -m %s\" ran it,", name,
-			    p->line, *name ? name : "NAME");
-			comment(c, "instead of mirroring.  For each change, sersync");
+			paragraph(c, "<plugin name=\"%s\"> (line %d), not on: only \"sersync2 -m %s\" ran it, "
+			    "instead of mirroring.  Its equivalent is a watch-only instance, one without [remote] "
+			    "sections, which only runs its hooks: copy this file to %s-%s.ini, delete its [remote] "
+			    "sections and any other [hook], set [source] path = %s (what sersync2 -m %s watched), "
+			    "and uncomment the lines of [hook %s] below that start with a single ';'.", name, p->line,
+			    name, c->name, name, pw ? pw : "DIRECTORY", name, name);
+			warning(c, p->line, "<plugin name=\"%s\"> is not on: only \"sersync2 -m %s\" ran it, instead of "
+			    "mirroring; it is written as a commented-out [hook %s], for a watch-only instance of its own "
+			    "(see the comments)", name, name, name);
 		}
-		if (!strcmp(name, "command"))
-			plugin_command(c, p, watch);
-		else if (!strcmp(name, "socket"))
-			plugin_socket(c, p);
-		else if (!strcmp(name, "http"))
-			plugin_http(c, p);
-		else if (!strcmp(name, "refreshCDN"))
-			plugin_cdn(c, p);
-		else
-			plugin_other(c, p);
-		warning(c, p->line, "<plugin name=\"%s\">%s: syncd does not support hooks yet, so it is not "
-		    "converted: it is described in comments", name, is_on ? " is on" : "");
+		if (hook_begin(c, &hs)) {
+			if (k == P_COMMAND)
+				hook_command(c, &hs, p, top);
+			else if (k == P_SOCKET)
+				hook_socket(c, &hs, p);
+			else if (k == P_HTTP)
+				hook_http(c, &hs, p);
+			else
+				hook_cdn(c, &hs, p);
+			hook_end(c, &hs);
+		}
+		free(pw);
 	}
 	if (active && !defined)
 		warning(c, use->line, "<plugin name=\"%s\"> is on, but no <plugin name=\"%s\"> in <head> says what "
 		    "it does (sersync would not start): not converted", active, active);
+	free(top);
 }
 
 /* ------------------------------------------------------------ the rest -- */
@@ -1295,10 +1940,12 @@ convert(struct conv *c)
 }
 
 int
-import_sersync(const char *xml, const char *name, const char *state_dir, FILE *out, FILE *diag)
+import_sersync(const char *xml, const char *name, const char *state_dir, const char *config_dir, FILE *out,
+    FILE *diag)
 {
 	struct conv c = { .file = xml, .name = name, .cur = -1,
-	    .state_dir = state_dir && *state_dir ? state_dir : DEFAULT_STATE_DIR };
+	    .state_dir = state_dir && *state_dir ? state_dir : DEFAULT_STATE_DIR,
+	    .config_dir = config_dir && *config_dir ? config_dir : DEFAULT_CONFIG_DIR };
 	char *text = NULL;
 	size_t len = 0;
 
@@ -1333,7 +1980,7 @@ import_sersync(const char *xml, const char *name, const char *state_dir, FILE *o
 }
 
 int
-import_sersync_cmd(char **args, const char *state_dir)
+import_sersync_cmd(char **args, const char *state_dir, const char *config_dir)
 {
 	const char *outfile = NULL, *xml = NULL, *name = NULL;
 	FILE *out = stdout;
@@ -1384,7 +2031,7 @@ import_sersync_cmd(char **args, const char *state_dir)
 			return 1;
 		}
 	}
-	rc = import_sersync(xml, name ? name : def, state_dir, out, stderr) == 0 ? 0 : 1;
+	rc = import_sersync(xml, name ? name : def, state_dir, config_dir, out, stderr) == 0 ? 0 : 1;
 	if (fflush(out) != 0 && rc == 0) {
 		log_err("%s: %s", outfile ? outfile : "standard output", strerror(errno));
 		rc = 1;

@@ -631,7 +631,7 @@ main(int argc, char **argv)
 	if (!strcmp(cmd, "check"))
 		return cmd_check(args);
 	if (!strcmp(cmd, "import-sersync"))
-		return import_sersync_cmd(args, paths.state_dir);
+		return import_sersync_cmd(args, paths.state_dir, paths.config_dir);
 	if (!strcmp(cmd, "help")) {
 		usage(stdout);
 		return EX_OK;

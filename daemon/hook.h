@@ -6,7 +6,7 @@
  * retried with backoff, then dropped and counted.  Everything runs from the
  * worker's event loop and never blocks it: a hook that hangs or fails only
  * delays itself, never the mirroring.  What is queued lives in memory only:
- * it is lost when the worker stops (see syncd.ini(5), HOOKS). */
+ * it is lost when the worker stops (see syncd.ini(5), [hook NAME] SECTIONS). */
 #ifndef SYNCD_HOOK_H
 #define SYNCD_HOOK_H
 

@@ -3,9 +3,12 @@
 # tests/fixtures/sersync/ becomes an instance file that `syncd --check`
 # accepts once the source directory and password file it names exist, with
 # the keys each sersync setting maps to, and a "FILE:LINE: warning: ..." for
-# what has no equivalent or is off (every plugin above all).  A malformed file
-# is "FILE:LINE: error: ..." and exit status 1; -o never overwrites a file;
-# values that would break the ini (a newline in an attribute) never reach it.
+# what has no equivalent or is off.  The plugin <sersync><plugin> turns on is
+# a live [hook NAME]; the others, which only "sersync2 -m NAME" ran, are
+# commented out and make a watch-only instance that --check accepts once
+# uncommented.  A malformed file is "FILE:LINE: error: ..." and exit status 1;
+# -o never overwrites a file; values that would break the ini (a newline in
+# an attribute) never reach it.
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -14,16 +17,18 @@ need_syncd
 FIX=$REPO_ROOT/tests/fixtures/sersync
 WRAPPER=()
 if [ -n "${SYNCCTL_WRAPPER:-}" ]; then read -r -a WRAPPER <<<"$SYNCCTL_WRAPPER"; fi
-mkdir -p "$T/src" "$T/out"
+mkdir -p "$T/src" "$T/out" "$T/cfg"
 printf 'pw\n' >"$T/secret"
 chmod 600 "$T/secret"
 
 # imp BASE ARGS...: import-sersync ARGS; the ini in BASE.ini, stderr in
-# BASE.err, the exit status in RC.  The state dir is $T/state.
+# BASE.err, the exit status in RC.  The state dir is $T/state, the
+# configuration directory $T/cfg.
 imp() {
 	local base=$1
 	shift
-	"${WRAPPER[@]}" "$SYNCCTL" --state-dir "$T/state" import-sersync "$@" >"$base.ini" 2>"$base.err"
+	"${WRAPPER[@]}" "$SYNCCTL" --state-dir "$T/state" --config-dir "$T/cfg" import-sersync "$@" \
+		>"$base.ini" 2>"$base.err"
 	RC=$?
 }
 
@@ -57,6 +62,23 @@ warns() {
 		fail "no warning at $2:$3 matching /$4/ in: $(cat "$1")"
 }
 
+# section INI HEAD: the lines of INI from HEAD (exactly) to the next ";"
+# line alone.
+section() {
+	awk -v h="$2" '$0 == h { p = 1 } p && $0 == ";" { exit } p' "$1"
+}
+
+# watch_only INI HOOK OUT: the watch-only instance the comments of INI say
+# to make for [hook HOOK]: [source] path = $T/src and the section's lines
+# that start with a single ';', uncommented.
+watch_only() {
+	{
+		printf '[source]\npath = %s\n' "$T/src"
+		section "$1" "; [hook $2]" | sed -n 's/^; //p'
+	} >"$3"
+	grep -qx "\[hook $2\]" "$3" || fail "no [hook $2] to uncomment in $(basename "$1")"
+}
+
 # checked INI: syncd --check accepts INI once its path and password_file
 # are things this test made.
 checked() {
@@ -80,8 +102,7 @@ for xml in "$FIX"/*.xml; do
 	fi
 	sed -E "s|^$xml:([0-9]+):.*|\\1|" "$T/out/$name.err" | sort -n -c ||
 		fail "$name: warnings are not in line order"
-	# no hook section is live: hooks exist only as comments
-	none "$T/out/$name.ini" '^\[hook'
+	none "$T/out/$name.err" 'not support'
 	checked "$T/out/$name.ini"
 	log "$name: $(grep -c . "$T/out/$name.err") warnings, passes syncd --check"
 	n=$((n + 1))
@@ -108,16 +129,77 @@ count_is "$f" 2 "timeout = 100s"
 has "$f" "[rsync]" "options = -artuz" "delete = yes"
 has "$f" "[retry]" "fail_log = $T/state/confxml-full/failed.log"
 has "$f" "[full_sync]" "on_start = yes" "every = 600min"
-has "$f" "; [hook command]" "; run = /bin/sh" '; include_regex = ^((.*)\.php)$' \
-	"; [hook socket]" "; address = 192.168.138.20:8009" "; [hook cdn]" \
-	"; url = http://pic.xoyo.com/cms"
+# the command plugin is on: a live hook, once everything is mirrored, one
+# run of /bin/sh per path; its includes matched the absolute path in sersync
+count_is "$f" 1 "[hook command]"
+[ "$(section "$f" "[hook command]" | grep -v '^;')" = "[hook command]
+type = command
+when = mirrored
+run = /bin/sh
+include_regex = ^((.*)\.php)$
+include_regex = ^((.*)\.sh)$
+retries = 0" ] || fail "[hook command] is: $(section "$f" "[hook command]")"
+# socket and refreshCDN only ran under sersync2 -m: commented out
+count_is "$f" 1 "; [hook socket]"
+count_is "$f" 1 "; [hook refreshCDN]"
+none "$f" '^\[hook (socket|refreshCDN)\]'
+has "$f" "; type = socket" "; when = changed" "; connect = 192.168.138.20:8009" "; type = cdn" \
+	"; url_template = http://pic.xoyo.com/cms/{path}" \
+	";; credentials_file = $T/cfg/confxml-full.cdn-credentials"
+none "$f" 'passwd=|pswd=xxxx'
 warns "$e" "$xml" 4 "<debug start=\"true\">.*-v"
 warns "$e" "$xml" 36 "timeToExecute.*backoff"
 warns "$e" "$xml" 36 "temporary directory.*$T/state/confxml-full/failed.log"
 warns "$e" "$xml" 39 "crontabfilter.*\\*\\.php"
-warns "$e" "$xml" 46 "plugin name=\"command\"> is on.*not support hooks yet"
-warns "$e" "$xml" 54 "plugin name=\"socket\">.*not support hooks yet"
-warns "$e" "$xml" 59 "plugin name=\"refreshCDN\">.*not support hooks yet"
+warns "$e" "$xml" 47 "prefix=\"/bin/sh\">: /bin/sh runs each changed file .* as a script"
+warns "$e" "$xml" 54 "plugin name=\"socket\"> is not on: only \"sersync2 -m socket\" ran it"
+warns "$e" "$xml" 59 "plugin name=\"refreshCDN\"> is not on: only \"sersync2 -m refreshCDN\" ran it"
+
+# What the comments say to do for a plugin only sersync2 -m ran: a
+# watch-only instance (no [remote]) with the section uncommented.
+for hook in socket refreshCDN; do
+	watch_only "$f" "$hook" "$T/out/full-$hook.ini"
+	none "$T/out/full-$hook.ini" '^\[remote'
+	out=$("$SYNCD" --check --config "$T/out/full-$hook.ini" 2>&1) ||
+		fail "the watch-only instance for [hook $hook] does not pass syncd --check: $out"
+done
+has "$T/out/full-socket.ini" "connect = 192.168.138.20:8009" "when = changed"
+
+# ------------------------------------------- each plugin on, in turn --
+# socket: its own <localpath> is what sersync watched then (a warning).
+sed 's|<plugin start="true" name="command"/>|<plugin start="true" name="socket"/>|' "$FIX/confxml-full.xml" \
+	>"$T/socket.xml"
+imp "$T/out/socket" "$T/socket.xml"
+[ "$RC" = 0 ] || fail "socket.xml: exit status $RC: $(cat "$T/out/socket.err")"
+has "$T/out/socket.ini" "[hook socket]" "type = socket" "when = mirrored" "connect = 192.168.138.20:8009" \
+	"; [hook command]" "; run = /bin/sh"
+warns "$T/out/socket.err" "$T/socket.xml" 54 "watched and pushed its <localpath watch=\"/opt/tongbu\">"
+warns "$T/out/socket.err" "$T/socket.xml" 56 "one line per change.*must be adapted"
+checked "$T/out/socket.ini"
+
+# refreshCDN: a cdn hook; the credentials are left for the operator to put
+# in a file of mode 600, which --check then requires.
+sed 's|<plugin start="true" name="command"/>|<plugin start="true" name="refreshCDN"/>|' \
+	"$FIX/confxml-full.xml" >"$T/cdn.xml"
+imp "$T/out/cdn" "$T/cdn.xml" www
+[ "$RC" = 0 ] || fail "cdn.xml: exit status $RC: $(cat "$T/out/cdn.err")"
+has "$T/out/cdn.ini" "[hook refreshCDN]" "type = cdn" "when = mirrored" \
+	"url_template = http://pic.xoyo.com/cms/{path}" "; credentials_file = $T/cfg/www.cdn-credentials"
+warns "$T/out/cdn.err" "$T/cdn.xml" 59 "ChinaCache's interface .* cannot be reproduced.*purge endpoint"
+[ ! -e "$T/cfg/www.cdn-credentials" ] || fail "import-sersync wrote the credentials file"
+none "$T/out/cdn.ini" 'xxxx&pswd=xxxx'
+checked "$T/out/cdn.ini"
+sed -i "s|^; credentials_file = |credentials_file = |" "$T/out/cdn.ini"
+printf 'xxxx:xxxx\n' >"$T/cfg/www.cdn-credentials"
+chmod 644 "$T/cfg/www.cdn-credentials"
+sed -E -e "s|^path = .*|path = $T/src|" -e "s|^password_file = .*|password_file = $T/secret|" \
+	"$T/out/cdn.ini" >"$T/out/cdn.check"
+if out=$("$SYNCD" --check --config "$T/out/cdn.check" 2>&1); then
+	fail "a credentials file of mode 644 passed syncd --check"
+fi
+grep -q "credentials_file .*mode 0644" <<<"$out" || fail "credentials of mode 644: --check says: $out"
+chmod 600 "$T/cfg/www.cdn-credentials"
+checked "$T/out/cdn.ini"
 
 # ------------------------------------------------------- confxml-ssh.xml --
 # with NAME given; ssh: the remote's name is a path; delete off.
@@ -139,6 +221,7 @@ warns "$e" "$xml" 26 "<userDefinedPort start=\"false\"> is off"
 warns "$e" "$xml" 27 "<timeout start=\"false\"> is off.*100s"
 warns "$e" "$xml" 31 "<crontab start=\"false\"> is off"
 warns "$e" "$xml" 36 "<plugin start=\"false\" name=\"command\"> is off"
+none "$f" '^\[hook'
 checked "$f"
 
 # ------------------------------------------------------------------- -o --
@@ -186,9 +269,10 @@ imp "$T/out/noremote" "$T/noremote.xml"
 [ "$RC" = 1 ] && grep -q "noremote.xml:3: error: .*remote" "$T/out/noremote.err" ||
 	fail "no remote: status $RC: $(cat "$T/out/noremote.err")"
 
-# A newline in an attribute cannot inject a line into the ini; a relative
-# ssh path is left for the operator, and --check says so; options syncd
-# sets itself are dropped with a warning.
+# A newline in an attribute cannot inject a line into the ini (nor a hook:
+# the one that would hold it is commented out); a relative ssh path is left
+# for the operator, and --check says so; options syncd sets itself are
+# dropped with a warning.
 cat >"$T/hostile.xml" <<'EOF'
 <head>
   <sersync>
@@ -199,12 +283,21 @@ cat >"$T/hostile.xml" <<'EOF'
     <rsync>
       <commonParams params="-az --delete-after -e ssh --timeout=5"/>
     </rsync>
+    <plugin start="true" name="socket"/>
   </sersync>
+  <plugin name="socket">
+    <localpath watch="/srv/www">
+      <deshost ip="192.0.2.3&#10;unix" port="8009"/>
+    </localpath>
+  </plugin>
 </head>
 EOF
 imp "$T/out/hostile" "$T/hostile.xml"
 [ "$RC" = 0 ] || fail "hostile.xml: exit status $RC: $(cat "$T/out/hostile.err")"
-none "$T/out/hostile.ini" '^(\[remote evil\]|target = /tmp/evil)'
+none "$T/out/hostile.ini" '^(\[remote evil\]|target = /tmp/evil|unix|\[hook)'
+warns "$T/out/hostile.err" "$T/hostile.xml" 14 "<deshost ip=\"192.0.2.3\?unix\"> cannot be written in an ini file"
+none "$T/out/hostile.err" 'must be adapted' 
+has "$T/out/hostile.ini" "; [hook socket]"
 warns "$T/out/hostile.err" "$T/hostile.xml" 4 "cannot be written in an ini file.*skipped"
 has "$T/out/hostile.ini" "target = rsync://192.0.2.2/www" "options = -az"
 warns "$T/out/hostile.err" "$T/hostile.xml" 8 "--delete-after is set by syncd itself"
