@@ -254,7 +254,8 @@ set_value(struct parse *p, struct hook_conf *h, enum hkey k, const char *v)
 	case K_HEADER: {
 		const char *colon = strchr(v, ':'), *space = strpbrk(v, " \t");
 		if (!colon || colon == v || (space && space < colon)) {
-			cfg_err(p, p->line, "header: '%s' is not 'Name: value'", v);
+			cfg_err(p, p->line, "header: the value is not 'Name: value' (not shown: it may "
+			    "hold a secret)");
 			break;
 		}
 		struct strv sv = { 0 };

@@ -289,6 +289,8 @@ hook_call_done(struct hook_call *c, bool ok, const char *why)
 void
 hook_stop(struct hook *h, bool cancel_running)
 {
+	size_t waiting = 0;
+
 	h->stopping = true;
 	timer_disarm(&h->kick);
 	for (unsigned i = 0; i < h->hc->concurrency; i++) {
@@ -296,11 +298,15 @@ hook_stop(struct hook *h, bool cancel_running)
 		if (c->state == CALL_WAITING) {
 			timer_disarm(&c->timer);
 			h->dropped += c->n;
+			waiting += c->n;
 			call_clear(c);
 		} else if (c->state == CALL_RUNNING && cancel_running) {
 			h->ops->cancel(c);
 		}
 	}
+	if (waiting)
+		log_warn("hook %s: %zu changes waiting for a retry were not delivered (stopping)",
+		    h->hc->name, waiting);
 }
 
 bool
