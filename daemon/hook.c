@@ -42,21 +42,10 @@ call_timer(void *ctx)
 		start_call(c);		/* the backoff is over */
 }
 
-static const struct hook_ops *
-ops_of(enum hook_type t)
-{
-	switch (t) {
-	case HOOK_COMMAND:
-		return &hook_command_ops;
-	case HOOK_SOCKET:
-		return &hook_socket_ops;
-	case HOOK_HTTP:
-		return &hook_http_ops;
-	case HOOK_CDN:
-		return &hook_cdn_ops;
-	}
-	return NULL;
-}
+static const struct hook_ops *const ops_of[] = {
+	[HOOK_COMMAND] = &hook_command_ops, [HOOK_SOCKET] = &hook_socket_ops,
+	[HOOK_HTTP] = &hook_http_ops, [HOOK_CDN] = &hook_cdn_ops,
+};
 
 int
 hook_init(struct hook *h, struct worker *w, const struct hook_conf *hc)
@@ -64,11 +53,7 @@ hook_init(struct hook *h, struct worker *w, const struct hook_conf *hc)
 	memset(h, 0, sizeof *h);
 	h->w = w;
 	h->hc = hc;
-	h->ops = ops_of(hc->type);
-	if (!h->ops) {
-		log_err("hook %s: this type is not available yet", hc->name);
-		return -1;
-	}
+	h->ops = ops_of[hc->type];
 	h->calls = calloc(hc->concurrency, sizeof *h->calls);
 	if (!h->calls || timer_init(&w->loop, &h->kick, kick_due, h) < 0)
 		return -1;
@@ -96,7 +81,7 @@ hook_free(struct hook *h)
 		return;		/* never initialised */
 	if (h->calls)
 		hook_stop(h, true);
-	if (h->ops && h->ops->close)
+	if (h->ops->close)
 		h->ops->close(h);
 	size_t lost = hook_pending(h);
 	if (lost)
