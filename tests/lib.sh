@@ -1253,6 +1253,7 @@ start_line_listener() {
 	_lib_launch "$out.rc" "$T/listener.log" python3 "$TESTS_DIR/helpers/line_listen.py" \
 		--out "$out" --ready "$out.ready" "$@"
 	LISTENER_PID=$_LIB_LAUNCHED
+	_lib_track "$LISTENER_PID" # the launcher's subshell does not take it along
 	wait_for 10 "the listener for $out" test -e "$out.ready"
 }
 
