@@ -55,6 +55,14 @@ max_delay = 500ms
 
 [full_sync]
 on_start = yes
+
+; once the mirror has a new or changed file, tell a program (no shell: the
+; paths are appended to this argv)
+[hook announce]
+type = command
+run = /bin/echo on the mirror now:
+kinds = update
+batch = 10
 EOF
 say "instance config $CFG"
 sed 's/^/    /' "$CFG"
@@ -92,6 +100,7 @@ listing "$MIRROR"
 echo
 echo "mirror is in sync (${took}s after the last change; the .swp file stayed behind)"
 
+wait_for 10 "the hook's run" log_count_gt 'hook announce:.*docs/new\.txt' 0
 say "what the worker logged (the last lines)"
 grep -v '^====' "$SYNCD_LOG" | tail -n 12 | sed 's/^/    /'
 
