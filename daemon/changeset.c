@@ -212,3 +212,21 @@ changeset_oldest(const struct changeset *cs)
 			oldest = n->uval;
 	return oldest;
 }
+
+static void
+unset(struct pnode *n, void *ctx)
+{
+	set_flags(ctx, n, 0);
+}
+
+void
+changeset_drop(struct changeset *cs, const char *path)
+{
+	struct pnode *n = ptree_lookup(&cs->tree, path);
+
+	if (!n || n == &cs->tree.root)
+		return;
+	struct pnode *parent = n->parent;
+	ptree_remove(&cs->tree, n, unset, cs);
+	ptree_prune(&cs->tree, parent);
+}

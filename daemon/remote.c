@@ -57,6 +57,8 @@ remote_free(struct remote *r)
 	changeset_clear(&r->pending);
 	changeset_clear(&r->inflight);
 	changeset_clear(&r->during_full);
+	moves_clear(&r->moves);
+	move_free(&r->linking);
 	free(r->push_excludes);
 	free(r->full_excludes);
 }
@@ -210,6 +212,47 @@ full_done(struct child *c, int status, void *ctx)
 }
 
 static void
+link_done(struct child *c, int status, void *ctx)
+{
+	struct remote *r = ctx;
+	char how[96];
+
+	r->push = NULL;
+	if (rsync_outcome(status, c->tail) == RSYNC_OK) {
+		/* The new directory is on the mirror as the source has it. */
+		changeset_drop(&r->pending, r->linking.to);
+		log_debug("%s: link pass of a directory moved from a copy on the mirror done",
+		    r->rc->name);
+	} else {
+		child_describe(status, how, sizeof how);
+		log_info("%s: link pass for a moved directory failed (rsync %s): the batch sends "
+		    "its files", r->rc->name, how);
+	}
+	move_free(&r->linking);
+	finished(r);
+}
+
+/* A move in the pending batches whose old copy the mirror still has (its
+ * deletion is pending too) and whose new directory is pending whole. */
+static bool
+start_link_pass(struct remote *r)
+{
+	struct worker *w = r->w;
+
+	while (moves_take(&r->moves, &r->linking)) {
+		const struct pnode *to = ptree_lookup(&r->pending.tree, r->linking.to);
+		const struct pnode *from = ptree_lookup(&r->pending.tree, r->linking.from);
+		if (to && from && to->flags == CH_DIR && (from->flags & CH_GONE)) {
+			r->push = linkpass_start(&w->loop, w->cfg, r->rc, &r->linking, link_done, r);
+			if (r->push)
+				return true;
+		}
+		move_free(&r->linking);
+	}
+	return false;
+}
+
+static void
 spawn_failed(struct remote *r, const char *what)
 {
 	/* Nothing ran (the reason is logged): an operator's matter. */
@@ -242,6 +285,8 @@ remote_kick(struct remote *r)
 	}
 	if (r->failures && r->full)
 		return;		/* while failing, one run at a time probes the remote */
+	if (!r->push && changeset_count(&r->pending) && start_link_pass(r))
+		return;
 	if (!r->push && changeset_count(&r->pending)) {
 		size_t paths;
 		if (changeset_take(&r->pending, &r->inflight, w->cfg->max_files) < 0) {
@@ -259,10 +304,11 @@ remote_kick(struct remote *r)
 }
 
 int
-remote_offer(struct remote *r, const struct changeset *sealed)
+remote_offer(struct remote *r, const struct changeset *sealed, const struct moves *moves)
 {
 	/* On disk before it can be attempted. */
 	journal_append(&r->journal, sealed);
+	moves_append(&r->moves, moves);
 	if (changeset_copy(&r->pending, sealed) < 0)
 		return -1;
 	if (r->full && changeset_copy(&r->during_full, sealed) < 0)

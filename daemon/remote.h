@@ -11,6 +11,7 @@
 #include "child.h"
 #include "config.h"
 #include "journal.h"
+#include "linkpass.h"
 #include "loop.h"
 #include "rsync_exit.h"
 
@@ -23,7 +24,9 @@ struct remote {
 	struct changeset inflight;	/* in the push that runs now */
 	struct changeset during_full;	/* sealed while the full sync runs */
 	struct journal journal;		/* pending + inflight + full_wanted, on disk */
-	struct child *push, *full;
+	struct child *push, *full;	/* push: a batch, or a link pass before one */
+	struct moves moves;		/* directories moved in the batches pending */
+	struct move linking;		/* the move whose link pass runs */
 	bool full_wanted;
 	bool full_for_lost;		/* the wanted/running full sync covers lost events */
 	bool parent_deletes;		/* the receiver rejects --delete-missing-args */
@@ -39,8 +42,9 @@ struct remote {
 
 int remote_init(struct remote *r, struct worker *w, const struct remote_conf *rc);
 void remote_free(struct remote *r);
-/* Queues (a copy of) a sealed batch and pushes it if the remote is free. */
-int remote_offer(struct remote *r, const struct changeset *sealed);
+/* Queues (a copy of) a sealed batch, with the directory moves it holds,
+ * and pushes it if the remote is free. */
+int remote_offer(struct remote *r, const struct changeset *sealed, const struct moves *moves);
 /* Asks for a full sync (runs beside live pushes); lost: events were lost. */
 void remote_full(struct remote *r, bool lost);
 /* Starts whatever is due and allowed now. */

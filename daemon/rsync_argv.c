@@ -104,16 +104,26 @@ has_option(char *const *opts, const char *opt)
 	return false;
 }
 
-char **
-rsync_argv(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
-    const char *exclude_file, int verbose)
+/* subdir, link_dest: RSYNC_LINK's. */
+static char **
+build(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
+    const char *exclude_file, int verbose, const char *subdir, const char *link_dest)
 {
 	struct strv s = { 0 };
 	unsigned timeout = seconds(r->timeout_ms);
 
 	strv_add(&s, c->rsync_binary);
 	strv_addv(&s, c->rsync_options);
-	if (mode != RSYNC_FULL) {
+	if (mode == RSYNC_LINK) {
+		/* Exactly the listed entries of one directory, each new file
+		 * hardlinked from link_dest where that has it unchanged: the
+		 * quick check is the point here, and nothing is deleted. */
+		strv_add(&s, "--files-from=-");
+		strv_add(&s, "--relative");
+		strv_add(&s, "--no-recursive");
+		strv_add(&s, "--dirs");
+		strv_addf(&s, "--link-dest=%s", link_dest);
+	} else if (mode != RSYNC_FULL) {
 		/* Exactly the listed paths: "dir/" syncs one level of dir, a
 		 * missing path is a deletion; nothing recurses on its own. */
 		strv_add(&s, "--files-from=-");
@@ -166,9 +176,30 @@ rsync_argv(const struct config *c, const struct remote_conf *r, enum rsync_mode 
 		strv_add(&s, e ? e : NULL);
 		free(e);
 	}
-	strv_addf(&s, "%s/", c->source);
 	char *dst = rsync_destination(r);
-	strv_add(&s, dst ? dst : NULL);
+	if (subdir) {
+		strv_addf(&s, "%s/%s/", c->source, subdir);
+		strv_addf(&s, "%s%s/", dst ? dst : "", subdir);
+		if (!dst)
+			strv_add(&s, NULL);
+	} else {
+		strv_addf(&s, "%s/", c->source);
+		strv_add(&s, dst ? dst : NULL);
+	}
 	free(dst);
 	return strv_steal(&s);
+}
+
+char **
+rsync_argv(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
+    const char *exclude_file, int verbose)
+{
+	return build(c, r, mode, exclude_file, verbose, NULL, NULL);
+}
+
+char **
+rsync_argv_link(const struct config *c, const struct remote_conf *r, const char *subdir,
+    const char *link_dest, int verbose)
+{
+	return build(c, r, RSYNC_LINK, NULL, verbose, subdir, link_dest);
 }

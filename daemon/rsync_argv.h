@@ -8,11 +8,18 @@ enum rsync_mode {
 	RSYNC_PUSH,		/* the paths of a batch, NUL-separated on stdin */
 	RSYNC_PUSH_PARENTS,	/* the same, deletions listed as their parent "dir/" */
 	RSYNC_FULL,		/* the whole tree, recursively */
+	RSYNC_LINK,		/* a moved directory's entries, hardlinked from its old copy */
 };
 
 /* exclude_file: rules for --exclude-from (NUL-separated). NULL on ENOMEM. */
 char **rsync_argv(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
     const char *exclude_file, int verbose);
+
+/* RSYNC_LINK: the entries listed on stdin (relative to subdir) from
+ * SOURCE/subdir/ to DEST/subdir/, with --link-dest=link_dest (relative to
+ * DEST/subdir/). */
+char **rsync_argv_link(const struct config *c, const struct remote_conf *r, const char *subdir,
+    const char *link_dest, int verbose);
 
 /* Where rsync writes: "rsync://u@h:873/mod/dir/", "u@h:/path/" or "/path/". */
 char *rsync_destination(const struct remote_conf *r);

@@ -247,9 +247,11 @@ unmark_moved(struct watch *w, const struct pnode *n)
 }
 
 /* Adds a watch for child name of parent (or parent itself if name is NULL);
- * returns its node, or NULL if it is gone, not a directory, or failed. */
+ * returns its node, or NULL if it is gone, not a directory, or failed.
+ * When it is a directory known under another name (moved), that name is
+ * left in from (if not NULL; "" otherwise). */
 static struct pnode *
-watch_dir(struct watch *w, struct pnode *parent, const char *name)
+watch_dir(struct watch *w, struct pnode *parent, const char *name, char *from, size_t fromlen)
 {
 	char abs[PATHBUF], q[PATHBUF];
 
@@ -257,6 +259,8 @@ watch_dir(struct watch *w, struct pnode *parent, const char *name)
 		log_warn("path too long under %s, not watched", w->cfg->source);
 		return NULL;
 	}
+	if (from)
+		from[0] = '\0';
 	int wd = add_watch(w, abs);
 	if (wd < 0)
 		return NULL;
@@ -287,6 +291,8 @@ watch_dir(struct watch *w, struct pnode *parent, const char *name)
 	if (n) {
 		/* Known under another name: it moved while we were not looking. */
 		unmark_moved(w, n);
+		if (from && ptree_path(n, from, fromlen) < 0)
+			from[0] = '\0';
 		if (ptree_move(&w->dirs, n, parent, name, strlen(name)) < 0)
 			return NULL;
 		return n;
@@ -343,7 +349,7 @@ scan(struct watch *w, struct pnode *top, bool report)
 				continue;
 			if (filter_excluded(w->cfg->filter, child, true))
 				continue;
-			struct pnode *c = watch_dir(w, n, de->d_name);
+			struct pnode *c = watch_dir(w, n, de->d_name, NULL, 0);
 			if (!c)
 				continue;
 			c->uval = gen;
@@ -376,7 +382,8 @@ dir_appeared(struct watch *w, struct pnode *parent, const char *name, const char
 {
 	struct pnode *before = ptree_child(&w->dirs, parent, name, strlen(name));
 	uint64_t before_wd = before ? (uint64_t)before->ival : 0;
-	struct pnode *n = watch_dir(w, parent, name);
+	char from[PATHBUF];
+	struct pnode *n = watch_dir(w, parent, name, from, sizeof from);
 
 	if (!n) {
 		/* Gone already (its deletion follows), or not a directory now. */
@@ -393,6 +400,8 @@ dir_appeared(struct watch *w, struct pnode *parent, const char *name, const char
 			emit(w, rel, CH_DIR);
 		return;
 	}
+	if (report && from[0] && w->ops->moved)
+		w->ops->moved(w->ctx, from, rel);
 	scan(w, n, report);
 }
 
@@ -608,7 +617,7 @@ watch_open(struct watch *w, struct loop *l, const struct config *cfg,
 	}
 	if (timer_init(l, &w->move_timer, moves_expire, w) < 0)
 		goto fail;
-	if (!watch_dir(w, &w->dirs.root, NULL)) {
+	if (!watch_dir(w, &w->dirs.root, NULL, NULL, 0)) {
 		if (!w->failed)
 			log_err("cannot watch %s: %s", cfg->source, strerror(errno));
 		goto fail;

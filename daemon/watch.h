@@ -21,6 +21,9 @@ struct watch_ops {
 	void (*lost)(void *ctx);
 	/* Mirroring cannot go on (root gone, watch limit); why is logged. */
 	void (*fatal)(void *ctx);
+	/* A directory moved from one place in the tree to another (before its
+	 * changes are reported): a hint, the changes alone are complete. */
+	void (*moved)(void *ctx, const char *from, const char *to);
 };
 
 struct wd_slot;

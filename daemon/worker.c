@@ -32,12 +32,13 @@ seal(struct worker *w)
 	log_debug("batch %llu sealed: %zu entries", (unsigned long long)w->batches,
 	    changeset_count(&w->gather));
 	for (size_t i = 0; i < w->cfg->nremotes; i++)
-		if (remote_offer(&w->remotes[i], &w->gather) < 0)
+		if (remote_offer(&w->remotes[i], &w->gather, &w->moves) < 0)
 			log_err("%s: out of memory queueing a batch", w->remotes[i].rc->name);
 	/* After the remotes: a hook that waits for them must see them busy. */
 	for (size_t i = 0; i < w->cfg->nhooks; i++)
 		hook_offer(&w->hooks[i], &w->gather, t);
 	changeset_clear(&w->gather);
+	moves_clear(&w->moves);
 	batch_reset(&w->batch);
 	timer_disarm(&w->batch_timer);
 }
@@ -92,6 +93,14 @@ on_change(void *ctx, const char *rel, unsigned kind)
 }
 
 static void
+on_moved(void *ctx, const char *from, const char *to)
+{
+	struct worker *w = ctx;
+
+	moves_add(&w->moves, from, to);
+}
+
+static void
 on_lost(void *ctx)
 {
 	full_sync_all(ctx, true);
@@ -133,7 +142,7 @@ on_fatal(void *ctx)
 	seal(w);	/* into the journals: nothing gathered is dropped */
 }
 
-static const struct watch_ops watch_ops = { on_change, on_lost, on_fatal };
+static const struct watch_ops watch_ops = { on_change, on_lost, on_fatal, on_moved };
 
 static void
 full_sync_due(void *ctx)
@@ -431,6 +440,7 @@ out:
 		remote_free(&w.remotes[i]);
 	free(w.remotes);
 	changeset_clear(&w.gather);
+	moves_clear(&w.moves);
 	timer_close(&w.batch_timer);
 	timer_close(&w.full_timer);
 	timer_close(&w.watchdog_timer);

@@ -9,6 +9,7 @@
 #include "batch.h"
 #include "changeset.h"
 #include "config.h"
+#include "linkpass.h"
 #include "loop.h"
 #include "watch.h"
 
@@ -23,6 +24,7 @@ struct worker {
 	struct loop loop;
 	struct watch watch;
 	struct changeset gather;	/* changes not sealed into a batch yet */
+	struct moves moves;		/* directories moved in gather (hints) */
 	struct batch batch;
 	struct timer batch_timer, full_timer, watchdog_timer, stop_timer;
 	struct remote *remotes;

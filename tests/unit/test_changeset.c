@@ -449,6 +449,32 @@ START_TEST(oldest_after_take_and_readd)
 }
 END_TEST
 
+/* A directory the mirror got by other means leaves the set with all it holds. */
+START_TEST(drop_subtree)
+{
+	add(&a, "old", CH_PATH | CH_GONE, 1);
+	add(&a, "new", CH_DIR, 2);
+	add(&a, "new/sub", CH_DIR, 3);
+	add(&a, "new/sub/f", CH_PATH, 4);
+	add(&a, "newer", CH_PATH, 5);
+	add(&a, "x/y/new", CH_DIR, 6);
+	ck_assert_uint_eq(changeset_count(&a), 5);	/* new/sub covers new/sub/f */
+	changeset_drop(&a, "new");
+	ck_assert_uint_eq(changeset_count(&a), 3);
+	ck_assert_uint_eq(flags(&a, "new"), 0);
+	ck_assert_uint_eq(flags(&a, "new/sub"), 0);
+	ck_assert_uint_eq(flags(&a, "newer"), CH_PATH);
+	ck_assert_uint_eq(flags(&a, "old"), CH_PATH | CH_GONE);
+	ck_assert_uint_eq(changeset_oldest(&a), 1);
+	changeset_drop(&a, "x/y/new");
+	ck_assert_uint_eq(changeset_count(&a), 2);
+	ck_assert_ptr_null(ptree_lookup(&a.tree, "x"));	/* no empty parents left */
+	changeset_drop(&a, "absent");
+	changeset_drop(&a, "");
+	ck_assert_uint_eq(changeset_count(&a), 2);
+}
+END_TEST
+
 START_TEST(clear_frees_all)
 {
 	char p[64];
@@ -495,6 +521,7 @@ changeset_suite(void)
 	tcase_add_test(tc, take_partial);
 	tcase_add_test(tc, take_all_when_max_is_large);
 	tcase_add_test(tc, take_one_at_a_time);
+	tcase_add_test(tc, drop_subtree);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linkpass.h"
 #include "rsync_argv.h"
 #include "strv.h"
 #include "suites.h"
@@ -149,6 +150,73 @@ START_TEST(full)
 	HASNT("--ignore-missing-args");
 	ck_assert_str_eq(argv[argc() - 2], "/srv/src/");
 	ck_assert_str_eq(argv[argc() - 1], "rsync://user@host.example:8873/module/dir/");
+}
+END_TEST
+
+/* A moved directory's entries, linked from its old copy: the quick check
+ * on (no --ignore-times), nothing deleted, from SRC/to/ to DEST/to/. */
+START_TEST(link_pass)
+{
+	argv = rsync_argv_link(&c, &r, "b/new dir", "../../a/old", 0);
+	ck_assert_ptr_nonnull(argv);
+	HAS("--files-from=-");
+	HAS("--from0");
+	HAS("--relative");
+	HAS("--no-recursive");
+	HAS("--dirs");
+	HAS("--link-dest=../../a/old");
+	HAS("--sockopts=TCP_NODELAY");
+	HAS("--password-file=/etc/syncd/pw");
+	HASNT("--ignore-times");
+	HASNT("--delete");
+	HASNT("--delete-missing-args");
+	ck_assert_str_eq(argv[argc() - 2], "/srv/src/b/new dir/");
+	ck_assert_str_eq(argv[argc() - 1], "rsync://user@host.example:8873/module/dir/b/new dir/");
+	strv_free(argv);
+	r.kind = TARGET_LOCAL;
+	r.path = "/mnt/mirror";
+	argv = rsync_argv_link(&c, &r, "new", "../old", 0);
+	ck_assert_str_eq(argv[argc() - 1], "/mnt/mirror/new/");
+}
+END_TEST
+
+START_TEST(link_dest_climbs_to_the_root)
+{
+	char buf[64];
+
+	ck_assert_int_eq(linkpass_link_dest("old", "new", buf, sizeof buf), 0);
+	ck_assert_str_eq(buf, "../old");
+	ck_assert_int_eq(linkpass_link_dest("a/old", "b/c/new", buf, sizeof buf), 0);
+	ck_assert_str_eq(buf, "../../../a/old");
+	ck_assert_int_eq(linkpass_link_dest("x/y/z", "top", buf, sizeof buf), 0);
+	ck_assert_str_eq(buf, "../x/y/z");
+	ck_assert_int_eq(linkpass_link_dest("a-very-long-name-indeed", "n", buf, 12), -1);
+}
+END_TEST
+
+START_TEST(moves_are_bounded_hints)
+{
+	struct moves m = { 0 }, copy = { 0 };
+	struct move mv;
+
+	moves_add(&m, "a", "b");
+	moves_add(&m, "c", "d");
+	moves_append(&copy, &m);
+	ck_assert(moves_take(&m, &mv));
+	ck_assert_str_eq(mv.from, "a");
+	ck_assert_str_eq(mv.to, "b");
+	move_free(&mv);
+	ck_assert(moves_take(&m, &mv));
+	ck_assert_str_eq(mv.from, "c");
+	move_free(&mv);
+	ck_assert(!moves_take(&m, &mv));
+	ck_assert_uint_eq(copy.n, 2);
+	for (int i = 0; i < 2 * MOVES_MAX; i++)
+		moves_add(&copy, "x", "y");
+	ck_assert_uint_eq(copy.n, MOVES_MAX);
+	moves_clear(&copy);
+	moves_clear(&m);
+	ck_assert_uint_eq(copy.n, 0);
 }
 END_TEST
 
@@ -367,6 +435,9 @@ rsync_argv_suite(void)
 	tcase_add_test(tc, ssh_remote);
 	tcase_add_test(tc, ssh_plain_and_ipv6);
 	tcase_add_test(tc, local_remote);
+	tcase_add_test(tc, link_pass);
+	tcase_add_test(tc, link_dest_climbs_to_the_root);
+	tcase_add_test(tc, moves_are_bounded_hints);
 	suite_add_tcase(s, tc);
 	return s;
 }

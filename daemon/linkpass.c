@@ -1,0 +1,180 @@
+#include "linkpass.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "filter.h"
+#include "log.h"
+#include "push.h"
+#include "rsync_argv.h"
+#include "strv.h"
+
+#define PATHBUF 8192
+
+void
+moves_add(struct moves *m, const char *from, const char *to)
+{
+	if (m->n >= MOVES_MAX)
+		return;
+	struct move *v = realloc(m->v, (m->n + 1) * sizeof *v);
+	if (!v)
+		return;
+	m->v = v;
+	v[m->n].from = strdup(from);
+	v[m->n].to = strdup(to);
+	if (!v[m->n].from || !v[m->n].to) {
+		move_free(&v[m->n]);
+		return;
+	}
+	m->n++;
+}
+
+void
+moves_append(struct moves *dst, const struct moves *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		moves_add(dst, src->v[i].from, src->v[i].to);
+}
+
+bool
+moves_take(struct moves *m, struct move *out)
+{
+	if (!m->n)
+		return false;
+	*out = m->v[0];
+	memmove(m->v, m->v + 1, --m->n * sizeof *m->v);
+	return true;
+}
+
+void
+move_free(struct move *mv)
+{
+	free(mv->from);
+	free(mv->to);
+	mv->from = mv->to = NULL;
+}
+
+void
+moves_clear(struct moves *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		move_free(&m->v[i]);
+	free(m->v);
+	m->v = NULL;
+	m->n = 0;
+}
+
+int
+linkpass_link_dest(const char *from, const char *to, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	/* One ".." for each component of to climbs from DEST/to/ to DEST/. */
+	for (const char *p = to; p; p = strchr(p + 1, '/')) {
+		if (o + 3 >= len)
+			return -1;
+		memcpy(buf + o, "../", 3);
+		o += 3;
+	}
+	int n = snprintf(buf + o, len - o, "%s", from);
+	return n < 0 || (size_t)n >= len - o ? -1 : 0;
+}
+
+/* Every entry below SOURCE/to that a push would send (the excludes apply
+ * to its path in the tree), as "./sub" relative to to, NUL-separated. */
+static int
+list_tree(const struct config *c, const char *to, struct buf *list)
+{
+	char **todo = NULL, abs[PATHBUF], rel[PATHBUF];
+	size_t ntodo = 0, cap = 0;
+	int rc = 0;
+
+	char *sub = strdup("");
+	if (!sub)
+		return -1;
+	for (; sub; sub = rc == 0 && ntodo ? todo[--ntodo] : NULL) {
+		snprintf(abs, sizeof abs, "%s/%s%s%s", c->source, to, *sub ? "/" : "", sub);
+		DIR *d = opendir(abs);
+		if (!d) {
+			/* Gone meanwhile: rsync says what it misses, the batch covers it. */
+			free(sub);
+			continue;
+		}
+		struct dirent *de;
+		while ((de = readdir(d)) && rc == 0) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			char *child;
+			if (asprintf(&child, "%s%s%s", sub, *sub ? "/" : "", de->d_name) < 0) {
+				rc = -1;
+				break;
+			}
+			bool is_dir = de->d_type == DT_DIR;
+			if (de->d_type == DT_UNKNOWN) {
+				struct stat st;
+				snprintf(abs, sizeof abs, "%s/%s/%s", c->source, to, child);
+				is_dir = lstat(abs, &st) == 0 && S_ISDIR(st.st_mode);
+			}
+			snprintf(rel, sizeof rel, "%s/%s", to, child);
+			if (filter_excluded(c->filter, rel, is_dir)) {
+				free(child);
+				continue;
+			}
+			buf_put(list, "./", 2);
+			buf_put(list, child, strlen(child) + 1);
+			if (!is_dir) {
+				free(child);
+				continue;
+			}
+			if (ntodo == cap) {
+				char **t = realloc(todo, (cap = cap ? cap * 2 : 64) * sizeof *t);
+				if (!t) {
+					free(child);
+					rc = -1;
+					break;
+				}
+				todo = t;
+			}
+			todo[ntodo++] = child;
+		}
+		closedir(d);
+		free(sub);
+	}
+	while (ntodo)
+		free(todo[--ntodo]);
+	free(todo);
+	return rc < 0 || list->oom ? -1 : 0;
+}
+
+struct child *
+linkpass_start(struct loop *l, const struct config *c, const struct remote_conf *r,
+    const struct move *mv, child_exit_fn on_exit, void *ctx)
+{
+	char dest[PATHBUF], label[128];
+	struct buf list = { 0 };
+	char **argv = NULL;
+	struct child *ch = NULL;
+
+	snprintf(label, sizeof label, "%s link pass", r->name);
+	if (linkpass_link_dest(mv->from, mv->to, dest, sizeof dest) < 0 ||
+	    list_tree(c, mv->to, &list) < 0 ||
+	    !(argv = rsync_argv_link(c, r, mv->to, dest, log_verbose()))) {
+		log_warn("%s: cannot prepare it (path too long or out of memory)", label);
+		buf_free(&list);
+		return NULL;
+	}
+	if (!list.len) {
+		buf_free(&list);	/* an empty directory: nothing to link */
+		strv_free(argv);
+		return NULL;
+	}
+	push_log_argv(label, argv);
+	ch = child_spawn(l, argv, NULL, list.p, list.len, label, on_exit, ctx);
+	strv_free(argv);
+	return ch;
+}
