@@ -151,6 +151,18 @@ list_tree(const struct config *c, const char *to, struct buf *list)
 	return rc < 0 || list->oom ? -1 : 0;
 }
 
+/* Hardlinked files share their data until a push replaces one by a new
+ * file, as rsync does; one that writes into files in place would also
+ * change the old copy, which a mirror without deletions keeps. */
+static bool
+writes_in_place(const struct config *c)
+{
+	for (char **o = c->rsync_options; o && *o; o++)
+		if (!strcmp(*o, "--inplace") || !strncmp(*o, "--append", 8))
+			return true;
+	return false;
+}
+
 struct child *
 linkpass_start(struct loop *l, const struct config *c, const struct remote_conf *r,
     const struct move *mv, child_exit_fn on_exit, void *ctx)
@@ -160,6 +172,8 @@ linkpass_start(struct loop *l, const struct config *c, const struct remote_conf 
 	char **argv = NULL;
 	struct child *ch = NULL;
 
+	if (writes_in_place(c))
+		return NULL;
 	snprintf(label, sizeof label, "%s link pass", r->name);
 	if (linkpass_link_dest(mv->from, mv->to, dest, sizeof dest) < 0 ||
 	    list_tree(c, mv->to, &list) < 0 ||

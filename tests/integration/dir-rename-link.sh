@@ -4,7 +4,8 @@
 # deletes that (a mirror file keeps its inode across the rename), to an
 # rsync daemon and to a local target, at the same depth and into another
 # directory.  What the excludes keep off the mirror stays off; a file
-# changed right after the move arrives changed; odd names survive.
+# changed right after the move arrives changed; odd names survive.  With
+# --inplace in the rsync options there is no link pass.
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -55,5 +56,22 @@ wait_converged "$SRC" "$MIRROR" 10 --exclude='*.tmp'
 assert_eq "$(inode "$MIRROR/deep/er/moved/f9")" "$m9" "inode of f9 moved two levels down"
 assert_not_exists "$MIRROR/new"
 assert_syncd_running
+stop_syncd
+
+# rsync told to write in place would change a linked file's old copy too
+# (kept by a mirror without deletions): no link pass then
+{
+	source_section "$SRC" 'exclude = *.tmp'
+	rsyncd_remote r1
+	printf '[rsync]\noptions = -artuz --inplace\n'
+	fast_sections
+} >"$T/inplace.ini"
+start_syncd "$T/inplace.ini" -v
+wait_ready
+wait_converged "$SRC" "$MIRROR" 10 --exclude='*.tmp'
+runs_before=$(log_count 'link pass: running')
+mv "$SRC/deep/er/moved" "$SRC/again"
+wait_converged "$SRC" "$MIRROR" 10 --exclude='*.tmp'
+assert_eq "$(log_count 'link pass: running')" "$runs_before" "link passes with --inplace"
 stop_syncd
 pass
