@@ -30,10 +30,10 @@ LIBS      = $(shell pkg-config --libs $(PKGS))
 # syncctl alone reads XML (import-sersync); the worker does not link expat.
 CTL_PKGS  = expat
 CTL_LIBS  = $(shell pkg-config --libs $(CTL_PKGS))
-# The worker alone speaks HTTP (http and cdn hooks): syncctl does not link
-# libcurl.
+# The worker alone speaks HTTP (http and cdn hooks), with libcurl's headers;
+# it loads the library only for such hooks (daemon/curl_api.h).
 DAEMON_PKGS = libcurl
-DAEMON_LIBS = $(shell pkg-config --libs $(DAEMON_PKGS))
+DAEMON_LIBS = -ldl
 CHECK_LIBS = $(shell pkg-config --libs check)
 
 COMMON_SRC = common/log.c common/duration.c common/strv.c common/buf.c common/loop.c \
@@ -44,7 +44,7 @@ DAEMON_LIB = daemon/pathtree.c daemon/changeset.c \
              daemon/excludes.c daemon/push.c daemon/remote.c daemon/batch.c daemon/worker.c \
              daemon/journal.c daemon/rsync_exit.c daemon/faillog.c daemon/control.c daemon/status.c \
              daemon/hook.c daemon/hook_command.c daemon/hook_socket.c daemon/linkpass.c \
-             daemon/http.c daemon/http_fmt.c daemon/hook_http.c
+             daemon/http.c daemon/http_fmt.c daemon/hook_http.c daemon/curl_api.c
 DAEMON_SRC = $(DAEMON_LIB) daemon/main.c
 CTL_LIB    = ctl/supervisor.c ctl/instance.c ctl/notify.c ctl/client.c ctl/show.c \
              ctl/import_sersync.c

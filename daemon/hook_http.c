@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
+#include "curl_api.h"
 
 #include "buf.h"
 #include "http.h"
@@ -85,7 +85,7 @@ has_header(const struct curl_slist *l, const char *name)
 static int
 add_header(struct http_hook *hh, const char *line)
 {
-	struct curl_slist *l = curl_slist_append(hh->headers, line);
+	struct curl_slist *l = curl_api.slist_append(hh->headers, line);
 
 	if (!l)
 		return -1;
@@ -169,7 +169,7 @@ free_impl(struct http_hook *hh)
 {
 	for (struct curl_slist *l = hh->headers; l; l = l->next)
 		explicit_bzero(l->data, strlen(l->data));
-	curl_slist_free_all(hh->headers);
+	curl_api.slist_free_all(hh->headers);
 	if (hh->userpwd) {
 		explicit_bzero(hh->userpwd, strlen(hh->userpwd));
 		free(hh->userpwd);
@@ -187,8 +187,10 @@ hook_http_open(struct hook *h)
 	char err[256];
 	int rc;
 
-	if (!hh) {
-		log_err("hook %s: %s", hc->name, strerror(errno));
+	if (!hh || curl_api_load() < 0) {
+		if (!hh)
+			log_err("hook %s: %s", hc->name, strerror(errno));
+		free(hh);
 		return -1;
 	}
 	for (char **p = hc->headers; p && *p; p++) {

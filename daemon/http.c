@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#include <curl/curl.h>
+#include "curl_api.h"
 
 #include "log.h"
 
@@ -52,7 +52,7 @@ http_check(struct http *h)
 	CURLMsg *m;
 	int left;
 
-	while ((m = curl_multi_info_read(h->multi, &left))) {
+	while ((m = curl_api.multi_info_read(h->multi, &left))) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		CURL *e = m->easy_handle;
@@ -61,14 +61,14 @@ http_check(struct http *h)
 		long status = 0;
 		char err[CURL_ERROR_SIZE];
 
-		curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv);
+		curl_api.easy_getinfo(e, CURLINFO_PRIVATE, &priv);
 		struct http_req *r = (struct http_req *)priv;
-		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+		curl_api.easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 		if (res != CURLE_OK)
 			snprintf(err, sizeof err, "%s",
-			    r->errbuf[0] ? r->errbuf : curl_easy_strerror(res));
-		curl_multi_remove_handle(h->multi, e);
-		curl_easy_cleanup(e);
+			    r->errbuf[0] ? r->errbuf : curl_api.easy_strerror(res));
+		curl_api.multi_remove_handle(h->multi, e);
+		curl_api.easy_cleanup(e);
 		UNLINK(h->reqs, r);
 		h->nreqs--;
 		/* The callback may start or cancel other requests: r is out of
@@ -92,7 +92,7 @@ sock_ready(void *ctx, uint32_t events)
 	if (events & EPOLLERR)
 		flags |= CURL_CSELECT_ERR;
 	/* hs may be freed inside (CURL_POLL_REMOVE). */
-	curl_multi_socket_action(h->multi, hs->io.fd, flags, &running);
+	curl_api.multi_socket_action(h->multi, hs->io.fd, flags, &running);
 	http_check(h);
 }
 
@@ -107,7 +107,7 @@ sock_cb(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
 	if (what == CURL_POLL_REMOVE) {
 		if (hs) {
 			loop_del(h->loop, &hs->io);
-			curl_multi_assign(h->multi, s, NULL);
+			curl_api.multi_assign(h->multi, s, NULL);
 			UNLINK(h->socks, hs);
 			free(hs);
 		}
@@ -129,7 +129,7 @@ sock_cb(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
 		return -1;
 	}
 	LINK(h->socks, hs);
-	curl_multi_assign(h->multi, s, hs);
+	curl_api.multi_assign(h->multi, s, hs);
 	return 0;
 }
 
@@ -139,7 +139,7 @@ timer_fired(void *ctx)
 	struct http *h = ctx;
 	int running;
 
-	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	curl_api.multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	http_check(h);
 }
 
@@ -162,33 +162,35 @@ struct http *
 http_open(struct loop *l)
 {
 	struct http *h;
-	CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	CURLcode rc;
 
-	if (rc != CURLE_OK) {
-		log_err("curl_global_init: %s", curl_easy_strerror(rc));
+	if (curl_api_load() < 0)
+		return NULL;
+	if ((rc = curl_api.global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK) {
+		log_err("curl_global_init: %s", curl_api.easy_strerror(rc));
 		return NULL;
 	}
 	if (!(h = calloc(1, sizeof *h))) {
 		log_err("http: %s", strerror(errno));
-		curl_global_cleanup();
+		curl_api.global_cleanup();
 		return NULL;
 	}
 	h->loop = l;
 	if (timer_init(l, &h->timer, timer_fired, h) < 0)
 		goto fail;
-	if (!(h->multi = curl_multi_init())) {
+	if (!(h->multi = curl_api.multi_init())) {
 		log_err("curl_multi_init failed");
 		goto fail;
 	}
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	curl_api.multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
+	curl_api.multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	curl_api.multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	curl_api.multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
 	return h;
 fail:
 	timer_close(&h->timer);
 	free(h);
-	curl_global_cleanup();
+	curl_api.global_cleanup();
 	return NULL;
 }
 
@@ -197,8 +199,8 @@ req_free(struct http_req *r)
 {
 	struct http *h = r->h;
 
-	curl_multi_remove_handle(h->multi, r->easy);
-	curl_easy_cleanup(r->easy);
+	curl_api.multi_remove_handle(h->multi, r->easy);
+	curl_api.easy_cleanup(r->easy);
 	UNLINK(h->reqs, r);
 	h->nreqs--;
 	free(r);
@@ -211,7 +213,7 @@ http_close(struct http *h)
 		return;
 	while (h->reqs)
 		req_free(h->reqs);
-	curl_multi_cleanup(h->multi);
+	curl_api.multi_cleanup(h->multi);
 	/* Sockets of cached connections curl did not hand back. */
 	while (h->socks) {
 		struct http_sock *hs = h->socks;
@@ -221,7 +223,7 @@ http_close(struct http *h)
 	}
 	timer_close(&h->timer);
 	free(h);
-	curl_global_cleanup();
+	curl_api.global_cleanup();
 }
 
 static size_t
@@ -239,16 +241,16 @@ set_method(CURL *e, const struct http_opts *o)
 	CURLcode rc = CURLE_OK;
 
 	if (!strcmp(m, "GET"))
-		return curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+		return curl_api.easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	if (!strcmp(m, "HEAD"))
-		return curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+		return curl_api.easy_setopt(e, CURLOPT_NOBODY, 1L);
 	if (!strcmp(m, "POST") || o->body) {
 		/* POSTFIELDSIZE first: COPYPOSTFIELDS copies that many bytes. */
-		rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->body_len);
-		rc |= curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, o->body ? o->body : "");
+		rc |= curl_api.easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->body_len);
+		rc |= curl_api.easy_setopt(e, CURLOPT_COPYPOSTFIELDS, o->body ? o->body : "");
 	}
 	if (strcmp(m, "POST"))
-		rc |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
+		rc |= curl_api.easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
 	return rc;
 }
 
@@ -261,7 +263,7 @@ http_request(struct http *h, const struct http_opts *o, http_done_fn fn, void *c
 	char shown[512];
 
 	http_url_display(o->url, shown, sizeof shown);
-	if (!r || !(r->easy = curl_easy_init())) {
+	if (!r || !(r->easy = curl_api.easy_init())) {
 		log_err("http: %s: cannot set up a request: %s", shown,
 		    r ? "curl_easy_init failed" : strerror(errno));
 		free(r);
@@ -271,36 +273,36 @@ http_request(struct http *h, const struct http_opts *o, http_done_fn fn, void *c
 	r->fn = fn;
 	r->ctx = ctx;
 	CURL *e = r->easy;
-	rc |= curl_easy_setopt(e, CURLOPT_URL, o->url);
-	rc |= curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)r);
-	rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+	rc |= curl_api.easy_setopt(e, CURLOPT_URL, o->url);
+	rc |= curl_api.easy_setopt(e, CURLOPT_PRIVATE, (char *)r);
+	rc |= curl_api.easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
 	/* signals are the worker's (signalfd); SIGPIPE is ignored there */
-	rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	rc |= curl_api.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-	rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	rc |= curl_api.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
-	rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+	rc |= curl_api.easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-	rc |= curl_easy_setopt(e, CURLOPT_USERAGENT, "syncd/" SYNCD_VERSION);
-	rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+	rc |= curl_api.easy_setopt(e, CURLOPT_USERAGENT, "syncd/" SYNCD_VERSION);
+	rc |= curl_api.easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
 	if (o->timeout_ms)
-		rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
+		rc |= curl_api.easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
 	if (o->headers)
-		rc |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, o->headers);
+		rc |= curl_api.easy_setopt(e, CURLOPT_HTTPHEADER, o->headers);
 	if (o->userpwd) {
-		rc |= curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		rc |= curl_easy_setopt(e, CURLOPT_USERPWD, o->userpwd);
+		rc |= curl_api.easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		rc |= curl_api.easy_setopt(e, CURLOPT_USERPWD, o->userpwd);
 	}
 	rc |= set_method(e, o);
 	if (rc != CURLE_OK) {
 		log_err("http: %s: cannot set up a request (curl_easy_setopt failed)", shown);
-		curl_easy_cleanup(e);
+		curl_api.easy_cleanup(e);
 		free(r);
 		return NULL;
 	}
-	if ((mrc = curl_multi_add_handle(h->multi, e)) != CURLM_OK) {
-		log_err("http: %s: curl_multi_add_handle: %s", shown, curl_multi_strerror(mrc));
-		curl_easy_cleanup(e);
+	if ((mrc = curl_api.multi_add_handle(h->multi, e)) != CURLM_OK) {
+		log_err("http: %s: curl_multi_add_handle: %s", shown, curl_api.multi_strerror(mrc));
+		curl_api.easy_cleanup(e);
 		free(r);
 		return NULL;
 	}

@@ -9,7 +9,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
-#include <curl/curl.h>
+#include "curl_api.h"
 
 #include "buf.h"
 #include "hook.h"
@@ -351,7 +351,7 @@ run(struct http *h, const struct http_opts *o)
 START_TEST(post_ok)
 {
 	struct http *h = http_open(&S.loop);
-	struct curl_slist *hdr = curl_slist_append(NULL, "X-Token: t0k");
+	struct curl_slist *hdr = curl_api.slist_append(NULL, "X-Token: t0k");
 	char url[64];
 
 	ck_assert_ptr_nonnull(h);
@@ -365,7 +365,7 @@ START_TEST(post_ok)
 	ck_assert_ptr_nonnull(strstr(S.last, "\r\nX-Token: t0k\r\n"));
 	ck_assert_ptr_nonnull(strstr(S.last, "\r\n\r\n{\"a\":1}"));
 	http_close(h);
-	curl_slist_free_all(hdr);
+	curl_api.slist_free_all(hdr);
 }
 END_TEST
 
