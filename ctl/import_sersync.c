@@ -63,6 +63,19 @@ one_line(char *s)
 			*s = '?';
 }
 
+/* vasprintf, or NULL with the conversion marked as failed. */
+static char *
+vformat(struct conv *c, const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0) {
+		c->failed = true;
+		return NULL;
+	}
+	return s;
+}
+
 static void __attribute__((format(printf, 4, 5)))
 note(struct conv *c, int line, const char *kind, const char *fmt, ...)
 {
@@ -72,12 +85,10 @@ note(struct conv *c, int line, const char *kind, const char *fmt, ...)
 	if (!strcmp(kind, "error"))
 		c->failed = true;
 	va_start(ap, fmt);
-	int rc = vasprintf(&msg, fmt, ap);
+	msg = vformat(c, fmt, ap);
 	va_end(ap);
-	if (rc < 0) {
-		c->failed = true;
+	if (!msg)
 		return;
-	}
 	one_line(msg);
 	struct note *n = realloc(c->notes, (c->nnotes + 1) * sizeof *n);
 	if (!n || asprintf(&text, "%s: %s", kind, msg) < 0) {
@@ -298,12 +309,10 @@ comment(struct conv *c, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	int rc = vasprintf(&s, fmt, ap);
+	s = vformat(c, fmt, ap);
 	va_end(ap);
-	if (rc < 0) {
-		c->failed = true;
+	if (!s)
 		return;
-	}
 	one_line(s);
 	fprintf(c->out, ";%s%s\n", *s ? " " : "", s);
 	free(s);
@@ -331,12 +340,10 @@ setting(struct conv *c, int line, const char *key, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	int rc = vasprintf(&v, fmt, ap);
+	v = vformat(c, fmt, ap);
 	va_end(ap);
-	if (rc < 0) {
-		c->failed = true;
+	if (!v)
 		return false;
-	}
 	bool ok = ini_safe(v);
 	if (ok) {
 		fprintf(c->out, "%s = %s\n", key, v);
@@ -1320,12 +1327,10 @@ paragraph(struct conv *c, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	int rc = vasprintf(&text, fmt, ap);
+	text = vformat(c, fmt, ap);
 	va_end(ap);
-	if (rc < 0) {
-		c->failed = true;
+	if (!text)
 		return;
-	}
 	comment_wrapped(c, text);
 	free(text);
 }
@@ -1340,12 +1345,10 @@ hook_note(struct conv *c, struct hooksec *hs, int line, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	int rc = vasprintf(&msg, fmt, ap);
+	msg = vformat(c, fmt, ap);
 	va_end(ap);
-	if (rc < 0) {
-		c->failed = true;
+	if (!msg)
 		return;
-	}
 	if (hs->on) {
 		warning(c, line, "%s", msg);
 	} else {
@@ -1383,12 +1386,10 @@ hook_key(struct conv *c, struct hooksec *hs, int line, const char *key, const ch
 	va_list ap;
 
 	va_start(ap, fmt);
-	int rc = vasprintf(&v, fmt, ap);
+	v = vformat(c, fmt, ap);
 	va_end(ap);
-	if (rc < 0) {
-		c->failed = true;
+	if (!v)
 		return;
-	}
 	if (!setting(c, line, key, "%s", v))
 		hs->live = false;
 	free(v);
