@@ -819,6 +819,13 @@ config_free(struct config *c)
 	memset(c, 0, sizeof *c);
 }
 
+bool
+config_source_path(const struct config *c, const char *rel, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", c->source, rel);
+	return n >= 0 && (size_t)n < len;
+}
+
 int
 config_check_source(const struct config *c)
 {

@@ -14,13 +14,6 @@ hook_kind_name(unsigned kind)
 	return kind == HK_DELETE ? "delete" : kind == HK_DIR ? "dir" : "update";
 }
 
-int
-hook_abs_path(const struct hook *h, const char *rel, char *buf, size_t len)
-{
-	int n = snprintf(buf, len, "%s/%s", h->w->cfg->source, rel);
-	return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
 static void
 kick_due(void *ctx)
 {

@@ -91,7 +91,5 @@ const char *hook_kind_name(unsigned kind);
 /* The socket hook's line for a change (see hook_socket.c). */
 struct buf;
 void hook_socket_line(struct buf *b, const struct hook_event *ev);
-/* The absolute path of an event's file, for the types that need it. */
-int hook_abs_path(const struct hook *h, const char *rel, char *buf, size_t len);
 
 #endif

@@ -64,7 +64,7 @@ run_start(struct hook_call *c)
 
 	strv_addv(&argv, hc->run);
 	for (size_t i = 0; i < c->n; i++) {
-		if (hook_abs_path(c->h, c->ev[i].path, abs, sizeof abs) < 0)
+		if (!config_source_path(c->h->w->cfg, c->ev[i].path, abs, sizeof abs))
 			continue;
 		strv_add(&argv, abs);
 	}

@@ -98,8 +98,8 @@ list_tree(const struct config *c, const char *to, struct buf *list)
 	if (!sub)
 		return -1;
 	for (; sub; sub = rc == 0 && ntodo ? todo[--ntodo] : NULL) {
-		snprintf(abs, sizeof abs, "%s/%s%s%s", c->source, to, *sub ? "/" : "", sub);
-		DIR *d = opendir(abs);
+		snprintf(rel, sizeof rel, "%s%s%s", to, *sub ? "/" : "", sub);
+		DIR *d = config_source_path(c, rel, abs, sizeof abs) ? opendir(abs) : NULL;
 		if (!d) {
 			/* Gone meanwhile: rsync says what it misses, the batch covers it. */
 			free(sub);
@@ -114,13 +114,13 @@ list_tree(const struct config *c, const char *to, struct buf *list)
 				rc = -1;
 				break;
 			}
+			snprintf(rel, sizeof rel, "%s/%s", to, child);
 			bool is_dir = de->d_type == DT_DIR;
 			if (de->d_type == DT_UNKNOWN) {
 				struct stat st;
-				snprintf(abs, sizeof abs, "%s/%s/%s", c->source, to, child);
-				is_dir = lstat(abs, &st) == 0 && S_ISDIR(st.st_mode);
+				is_dir = config_source_path(c, rel, abs, sizeof abs) && lstat(abs, &st) == 0 &&
+				    S_ISDIR(st.st_mode);
 			}
-			snprintf(rel, sizeof rel, "%s/%s", to, child);
 			if (filter_excluded(c->filter, rel, is_dir)) {
 				free(child);
 				continue;

@@ -64,13 +64,6 @@ start(struct loop *l, const struct config *c, const struct remote_conf *r, enum 
 	return ch;
 }
 
-static bool
-source_path(const struct config *c, const char *rel, char *buf, size_t len)
-{
-	int n = snprintf(buf, len, "%s/%s", c->source, rel);
-	return n >= 0 && (size_t)n < len;
-}
-
 /* Lists the entries of cs: "path" or "dir/"; below a path that is gone
  * nothing is listed, its deletion on the mirror takes it all. */
 static void
@@ -96,7 +89,7 @@ list_entries(const struct config *c, const struct changeset *cs, bool root_dir,
 		}
 		struct stat st;
 		bool have_stat = false, is_dir = false;
-		if (((n->flags & CH_DIR) || n->child) && source_path(c, rel, abs, sizeof abs)) {
+		if (((n->flags & CH_DIR) || n->child) && config_source_path(c, rel, abs, sizeof abs)) {
 			have_stat = lstat(abs, &st) == 0;
 			is_dir = have_stat && S_ISDIR(st.st_mode);
 		}
@@ -132,7 +125,7 @@ parents_of_deletions(const struct config *c, const struct changeset *cs, struct 
 	for (const struct pnode *n = top->child; n; n = ptree_next(n, top)) {
 		if (!n->flags || ptree_path(n, rel, sizeof rel) < 0)
 			continue;
-		if (!source_path(c, rel, abs, sizeof abs) || lstat(abs, &st) == 0 ||
+		if (!config_source_path(c, rel, abs, sizeof abs) || lstat(abs, &st) == 0 ||
 		    (errno != ENOENT && errno != ENOTDIR)) {
 			if (changeset_add(out, rel, n->flags & CH_DIR ? CH_DIR : CH_PATH, n->uval) < 0)
 				return -1;
@@ -145,7 +138,7 @@ parents_of_deletions(const struct config *c, const struct changeset *cs, struct 
 				break;
 			}
 			*slash = '\0';
-			if (source_path(c, rel, abs, sizeof abs) && lstat(abs, &st) == 0) {
+			if (config_source_path(c, rel, abs, sizeof abs) && lstat(abs, &st) == 0) {
 				if (changeset_add(out, rel, CH_DIR, n->uval) < 0)
 					return -1;
 				break;

@@ -177,14 +177,14 @@ build(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
 		free(e);
 	}
 	char *dst = rsync_destination(r);
-	if (subdir) {
+	if (!dst) {
+		strv_add(&s, NULL);	/* out of memory: no argv at all */
+	} else if (subdir) {
 		strv_addf(&s, "%s/%s/", c->source, subdir);
-		strv_addf(&s, "%s%s/", dst ? dst : "", subdir);
-		if (!dst)
-			strv_add(&s, NULL);
+		strv_addf(&s, "%s%s/", dst, subdir);
 	} else {
 		strv_addf(&s, "%s/", c->source);
-		strv_add(&s, dst ? dst : NULL);
+		strv_add(&s, dst);
 	}
 	free(dst);
 	return strv_steal(&s);
