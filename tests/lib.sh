@@ -183,6 +183,15 @@ assert_same_file() { # A B: both regular files with identical bytes
 	cmp -s "$1" "$2" || fail "$1 and $2 differ"
 }
 
+# assert_no_canary: no file named CANARY* exists anywhere below $T or at
+# the top of the repo, the working dir, $HOME, / and /tmp: a test that puts
+# '$(touch CANARY)' into names proves with it that no name was run.
+assert_no_canary() {
+	local found
+	found=$(find "$T" -name 'CANARY*' 2>/dev/null)
+	found+=$(find "$REPO_ROOT" "$PWD" "${HOME:-/root}" / /tmp -xdev -maxdepth 1 -name 'CANARY*' 2>/dev/null)
+	[ -z "$found" ] || fail "a name was executed: $found"
+}
 assert_symlink() { # LINK TARGET
 	[ -L "$1" ] || fail "expected symlink $1"
 	local t

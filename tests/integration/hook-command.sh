@@ -86,9 +86,7 @@ log "hook many: $(hook_run_count "$MANY") runs, at most $max paths in one"
 
 # the output of the command is logged; nothing ran the canary
 assert_log 'hook each: recorded 1 paths'
-for d in "$T" "$SRC" "$MIRROR" "$REPO_ROOT" "$PWD" /tmp; do
-	assert_not_exists "$d/CANARY"
-done
+assert_no_canary
 j=$(ctl status --json)
 assert_eq "$(json_entry_field "$j" hooks each delivered)" 7 "changes delivered by hook each"
 assert_eq "$(json_entry_field "$j" hooks each calls_failed)" 0 "failed calls of hook each"

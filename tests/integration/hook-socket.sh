@@ -84,9 +84,7 @@ start_line_listener "$TCP_OUT" --tcp "$PORT"
 wait_for 15 "the line for late.txt after the listener came back" grep -qxF 'update	late.txt' "$TCP_OUT"
 wait_for 5 "hook tcp is ok again" hook_field_is tcp state ok
 assert_eq "$(hook_status tcp dropped)" 0 "changes dropped by hook tcp"
-for d in "$T" "$SRC" "$MIRROR" "$REPO_ROOT" "$PWD" /tmp; do
-	assert_not_exists "$d/CANARY"
-done
+assert_no_canary
 assert_syncd_running
 stop_syncd
 pass
