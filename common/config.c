@@ -706,7 +706,7 @@ set_defaults(struct config *c)
 	c->rsync_binary = strdup("rsync");
 	c->rsync_options = strv_split("-artuz");
 	c->rsync_delete = true;
-	c->settle_ms = 50;
+	c->settle_ms = 20;
 	c->max_delay_ms = 1000;
 	c->max_files = 10000;
 	c->min_backoff_ms = 1000;

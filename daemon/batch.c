@@ -1,19 +1,37 @@
 #include "batch.h"
 
+/* Doubling stops here long before it matters: 2^16 × settle. */
+#define STREAK_MAX 16
+
 void
 batch_init(struct batch *b, uint64_t settle_ms, uint64_t max_delay_ms, size_t max_files)
 {
 	b->settle_ms = settle_ms;
 	b->max_delay_ms = max_delay_ms;
 	b->max_files = max_files;
-	batch_reset(b);
+	b->first = b->last = b->prev_seal = b->prev_last = 0;
+	b->streak = 0;
+}
+
+uint64_t
+batch_rest(const struct batch *b)
+{
+	uint64_t cap = b->max_delay_ms / 4, rest = b->settle_ms << b->streak;
+
+	if (cap < b->settle_ms)
+		cap = b->settle_ms;
+	return rest < cap ? rest : cap;
 }
 
 bool
 batch_note(struct batch *b, uint64_t now, size_t entries)
 {
-	if (!b->first)
+	if (!b->first) {
+		/* The writer paused as long as we would rest: a new stream. */
+		if (b->streak && now - b->prev_last >= batch_rest(b))
+			b->streak = 0;
 		b->first = now;
+	}
 	b->last = now;
 	return entries >= b->max_files;
 }
@@ -23,14 +41,27 @@ batch_due_in(const struct batch *b, uint64_t now, bool mirror_free)
 {
 	if (!b->first)
 		return UINT64_MAX;
-	uint64_t due = (mirror_free ? b->first : b->last) + b->settle_ms;
+	uint64_t due = b->last + b->settle_ms;
+	if (mirror_free) {
+		uint64_t go = b->first + b->settle_ms, rested = b->prev_seal + batch_rest(b);
+		if (go < rested)
+			go = rested;
+		if (go < due)
+			due = go;
+	}
 	if (b->first + b->max_delay_ms < due)
 		due = b->first + b->max_delay_ms;
 	return due > now ? due - now : 0;
 }
 
 void
-batch_reset(struct batch *b)
+batch_sealed(struct batch *b, uint64_t now)
 {
+	if (now < b->last + b->settle_ms) {
+		if (b->streak < STREAK_MAX)
+			b->streak++;
+	}
+	b->prev_seal = now;
+	b->prev_last = b->last;
 	b->first = b->last = 0;
 }

@@ -23,11 +23,12 @@
 static void
 seal(struct worker *w)
 {
+	uint64_t t = now_ms();
+
 	if (!changeset_count(&w->gather)) {
-		batch_reset(&w->batch);
+		batch_sealed(&w->batch, t);	/* what came cancelled out */
 		return;
 	}
-	uint64_t t = now_ms();
 	w->batches++;
 	log_debug("batch %llu sealed: %zu entries", (unsigned long long)w->batches,
 	    changeset_count(&w->gather));
@@ -39,7 +40,7 @@ seal(struct worker *w)
 		hook_offer(&w->hooks[i], &w->gather, t);
 	changeset_clear(&w->gather);
 	moves_clear(&w->moves);
-	batch_reset(&w->batch);
+	batch_sealed(&w->batch, t);
 	timer_disarm(&w->batch_timer);
 }
 

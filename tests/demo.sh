@@ -50,7 +50,7 @@ password_file = $PASSFILE
 timeout = 30s
 
 [batch]
-settle = 50ms
+settle = 20ms
 max_delay = 500ms
 
 [full_sync]

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Hooks that fail never slow the mirroring: with a command that hangs (and
 # is killed at its timeout), one that exits non-zero (retried, then given
-# up), and a socket whose reader never reads while 2,000 changes flood it
-# (its calls time out once the socket buffer is full, what does not fit its
-# queue of 1,000 is dropped), a file
+# up), and a socket whose reader never reads while 3,000 changes flood it
+# (its calls time out once the socket buffer is full; a call of 1,000 plus
+# a queue of 1,000 cannot hold them all, whatever the batches were, so some
+# are dropped), a file
 # written meanwhile reaches the mirror as fast as without hooks (median of
 # five, against the same instance without hooks), and every failure, retry,
 # drop and overflow is counted in "status --json".
@@ -59,7 +60,7 @@ start_syncd "$T/hooked.ini"
 wait_ready
 wait_ctl
 long=$(printf 'x%.0s' $(seq 1 240))
-for i in $(seq 1 2000); do : >"$SRC/flood/$i-$long"; done
+for i in $(seq 1 3000); do : >"$SRC/flood/$i-$long"; done
 s=()
 for i in 1 2 3 4 5; do s+=("$(mirror_ms "probe-hooked-$i")"); sleep 0.1; done
 hooked=$(median5 "${s[@]}")

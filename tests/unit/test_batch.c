@@ -1,3 +1,4 @@
+#include <stddef.h>
 #include <stdint.h>
 
 #include "batch.h"
@@ -80,7 +81,7 @@ START_TEST(max_files)
 }
 END_TEST
 
-START_TEST(reset)
+START_TEST(sealed_starts_empty)
 {
 	struct batch b;
 
@@ -88,7 +89,7 @@ START_TEST(reset)
 	batch_note(&b, 1000, 1);
 	batch_note(&b, 1900, 1);
 	ck_assert_uint_eq(batch_due_in(&b, 1900, false), 50);
-	batch_reset(&b);
+	batch_sealed(&b, 1950);
 	ck_assert_uint_eq(b.first, 0);
 	ck_assert_uint_eq(b.last, 0);
 	ck_assert_uint_eq(batch_due_in(&b, 1950, false), UINT64_MAX);
@@ -96,6 +97,126 @@ START_TEST(reset)
 	batch_note(&b, 5000, 1);
 	ck_assert_uint_eq(batch_due_in(&b, 5000, false), 50);
 	ck_assert_uint_eq(b.first, 5000);
+}
+END_TEST
+
+/* Changes every `step` ms from `from` to `to` with a mirror always free;
+ * the batch is sealed as soon as it is due.  Fills seals[] with the seal
+ * times and returns how many there were. */
+static size_t
+stream(struct batch *b, uint64_t from, uint64_t to, uint64_t step, uint64_t *seals, size_t max)
+{
+	size_t n = 0;
+
+	for (uint64_t t = from; t <= to + 5000; t++) {
+		if (t <= to && (t - from) % step == 0)
+			batch_note(b, t, 1);
+		if (batch_due_in(b, t, true) == 0) {
+			ck_assert_uint_lt(n, max);
+			seals[n++] = t;
+			batch_sealed(b, t);
+		}
+	}
+	return n;
+}
+
+/* A stream of changes: each batch goes twice as long after the one before
+ * as that one did, up to max_delay / 4; the last goes settle after the
+ * stream ends. */
+START_TEST(stream_rests_grow)
+{
+	struct batch b;
+	uint64_t seals[64];
+	static const uint64_t want[] = { 1050, 1150, 1350, 1600, 1850, 2100, 2350, 2600, 2850, 3050 };
+
+	batch_init(&b, 50, 1000, 100000);
+	size_t n = stream(&b, 1000, 3000, 5, seals, 64);
+	ck_assert_uint_eq(n, sizeof want / sizeof want[0]);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_uint_eq(seals[i], want[i]);
+}
+END_TEST
+
+/* Changes further apart than settle never make a stream: each goes settle
+ * after it is seen. */
+START_TEST(trickle_keeps_settle)
+{
+	struct batch b;
+	uint64_t seals[64];
+
+	batch_init(&b, 10, 1000, 100000);
+	size_t n = stream(&b, 1000, 1000 + 49 * 50, 50, seals, 64);
+	ck_assert_uint_eq(n, 50);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_uint_eq(seals[i], 1000 + i * 50 + 10);
+}
+END_TEST
+
+/* A hiccup shorter than the rest does not end a stream; a pause as long as
+ * the rest does. */
+START_TEST(pause_ends_stream)
+{
+	struct batch b;
+	uint64_t seals[64];
+
+	batch_init(&b, 50, 1000, 100000);
+	size_t n = stream(&b, 1000, 1400, 5, seals, 64);
+	ck_assert_uint_eq(n, 4);		/* 1050, 1150, 1350, 1450 (quiet) */
+	ck_assert_uint_eq(b.streak, 3);
+	ck_assert_uint_eq(batch_rest(&b), 250);	/* 400, capped at max_delay / 4 */
+	/* 100 ms after the last change: still the same stream */
+	batch_note(&b, 1500, 1);
+	ck_assert_uint_eq(batch_due_in(&b, 1500, true), 50);	/* quiet wins */
+	batch_note(&b, 1510, 1);
+	ck_assert_uint_eq(batch_due_in(&b, 1510, true), 50);
+	ck_assert_uint_eq(batch_due_in(&b, 1555, true), 5);
+	batch_note(&b, 1555, 1);
+	ck_assert_uint_eq(batch_due_in(&b, 1555, true), 50);
+	batch_sealed(&b, 1605);
+	ck_assert_uint_eq(b.streak, 3);
+	/* 250 ms of quiet: a new stream, back to settle */
+	batch_note(&b, 1805, 1);
+	ck_assert_uint_eq(b.streak, 0);
+	ck_assert_uint_eq(batch_due_in(&b, 1810, true), 45);
+}
+END_TEST
+
+/* The rest counts from the previous seal: a push that took longer than it
+ * (big files) is followed at once, settle after the batch's first change. */
+START_TEST(long_push_adds_no_rest)
+{
+	struct batch b;
+	uint64_t seals[64];
+
+	batch_init(&b, 50, 1000, 100000);
+	stream(&b, 1000, 1400, 5, seals, 64);
+	ck_assert_uint_eq(b.streak, 3);
+	for (uint64_t t = 1420; t <= 1800; t += 5)
+		batch_note(&b, t, 1);
+	ck_assert_uint_eq(batch_due_in(&b, 1800, false), 50);	/* busy: quiet */
+	ck_assert_uint_eq(batch_due_in(&b, 1800, true), 0);	/* 1450 + 250 passed */
+	batch_sealed(&b, 1800);
+	ck_assert_uint_eq(b.streak, 4);
+	for (uint64_t t = 1805; t <= 2040; t += 5)
+		batch_note(&b, t, 1);
+	ck_assert_uint_eq(batch_due_in(&b, 2040, true), 10);	/* 1800 + 250 */
+}
+END_TEST
+
+/* A busy mirror: the batch waits for quiet (the push in flight gathers the
+ * stream anyway), and a seal by quiet does not lengthen the next rest. */
+START_TEST(busy_mirror_waits_for_quiet)
+{
+	struct batch b;
+
+	batch_init(&b, 50, 1000, 100000);
+	for (uint64_t t = 1000; t <= 1300; t += 10) {
+		batch_note(&b, t, 1);
+		ck_assert_uint_eq(batch_due_in(&b, t, false), 50);
+	}
+	ck_assert_uint_eq(batch_due_in(&b, 1300, true), 0);	/* freed: due */
+	batch_sealed(&b, 1350);			/* by quiet */
+	ck_assert_uint_eq(b.streak, 0);
 }
 END_TEST
 
@@ -120,7 +241,12 @@ batch_suite(void)
 	tcase_add_test(tc, free_mirror_does_not_wait_for_quiet);
 	tcase_add_test(tc, max_delay_caps_stream);
 	tcase_add_test(tc, max_files);
-	tcase_add_test(tc, reset);
+	tcase_add_test(tc, sealed_starts_empty);
+	tcase_add_test(tc, stream_rests_grow);
+	tcase_add_test(tc, trickle_keeps_settle);
+	tcase_add_test(tc, pause_ends_stream);
+	tcase_add_test(tc, long_push_adds_no_rest);
+	tcase_add_test(tc, busy_mirror_waits_for_quiet);
 	tcase_add_test(tc, settle_longer_than_max_delay);
 	suite_add_tcase(s, tc);
 	return s;

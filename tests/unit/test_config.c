@@ -116,7 +116,7 @@ START_TEST(minimal_defaults)
 	ck_assert_str_eq(cfg.file, ini);
 	ck_assert_str_eq(cfg.name, "t");
 	ck_assert_uint_eq(cfg.events, EV_DEFAULT);
-	ck_assert_uint_eq(cfg.settle_ms, 50);
+	ck_assert_uint_eq(cfg.settle_ms, 20);
 	ck_assert_uint_eq(cfg.max_delay_ms, 1000);
 	ck_assert_uint_eq(cfg.max_files, 10000);
 	ck_assert_uint_eq(cfg.min_backoff_ms, 1000);
