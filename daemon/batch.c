@@ -13,14 +13,18 @@ batch_init(struct batch *b, uint64_t settle_ms, uint64_t max_delay_ms, size_t ma
 	b->streak = 0;
 }
 
+/* A stream this many batches long is short (a few big files, a deep mkdir, a
+ * moved directory): its batches follow each other as fast as pushes do, so
+ * the last one does not carry a long rest's worth of data. */
+#define STREAK_GRACE 3
+
 uint64_t
 batch_rest(const struct batch *b)
 {
-	uint64_t cap = b->max_delay_ms / 4, rest = b->settle_ms << b->streak;
-
-	if (cap < b->settle_ms)
-		cap = b->settle_ms;
-	return rest < cap ? rest : cap;
+	if (b->streak <= STREAK_GRACE)
+		return b->settle_ms;
+	uint64_t rest = b->settle_ms << (b->streak - STREAK_GRACE);
+	return rest < b->max_delay_ms ? rest : b->max_delay_ms;
 }
 
 bool

@@ -6,11 +6,12 @@
  * anyway), so a batch then goes `settle` after its first change.
  *
  * But a free mirror that pushes whatever came during its last push turns a
- * long burst into one rsync run per push time.  So while changes stream in,
- * batches are also spaced by a *rest*: settle, doubled for each batch in a
- * row sealed while changes were still coming, up to a quarter of
- * `max_delay`, counted from the previous seal.  A burst then costs a few
- * runs whatever its length; pushes that take longer than the rest (big
+ * long burst into one rsync run per push time.  So once a stream has lasted
+ * a few batches, batches are also spaced by a *rest* counted from the
+ * previous seal: settle, doubled for each further batch sealed while
+ * changes were still coming, up to `max_delay` (which bounds the wait of a
+ * change anyway).  A burst then costs about log2(max_delay / settle) + its
+ * length / max_delay runs; pushes that take longer than the rest (big
  * files) still follow each other at once; the last batch of a stream goes
  * once no change came for `settle`; a pause as long as the rest starts over.
  *

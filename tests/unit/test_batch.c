@@ -120,17 +120,17 @@ stream(struct batch *b, uint64_t from, uint64_t to, uint64_t step, uint64_t *sea
 	return n;
 }
 
-/* A stream of changes: each batch goes twice as long after the one before
- * as that one did, up to max_delay / 4; the last goes settle after the
- * stream ends. */
+/* A stream of changes: the first batches go settle after their first
+ * change; then each goes twice as long after the one before as that one
+ * did, up to max_delay; the last goes settle after the stream ends. */
 START_TEST(stream_rests_grow)
 {
 	struct batch b;
 	uint64_t seals[64];
-	static const uint64_t want[] = { 1050, 1150, 1350, 1600, 1850, 2100, 2350, 2600, 2850, 3050 };
+	static const uint64_t want[] = { 1050, 1105, 1160, 1215, 1315, 1515, 1915, 2715, 3715, 4050 };
 
 	batch_init(&b, 50, 1000, 100000);
-	size_t n = stream(&b, 1000, 3000, 5, seals, 64);
+	size_t n = stream(&b, 1000, 4000, 5, seals, 64);
 	ck_assert_uint_eq(n, sizeof want / sizeof want[0]);
 	for (size_t i = 0; i < n; i++)
 		ck_assert_uint_eq(seals[i], want[i]);
@@ -161,9 +161,9 @@ START_TEST(pause_ends_stream)
 
 	batch_init(&b, 50, 1000, 100000);
 	size_t n = stream(&b, 1000, 1400, 5, seals, 64);
-	ck_assert_uint_eq(n, 4);		/* 1050, 1150, 1350, 1450 (quiet) */
-	ck_assert_uint_eq(b.streak, 3);
-	ck_assert_uint_eq(batch_rest(&b), 250);	/* 400, capped at max_delay / 4 */
+	ck_assert_uint_eq(n, 6);		/* 1050, 1105, 1160, 1215, 1315, 1450 (quiet) */
+	ck_assert_uint_eq(b.streak, 5);
+	ck_assert_uint_eq(batch_rest(&b), 200);
 	/* 100 ms after the last change: still the same stream */
 	batch_note(&b, 1500, 1);
 	ck_assert_uint_eq(batch_due_in(&b, 1500, true), 50);	/* quiet wins */
@@ -173,8 +173,8 @@ START_TEST(pause_ends_stream)
 	batch_note(&b, 1555, 1);
 	ck_assert_uint_eq(batch_due_in(&b, 1555, true), 50);
 	batch_sealed(&b, 1605);
-	ck_assert_uint_eq(b.streak, 3);
-	/* 250 ms of quiet: a new stream, back to settle */
+	ck_assert_uint_eq(b.streak, 5);
+	/* 250 ms of quiet, longer than the rest: a new stream, back to settle */
 	batch_note(&b, 1805, 1);
 	ck_assert_uint_eq(b.streak, 0);
 	ck_assert_uint_eq(batch_due_in(&b, 1810, true), 45);
@@ -189,17 +189,17 @@ START_TEST(long_push_adds_no_rest)
 	uint64_t seals[64];
 
 	batch_init(&b, 50, 1000, 100000);
-	stream(&b, 1000, 1400, 5, seals, 64);
-	ck_assert_uint_eq(b.streak, 3);
-	for (uint64_t t = 1420; t <= 1800; t += 5)
+	stream(&b, 1000, 1400, 5, seals, 64);	/* the last seal: 1450 */
+	ck_assert_uint_eq(b.streak, 5);
+	for (uint64_t t = 1455; t <= 1800; t += 5)
 		batch_note(&b, t, 1);
 	ck_assert_uint_eq(batch_due_in(&b, 1800, false), 50);	/* busy: quiet */
-	ck_assert_uint_eq(batch_due_in(&b, 1800, true), 0);	/* 1450 + 250 passed */
+	ck_assert_uint_eq(batch_due_in(&b, 1800, true), 0);	/* 1450 + 200 passed */
 	batch_sealed(&b, 1800);
-	ck_assert_uint_eq(b.streak, 4);
-	for (uint64_t t = 1805; t <= 2040; t += 5)
+	ck_assert_uint_eq(b.streak, 6);
+	for (uint64_t t = 1805; t <= 2190; t += 5)
 		batch_note(&b, t, 1);
-	ck_assert_uint_eq(batch_due_in(&b, 2040, true), 10);	/* 1800 + 250 */
+	ck_assert_uint_eq(batch_due_in(&b, 2190, true), 10);	/* 1800 + 400 */
 }
 END_TEST
 
