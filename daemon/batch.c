@@ -1,7 +1,11 @@
 #include "batch.h"
 
-/* Doubling stops here long before it matters: 2^16 × settle. */
-#define STREAK_MAX 16
+/* A stream this many batches long is short (a few big files, a deep mkdir, a
+ * moved directory): its batches follow each other as fast as pushes do, so
+ * the last one does not carry a long rest's worth of data. */
+#define STREAK_GRACE 3
+/* The count stops here; the rest reached max_delay long before. */
+#define STREAK_MAX 32
 
 void
 batch_init(struct batch *b, uint64_t settle_ms, uint64_t max_delay_ms, size_t max_files)
@@ -13,17 +17,13 @@ batch_init(struct batch *b, uint64_t settle_ms, uint64_t max_delay_ms, size_t ma
 	b->streak = 0;
 }
 
-/* A stream this many batches long is short (a few big files, a deep mkdir, a
- * moved directory): its batches follow each other as fast as pushes do, so
- * the last one does not carry a long rest's worth of data. */
-#define STREAK_GRACE 3
-
 uint64_t
 batch_rest(const struct batch *b)
 {
-	if (b->streak <= STREAK_GRACE)
-		return b->settle_ms;
-	uint64_t rest = b->settle_ms << (b->streak - STREAK_GRACE);
+	uint64_t rest = b->settle_ms;
+
+	for (unsigned i = STREAK_GRACE; i < b->streak && rest < b->max_delay_ms; i++)
+		rest *= 2;
 	return rest < b->max_delay_ms ? rest : b->max_delay_ms;
 }
 
@@ -61,6 +61,8 @@ batch_due_in(const struct batch *b, uint64_t now, bool mirror_free)
 void
 batch_sealed(struct batch *b, uint64_t now)
 {
+	if (!b->first)
+		return;		/* nothing was gathered: no batch went */
 	if (now < b->last + b->settle_ms) {
 		if (b->streak < STREAK_MAX)
 			b->streak++;

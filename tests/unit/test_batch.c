@@ -93,6 +93,9 @@ START_TEST(sealed_starts_empty)
 	ck_assert_uint_eq(b.first, 0);
 	ck_assert_uint_eq(b.last, 0);
 	ck_assert_uint_eq(batch_due_in(&b, 1950, false), UINT64_MAX);
+	/* a flush with nothing gathered is no batch */
+	batch_sealed(&b, 3000);
+	ck_assert_uint_eq(b.prev_seal, 1950);
 	/* the next change starts a new batch with its own max_delay */
 	batch_note(&b, 5000, 1);
 	ck_assert_uint_eq(batch_due_in(&b, 5000, false), 50);
