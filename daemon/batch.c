@@ -1,9 +1,11 @@
 #include "batch.h"
 
-/* A stream this many batches long is short (a few big files, a deep mkdir, a
- * moved directory): its batches follow each other as fast as pushes do, so
- * the last one does not carry a long rest's worth of data. */
+/* A stream is short until it has lasted this many batches and brought this
+ * many changes (50 big files, a deep mkdir, a moved directory): its batches
+ * follow each other as fast as pushes do, for a rest only idles the mirror
+ * and leaves the last batch a rest's worth of data to carry. */
 #define STREAK_GRACE 3
+#define STREAM_GRACE_CHANGES 256
 /* The count stops here; the rest reached max_delay long before. */
 #define STREAK_MAX 32
 
@@ -15,6 +17,7 @@ batch_init(struct batch *b, uint64_t settle_ms, uint64_t max_delay_ms, size_t ma
 	b->max_files = max_files;
 	b->first = b->last = b->prev_seal = b->prev_last = 0;
 	b->streak = 0;
+	b->stream_changes = 0;
 }
 
 uint64_t
@@ -22,6 +25,8 @@ batch_rest(const struct batch *b)
 {
 	uint64_t rest = b->settle_ms;
 
+	if (b->stream_changes < STREAM_GRACE_CHANGES)
+		return rest;
 	for (unsigned i = STREAK_GRACE; i < b->streak && rest < b->max_delay_ms; i++)
 		rest *= 2;
 	return rest < b->max_delay_ms ? rest : b->max_delay_ms;
@@ -32,11 +37,14 @@ batch_note(struct batch *b, uint64_t now, size_t entries)
 {
 	if (!b->first) {
 		/* The writer paused as long as we would rest: a new stream. */
-		if (b->streak && now - b->prev_last >= batch_rest(b))
+		if (now - b->prev_last >= batch_rest(b)) {
 			b->streak = 0;
+			b->stream_changes = 0;
+		}
 		b->first = now;
 	}
 	b->last = now;
+	b->stream_changes++;
 	return entries >= b->max_files;
 }
 

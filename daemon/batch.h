@@ -7,7 +7,8 @@
  *
  * But a free mirror that pushes whatever came during its last push turns a
  * long burst into one rsync run per push time.  So once a stream has lasted
- * a few batches, batches are also spaced by a *rest* counted from the
+ * a few batches and brought a few hundred changes, batches are also spaced
+ * by a *rest* counted from the
  * previous seal: settle, doubled for each further batch sealed while
  * changes were still coming, up to `max_delay` (which bounds the wait of a
  * change anyway).  A burst then costs about log2(max_delay / settle) + its
@@ -31,6 +32,7 @@ struct batch {
 	uint64_t first, last;	/* monotonic ms of the first and last change; 0: empty */
 	uint64_t prev_seal, prev_last;	/* when the batch before went, its last change */
 	unsigned streak;	/* batches in a row sealed while changes streamed */
+	size_t stream_changes;	/* changes noted since the stream began */
 };
 
 void batch_init(struct batch *b, uint64_t settle_ms, uint64_t max_delay_ms, size_t max_files);

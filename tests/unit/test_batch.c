@@ -103,17 +103,19 @@ START_TEST(sealed_starts_empty)
 }
 END_TEST
 
-/* Changes every `step` ms from `from` to `to` with a mirror always free;
- * the batch is sealed as soon as it is due.  Fills seals[] with the seal
- * times and returns how many there were. */
+/* `per` changes every `step` ms from `from` to `to` with a mirror always
+ * free; the batch is sealed as soon as it is due.  Fills seals[] with the
+ * seal times and returns how many there were. */
 static size_t
-stream(struct batch *b, uint64_t from, uint64_t to, uint64_t step, uint64_t *seals, size_t max)
+stream_of(struct batch *b, uint64_t from, uint64_t to, uint64_t step, unsigned per,
+    uint64_t *seals, size_t max)
 {
 	size_t n = 0;
 
 	for (uint64_t t = from; t <= to + 5000; t++) {
 		if (t <= to && (t - from) % step == 0)
-			batch_note(b, t, 1);
+			for (unsigned i = 0; i < per; i++)
+				batch_note(b, t, 1);
 		if (batch_due_in(b, t, true) == 0) {
 			ck_assert_uint_lt(n, max);
 			seals[n++] = t;
@@ -121,6 +123,13 @@ stream(struct batch *b, uint64_t from, uint64_t to, uint64_t step, uint64_t *sea
 		}
 	}
 	return n;
+}
+
+/* A dense stream: 100 changes every `step` ms. */
+static size_t
+stream(struct batch *b, uint64_t from, uint64_t to, uint64_t step, uint64_t *seals, size_t max)
+{
+	return stream_of(b, from, to, step, 100, seals, max);
 }
 
 /* A stream of changes: the first batches go settle after their first
@@ -152,6 +161,25 @@ START_TEST(trickle_keeps_settle)
 	ck_assert_uint_eq(n, 50);
 	for (size_t i = 0; i < n; i++)
 		ck_assert_uint_eq(seals[i], 1000 + i * 50 + 10);
+}
+END_TEST
+
+/* A stream of few changes (50 big files, one every 10 ms) is never spaced:
+ * a rest would only idle the mirror and leave the last batch more to carry. */
+START_TEST(short_stream_not_spaced)
+{
+	struct batch b;
+	uint64_t seals[64];
+
+	batch_init(&b, 20, 1000, 100000);
+	size_t n = stream_of(&b, 1000, 1490, 10, 1, seals, 64);
+	ck_assert_uint_gt(b.streak, 3);
+	ck_assert_uint_eq(batch_rest(&b), 20);
+	/* each batch goes settle after its first change, the change after a
+	 * seal coming 10 ms later: 1020, 1050, 1080, ... 1500 */
+	ck_assert_uint_eq(n, 17);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_uint_eq(seals[i], 1020 + 30 * i);
 }
 END_TEST
 
@@ -247,6 +275,7 @@ batch_suite(void)
 	tcase_add_test(tc, sealed_starts_empty);
 	tcase_add_test(tc, stream_rests_grow);
 	tcase_add_test(tc, trickle_keeps_settle);
+	tcase_add_test(tc, short_stream_not_spaced);
 	tcase_add_test(tc, pause_ends_stream);
 	tcase_add_test(tc, long_push_adds_no_rest);
 	tcase_add_test(tc, busy_mirror_waits_for_quiet);
