@@ -3,7 +3,8 @@
 # batches: the number of rsync runs (counted by a wrapper given as
 # [rsync] binary) stays far below the number of files, and within what the
 # spacing of batches during a stream allows: a few to start with, then
-# about one per max_delay (500ms here) while the burst is being written.
+# about one per max_delay (500ms here) while the burst is being written,
+# with room for pauses of the writer (each lets a batch go early).
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -39,7 +40,7 @@ runs=$(($(rsync_runs) - before))
 [ "$(find "$MIRROR" -type f | wc -l)" = 10000 ] || fail "mirror does not have 10000 files"
 log "10000 files in 100 dirs: created in ${made}s, mirrored in ${total}s after the first write, with $runs rsync runs"
 echo "burst: $runs rsync runs for 10000 files, converged ${total}s after the first write"
-most=$((10 + 3 * made_ms / 1000))
+most=$((15 + 4 * made_ms / 1000))
 [ "$runs" -le "$most" ] || fail "$runs rsync runs for 10000 files written in ${made}s (expected <= $most)"
 [ "$runs" -ge 1 ] || fail "the counting wrapper was never run"
 
