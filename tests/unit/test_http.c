@@ -232,6 +232,7 @@ static struct srv {
 	int lfd;
 	struct io lio;
 	unsigned port;
+	char url[64];		/* see srv_url */
 	int status;		/* answer; 0: never answer */
 	struct conn conns[8];
 	int nconns;
@@ -348,16 +349,22 @@ run(struct http *h, const struct http_opts *o)
 	ck_assert_uint_eq(http_running(h), 0);
 }
 
+/* http://127.0.0.1:PORT/PATH of the server, in S.url. */
+static const char *
+srv_url(const char *path)
+{
+	snprintf(S.url, sizeof S.url, "http://127.0.0.1:%u/%s", S.port, path);
+	return S.url;
+}
+
 START_TEST(post_ok)
 {
 	struct http *h = http_open(&S.loop);
 	struct curl_slist *hdr = curl_api.slist_append(NULL, "X-Token: t0k");
-	char url[64];
 
 	ck_assert_ptr_nonnull(h);
-	snprintf(url, sizeof url, "http://127.0.0.1:%u/hook", S.port);
-	struct http_opts o = { .url = url, .method = "POST", .body = "{\"a\":1}", .body_len = 7,
-		.headers = hdr, .timeout_ms = 3000 };
+	struct http_opts o = { .url = srv_url("hook"), .method = "POST", .body = "{\"a\":1}",
+		.body_len = 7, .headers = hdr, .timeout_ms = 3000 };
 	run(h, &o);
 	ck_assert_int_eq(S.got_status, 200);
 	ck_assert_str_eq(S.got_err, "");
@@ -372,11 +379,9 @@ END_TEST
 START_TEST(status_503)
 {
 	struct http *h = http_open(&S.loop);
-	char url[64];
 
 	S.status = 503;
-	snprintf(url, sizeof url, "http://127.0.0.1:%u/x", S.port);
-	struct http_opts o = { .url = url, .timeout_ms = 3000 };
+	struct http_opts o = { .url = srv_url("x"), .timeout_ms = 3000 };
 	run(h, &o);
 	ck_assert_int_eq(S.got_status, 503);
 	ck_assert_str_eq(S.got_err, "");
@@ -388,10 +393,8 @@ END_TEST
 START_TEST(purge_with_auth)
 {
 	struct http *h = http_open(&S.loop);
-	char url[64];
 
-	snprintf(url, sizeof url, "http://127.0.0.1:%u/a%%20b", S.port);
-	struct http_opts o = { .url = url, .method = "PURGE", .userpwd = "user:pass",
+	struct http_opts o = { .url = srv_url("a%20b"), .method = "PURGE", .userpwd = "user:pass",
 		.timeout_ms = 3000 };
 	run(h, &o);
 	ck_assert_int_eq(S.got_status, 200);
@@ -404,10 +407,8 @@ END_TEST
 START_TEST(post_empty)
 {
 	struct http *h = http_open(&S.loop);
-	char url[64];
 
-	snprintf(url, sizeof url, "http://127.0.0.1:%u/e", S.port);
-	struct http_opts o = { .url = url, .method = "POST", .timeout_ms = 3000 };
+	struct http_opts o = { .url = srv_url("e"), .method = "POST", .timeout_ms = 3000 };
 	run(h, &o);
 	ck_assert_int_eq(S.got_status, 200);
 	ck_assert_ptr_nonnull(strstr(S.last, "POST /e HTTP/1.1\r\n"));
@@ -419,15 +420,12 @@ END_TEST
 START_TEST(refused)
 {
 	struct http *h = http_open(&S.loop);
-	char url[64];
-	unsigned port = S.port;
 
 	/* a port nobody listens on any more */
 	loop_del(&S.loop, &S.lio);
 	close(S.lfd);
 	S.lfd = socket(AF_INET, SOCK_STREAM, 0);
-	snprintf(url, sizeof url, "http://127.0.0.1:%u/", port);
-	struct http_opts o = { .url = url, .timeout_ms = 3000 };
+	struct http_opts o = { .url = srv_url(""), .timeout_ms = 3000 };
 	run(h, &o);
 	ck_assert_int_eq(S.got_status, 0);
 	ck_assert_msg(S.got_err[0], "no error text");
@@ -438,12 +436,10 @@ END_TEST
 START_TEST(times_out)
 {
 	struct http *h = http_open(&S.loop);
-	char url[64];
 	uint64_t t0 = now_ms();
 
 	S.status = 0;	/* never answers */
-	snprintf(url, sizeof url, "http://127.0.0.1:%u/slow", S.port);
-	struct http_opts o = { .url = url, .method = "POST", .body = "x", .body_len = 1,
+	struct http_opts o = { .url = srv_url("slow"), .method = "POST", .body = "x", .body_len = 1,
 		.timeout_ms = 300 };
 	run(h, &o);
 	ck_assert_int_eq(S.got_status, 0);
@@ -466,11 +462,9 @@ cancel_fired(void *ctx)
 START_TEST(cancel)
 {
 	struct http *h = http_open(&S.loop);
-	char url[64];
 
 	S.status = 0;
-	snprintf(url, sizeof url, "http://127.0.0.1:%u/hang", S.port);
-	struct http_opts o = { .url = url, .timeout_ms = 3000 };
+	struct http_opts o = { .url = srv_url("hang"), .timeout_ms = 3000 };
 	S.cancel_me = http_request(h, &o, got, NULL);
 	ck_assert_ptr_nonnull(S.cancel_me);
 	ck_assert_int_eq(timer_init(&S.loop, &S.canceller, cancel_fired, NULL), 0);
@@ -487,10 +481,8 @@ END_TEST
 START_TEST(parallel_and_close)
 {
 	struct http *h = http_open(&S.loop);
-	char url[64];
 
-	snprintf(url, sizeof url, "http://127.0.0.1:%u/p", S.port);
-	struct http_opts o = { .url = url, .timeout_ms = 3000 };
+	struct http_opts o = { .url = srv_url("p"), .timeout_ms = 3000 };
 	for (int i = 0; i < 3; i++)
 		ck_assert_ptr_nonnull(http_request(h, &o, got, NULL));
 	while (S.done < 3 && !S.timed_out) {
