@@ -93,6 +93,24 @@ add_header(struct http_hook *hh, const char *line)
 	return 0;
 }
 
+/* The line end ("\n" or "\r\n") off line; returns the new length. */
+static ssize_t
+chomp(char *line, ssize_t len)
+{
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	return len;
+}
+
+/* Frees a buffer that held a secret, wiped first (NULL is fine). */
+static void
+free_secret(char *s, size_t n)
+{
+	if (s)
+		explicit_bzero(s, n);
+	free(s);
+}
+
 /* The lines of header_file; nothing of what it holds is ever logged. */
 static int
 read_header_file(const struct hook_conf *hc, struct http_hook *hh)
@@ -109,8 +127,7 @@ read_header_file(const struct hook_conf *hc, struct http_hook *hh)
 	}
 	while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
 		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
+		chomp(line, len);
 		const char *p = line + strspn(line, " \t");
 		if (!*p || *p == '#')
 			continue;
@@ -128,9 +145,7 @@ read_header_file(const struct hook_conf *hc, struct http_hook *hh)
 		log_err("hook %s: header_file %s: %s", hc->name, hc->header_file, strerror(errno));
 		rc = -1;
 	}
-	if (line)
-		explicit_bzero(line, cap);
-	free(line);
+	free_secret(line, cap);
 	fclose(f);
 	return rc;
 }
@@ -150,14 +165,11 @@ read_credentials(const struct hook_conf *hc, struct http_hook *hh)
 	}
 	len = getline(&line, &cap, f);
 	fclose(f);
-	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		line[--len] = '\0';
+	len = chomp(line, len);
 	if (len <= 0 || !strchr(line, ':') || line[0] == ':') {
 		log_err("hook %s: credentials_file %s: the first line must be user:password",
 		    hc->name, hc->credentials_file);
-		if (line)
-			explicit_bzero(line, cap);
-		free(line);
+		free_secret(line, cap);
 		return -1;
 	}
 	hh->userpwd = line;
@@ -170,10 +182,8 @@ free_impl(struct http_hook *hh)
 	for (struct curl_slist *l = hh->headers; l; l = l->next)
 		explicit_bzero(l->data, strlen(l->data));
 	curl_api.slist_free_all(hh->headers);
-	if (hh->userpwd) {
-		explicit_bzero(hh->userpwd, strlen(hh->userpwd));
-		free(hh->userpwd);
-	}
+	if (hh->userpwd)
+		free_secret(hh->userpwd, strlen(hh->userpwd));
 	if (hh->has_re)
 		regfree(&hh->re);
 	free(hh);
