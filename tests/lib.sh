@@ -852,11 +852,12 @@ json_entry_field() {
 # name is REMOTE, e.g. json_remote_field "$j" r1 pending.
 json_remote_field() { json_entry_field "$1" remotes "$2" "$3"; }
 
-# remote_status REMOTE KEY: KEY of REMOTE in a fresh "status --json".
-remote_status() {
+# status_entry LIST NAME KEY: KEY of the entry NAME of LIST ("remotes" or
+# "hooks") in a fresh "status --json".
+status_entry() {
 	local j
 	j=$(ctl status --json) || return 1
-	json_remote_field "$j" "$1" "$2"
+	json_entry_field "$j" "$1" "$2" "$3"
 }
 
 # num_gt A B / num_lt A B: compare decimal numbers (lag_s is fractional).
@@ -865,21 +866,31 @@ num_lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'; }
 
 # Conditions for wait_for on a fresh "status --json" (false if the worker
 # does not answer):
-#   remote_field_is REMOTE KEY VALUE       KEY is exactly VALUE
-#   remote_field_gt REMOTE KEY NUMBER      KEY is a number above NUMBER
-#   remote_field_matches REMOTE KEY ERE    KEY matches ERE
-remote_field_is() {
+#   status_entry_is LIST NAME KEY VALUE       KEY is exactly VALUE
+#   status_entry_gt LIST NAME KEY NUMBER      KEY is a number above NUMBER
+#   status_entry_matches LIST NAME KEY ERE    KEY matches ERE
+# and the same for one remote or hook: remote_field_is REMOTE KEY VALUE,
+# hook_field_gt HOOK KEY NUMBER, ...
+status_entry_is() {
 	local v
-	v=$(remote_status "$1" "$2") && [ "$v" = "$3" ]
+	v=$(status_entry "$1" "$2" "$3") && [ "$v" = "$4" ]
 }
-remote_field_gt() {
+status_entry_gt() {
 	local v
-	v=$(remote_status "$1" "$2") && [ -n "$v" ] && num_gt "$v" "$3"
+	v=$(status_entry "$1" "$2" "$3") && [ -n "$v" ] && num_gt "$v" "$4"
 }
-remote_field_matches() {
+status_entry_matches() {
 	local v
-	v=$(remote_status "$1" "$2") && printf '%s\n' "$v" | grep -Eq -- "$3"
+	v=$(status_entry "$1" "$2" "$3") && printf '%s\n' "$v" | grep -Eq -- "$4"
 }
+remote_status() { status_entry remotes "$@"; }
+remote_field_is() { status_entry_is remotes "$@"; }
+remote_field_gt() { status_entry_gt remotes "$@"; }
+remote_field_matches() { status_entry_matches remotes "$@"; }
+hook_status() { status_entry hooks "$@"; }
+hook_field_is() { status_entry_is hooks "$@"; }
+hook_field_gt() { status_entry_gt hooks "$@"; }
+hook_field_matches() { status_entry_matches hooks "$@"; }
 
 # journal_is_empty REMOTE: the remote's journal is exactly its header line.
 JOURNAL_HEADER='syncd-journal 1'
@@ -1275,22 +1286,6 @@ start_line_listener() {
 	wait_for 10 "the listener for $out" test -e "$out.ready"
 }
 
-# hook_status HOOK KEY: KEY of HOOK in a fresh "status --json"; conditions
-# for wait_for: hook_field_is HOOK KEY VALUE, hook_field_gt HOOK KEY NUMBER.
-hook_status() {
-	local j
-	j=$(ctl status --json) || return 1
-	json_entry_field "$j" hooks "$1" "$2"
-}
-hook_field_is() {
-	local v
-	v=$(hook_status "$1" "$2") && [ "$v" = "$3" ]
-}
-hook_field_gt() {
-	local v
-	v=$(hook_status "$1" "$2") && [ -n "$v" ] && num_gt "$v" "$3"
-}
-
 # ---------------------------------------------------------- HTTP listener --
 #
 # tests/helpers/http_listen.py (Python 3, standard library) on 127.0.0.1,
@@ -1353,8 +1348,3 @@ http_records() {
 }
 http_requests() { http_records count; }
 http_requests_ge() { [ "$(http_records count)" -ge "$1" ]; }
-# hook_field_matches HOOK KEY ERE: KEY of HOOK matches ERE (for wait_for).
-hook_field_matches() {
-	local v
-	v=$(hook_status "$1" "$2") && printf '%s\n' "$v" | grep -Eq -- "$3"
-}
