@@ -1,16 +1,14 @@
 #include "excludes.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
-#include "strv.h"
+#include "treewalk.h"
 
 static void
 put(struct excludes *e, const char *s, size_t n)
@@ -52,60 +50,19 @@ add_exact(struct excludes *e, const char *path)
 	end_rule(e);
 }
 
+static void
+add_excluded(void *ctx, const char *path, bool is_dir, bool excluded)
+{
+	(void)is_dir;
+	if (excluded)
+		add_exact(ctx, path);
+}
+
 void
 excludes_scan(struct excludes *e, const struct config *c, const char *dir, bool recursive)
 {
-	struct strv todo = { 0 };
-	char *abs = NULL;
-
-	strv_add(&todo, dir);
-	while (todo.n > 0 && !todo.oom) {
-		char *rel = todo.v[--todo.n];
-		todo.v[todo.n] = NULL;
-		free(abs);
-		if (asprintf(&abs, "%s%s%s", c->source, *rel ? "/" : "", rel) < 0) {
-			abs = NULL;
-			free(rel);
-			e->rules.oom = 1;
-			break;
-		}
-		DIR *d = opendir(abs);
-		if (!d) {
-			/* Gone or replaced since the change was seen: rsync will
-			 * see the same and delete or skip it. */
-			if (errno != ENOENT && errno != ENOTDIR)
-				log_warn("cannot read %s: %s", abs, strerror(errno));
-			free(rel);
-			continue;
-		}
-		struct dirent *de;
-		while ((de = readdir(d))) {
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			char *path;
-			if (asprintf(&path, "%s%s%s", rel, *rel ? "/" : "", de->d_name) < 0) {
-				e->rules.oom = 1;
-				break;
-			}
-			bool is_dir = de->d_type == DT_DIR;
-			if (de->d_type == DT_UNKNOWN) {
-				struct stat st;
-				is_dir = fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-				    S_ISDIR(st.st_mode);
-			}
-			if (filter_excluded(c->filter, path, is_dir))
-				add_exact(e, path);
-			else if (is_dir && recursive)
-				strv_add(&todo, path);
-			free(path);
-		}
-		closedir(d);
-		free(rel);
-	}
-	free(abs);
-	if (todo.oom)
+	if (tree_walk(c, dir, recursive, add_excluded, e) < 0)
 		e->rules.oom = 1;
-	strv_free(strv_steal(&todo));
 }
 
 int

@@ -1,18 +1,15 @@
 #include "linkpass.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "buf.h"
-#include "filter.h"
 #include "log.h"
 #include "push.h"
 #include "rsync_argv.h"
 #include "strv.h"
+#include "treewalk.h"
 
 #define PATHBUF 8192
 
@@ -85,70 +82,31 @@ linkpass_link_dest(const char *from, const char *to, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len - o ? -1 : 0;
 }
 
-/* Every entry below SOURCE/to that a push would send (the excludes apply
- * to its path in the tree), as "./sub" relative to to, NUL-separated. */
+struct tree_list {
+	struct buf *list;
+	size_t skip;		/* strlen("to/") */
+};
+
+static void
+add_sent(void *ctx, const char *path, bool is_dir, bool excluded)
+{
+	struct tree_list *t = ctx;
+
+	(void)is_dir;
+	if (excluded)
+		return;
+	buf_put(t->list, "./", 2);
+	buf_put(t->list, path + t->skip, strlen(path + t->skip) + 1);
+}
+
+/* Every entry below SOURCE/to that a push would send, as "./sub" relative
+ * to to, NUL-separated. */
 static int
 list_tree(const struct config *c, const char *to, struct buf *list)
 {
-	char **todo = NULL, abs[PATHBUF], rel[PATHBUF];
-	size_t ntodo = 0, cap = 0;
-	int rc = 0;
+	struct tree_list t = { list, strlen(to) + 1 };
 
-	char *sub = strdup("");
-	if (!sub)
-		return -1;
-	for (; sub; sub = rc == 0 && ntodo ? todo[--ntodo] : NULL) {
-		snprintf(rel, sizeof rel, "%s%s%s", to, *sub ? "/" : "", sub);
-		DIR *d = config_source_path(c, rel, abs, sizeof abs) ? opendir(abs) : NULL;
-		if (!d) {
-			/* Gone meanwhile: rsync says what it misses, the batch covers it. */
-			free(sub);
-			continue;
-		}
-		struct dirent *de;
-		while ((de = readdir(d)) && rc == 0) {
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			char *child;
-			if (asprintf(&child, "%s%s%s", sub, *sub ? "/" : "", de->d_name) < 0) {
-				rc = -1;
-				break;
-			}
-			snprintf(rel, sizeof rel, "%s/%s", to, child);
-			bool is_dir = de->d_type == DT_DIR;
-			if (de->d_type == DT_UNKNOWN) {
-				struct stat st;
-				is_dir = config_source_path(c, rel, abs, sizeof abs) && lstat(abs, &st) == 0 &&
-				    S_ISDIR(st.st_mode);
-			}
-			if (filter_excluded(c->filter, rel, is_dir)) {
-				free(child);
-				continue;
-			}
-			buf_put(list, "./", 2);
-			buf_put(list, child, strlen(child) + 1);
-			if (!is_dir) {
-				free(child);
-				continue;
-			}
-			if (ntodo == cap) {
-				char **t = realloc(todo, (cap = cap ? cap * 2 : 64) * sizeof *t);
-				if (!t) {
-					free(child);
-					rc = -1;
-					break;
-				}
-				todo = t;
-			}
-			todo[ntodo++] = child;
-		}
-		closedir(d);
-		free(sub);
-	}
-	while (ntodo)
-		free(todo[--ntodo]);
-	free(todo);
-	return rc < 0 || list->oom ? -1 : 0;
+	return tree_walk(c, to, true, add_sent, &t) < 0 || list->oom ? -1 : 0;
 }
 
 /* Hardlinked files share their data until a push replaces one by a new
