@@ -111,20 +111,29 @@ free_secret(char *s, size_t n)
 	free(s);
 }
 
+/* key: the hook key that names path, for the error. */
+static FILE *
+open_file(const struct hook_conf *hc, const char *key, const char *path)
+{
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		log_err("hook %s: %s %s: %s", hc->name, key, path, strerror(errno));
+	return f;
+}
+
 /* The lines of header_file; nothing of what it holds is ever logged. */
 static int
 read_header_file(const struct hook_conf *hc, struct http_hook *hh)
 {
-	FILE *f = fopen(hc->header_file, "re");
+	FILE *f = open_file(hc, "header_file", hc->header_file);
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
 	int lineno = 0, rc = 0;
 
-	if (!f) {
-		log_err("hook %s: header_file %s: %s", hc->name, hc->header_file, strerror(errno));
+	if (!f)
 		return -1;
-	}
 	while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		chomp(line, len);
@@ -153,16 +162,13 @@ read_header_file(const struct hook_conf *hc, struct http_hook *hh)
 static int
 read_credentials(const struct hook_conf *hc, struct http_hook *hh)
 {
-	FILE *f = fopen(hc->credentials_file, "re");
+	FILE *f = open_file(hc, "credentials_file", hc->credentials_file);
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
 
-	if (!f) {
-		log_err("hook %s: credentials_file %s: %s", hc->name, hc->credentials_file,
-		    strerror(errno));
+	if (!f)
 		return -1;
-	}
 	len = getline(&line, &cap, f);
 	fclose(f);
 	len = chomp(line, len);

@@ -69,6 +69,19 @@ _lib_alive() {
 	[ "${st%% *}" != Z ]
 }
 
+# _lib_await_server PID TRIES PAUSE CHECK...: true as soon as CHECK succeeds;
+# false when PID died first or TRIES checks PAUSE seconds apart all failed.
+_lib_await_server() {
+	local pid=$1 tries=$2 pause=$3 i
+	shift 3
+	for ((i = 0; i < tries; i++)); do
+		_lib_alive "$pid" || return 1
+		"$@" && return 0
+		sleep "$pause"
+	done
+	return 1
+}
+
 # stop_pid PID [GRACE_SECONDS]: SIGTERM, wait, then SIGKILL.
 stop_pid() {
 	local pid=$1 grace=${2:-5} i
@@ -335,24 +348,18 @@ _rsyncd_answers() {
 }
 
 _rsyncd_launch() {
-	local d=$T/rsyncd i
+	local d=$T/rsyncd
 	rm -f "$d/rsyncd.pid"
 	"$RSYNCD_BIN" --daemon --no-detach --config="$d/rsyncd.conf" \
 		--address=127.0.0.1 --port="$RSYNCD_PORT" \
 		--log-file="$d/rsyncd.log" >>"$d/stderr" 2>&1 &
 	RSYNCD_PID=$!
 	_lib_track "$RSYNCD_PID"
-	for ((i = 0; i < 200; i++)); do
-		if ! _lib_alive "$RSYNCD_PID"; then
-			wait "$RSYNCD_PID" 2>/dev/null
-			RSYNCD_PID=
-			return 1
-		fi
-		if _rsyncd_answers; then
-			return 0
-		fi
-		sleep 0.05
-	done
+	_lib_await_server "$RSYNCD_PID" 200 0.05 _rsyncd_answers && return 0
+	if ! _lib_alive "$RSYNCD_PID"; then
+		wait "$RSYNCD_PID" 2>/dev/null
+		RSYNCD_PID=
+	fi
 	return 1
 }
 
@@ -421,12 +428,17 @@ rsyncd_remote() {
 SSHD_PID=
 SSHD_PORT=
 
+_sshd_answers() {
+	"${SSH_CMD[@]}" root@127.0.0.1 true 2>/dev/null
+}
+
 # start_sshd: a private sshd on 127.0.0.1 (ENV-NOTES section 7).  Skips the
 # test (77) unless root and /usr/sbin/sshd exist.  Exports SSHD_PORT,
 # SSH_KEY (client private key), SSH_OPTIONS (string for ssh_options),
 # SSH_CMD (array: a full ssh command line for checks).
+
 start_sshd() {
-	local d=$T/sshd i tries
+	local d=$T/sshd tries
 	need_root
 	[ -x /usr/sbin/sshd ] || skip "/usr/sbin/sshd not installed"
 	command -v ssh >/dev/null || skip "ssh client not installed"
@@ -464,15 +476,11 @@ EOF
 		_lib_track "$SSHD_PID"
 		# shellcheck disable=SC2206 # SSH_OPTIONS is a whitespace-split list on purpose
 		SSH_CMD=(ssh -p "$SSHD_PORT" -i "$SSH_KEY" $SSH_OPTIONS)
-		for ((i = 0; i < 100; i++)); do
-			_lib_alive "$SSHD_PID" || break
-			if "${SSH_CMD[@]}" root@127.0.0.1 true 2>/dev/null; then
-				export SSHD_PORT
-				log "sshd pid $SSHD_PID on 127.0.0.1:$SSHD_PORT"
-				return 0
-			fi
-			sleep 0.1
-		done
+		if _lib_await_server "$SSHD_PID" 100 0.1 _sshd_answers; then
+			export SSHD_PORT
+			log "sshd pid $SSHD_PID on 127.0.0.1:$SSHD_PORT"
+			return 0
+		fi
 		stop_pid "$SSHD_PID" 1
 	done
 	cat "$d/sshd.log" >&2
@@ -1306,7 +1314,7 @@ need_python() {
 # $HTTP_MODE holds ("hang", a status) or 200 when there is no such file.
 # Sets HTTP_PORT from free_port the first time and keeps it for a restart.
 start_http_listener() {
-	local tries i pf fixed=${HTTP_PORT:-}
+	local tries pf fixed=${HTTP_PORT:-}
 	[ -z "$HTTP_PID" ] || fail "start_http_listener: one is already running"
 	for ((tries = 0; tries < 5; tries++)); do
 		[ -n "$fixed" ] || HTTP_PORT=$(free_port)
@@ -1315,14 +1323,10 @@ start_http_listener() {
 			--out "$HTTP_OUT" --mode-file "$HTTP_MODE" "$@" 2>>"$T/http.stderr" &
 		HTTP_PID=$!
 		_lib_track "$HTTP_PID"
-		for ((i = 0; i < 200; i++)); do
-			if [ -s "$pf" ]; then
-				log "HTTP listener pid $HTTP_PID on 127.0.0.1:$HTTP_PORT"
-				return 0
-			fi
-			_lib_alive "$HTTP_PID" || break
-			sleep 0.05
-		done
+		if _lib_await_server "$HTTP_PID" 200 0.05 test -s "$pf"; then
+			log "HTTP listener pid $HTTP_PID on 127.0.0.1:$HTTP_PORT"
+			return 0
+		fi
 		stop_pid "$HTTP_PID" 1
 		HTTP_PID=
 		[ -z "$fixed" ] || sleep 0.2
