@@ -263,3 +263,16 @@ ptree_path(const struct pnode *n, char *buf, size_t size)
 	}
 	return (long)len;
 }
+
+long
+path_append(char *buf, size_t len, size_t size, const char *name)
+{
+	size_t nl = strlen(name), pos = len + (len ? 1 : 0);
+
+	if (pos + nl + 1 > size)
+		return -1;
+	if (len)
+		buf[len] = '/';
+	memcpy(buf + pos, name, nl + 1);
+	return (long)(pos + nl);
+}

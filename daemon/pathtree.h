@@ -53,5 +53,8 @@ struct pnode *ptree_next(const struct pnode *n, const struct pnode *top);
 /* Writes the relative path of n; returns its length, or -1 if it does not
  * fit (the buffer then holds a truncated string). */
 long ptree_path(const struct pnode *n, char *buf, size_t size);
+/* Appends "/name" to the path of length len in buf (just name when len is
+ * 0); returns the new length, or -1 (buf unchanged) if it does not fit. */
+long path_append(char *buf, size_t len, size_t size, const char *name);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "loop.h"
@@ -43,6 +44,8 @@ struct watch {
 	unsigned nmoved;
 	struct timer move_timer;
 	uint64_t events;		/* seen since start */
+	dev_t leaf_dev;			/* the filesystem leaf_ok is about */
+	int leaf_ok;			/* its link counts tell leaves: 1, 0, -1 unknown */
 	const struct watch_ops *ops;
 	void *ctx;
 	bool failed;

@@ -88,6 +88,27 @@ START_TEST(path_strings)
 }
 END_TEST
 
+START_TEST(append_names)
+{
+	char buf[8] = "dir";
+
+	/* below the root: no slash */
+	ck_assert_int_eq(path_append(buf, 0, sizeof buf, "a"), 1);
+	ck_assert_str_eq(buf, "a");
+	strcpy(buf, "dir");
+	ck_assert_int_eq(path_append(buf, 3, sizeof buf, "abc"), 7);
+	ck_assert_str_eq(buf, "dir/abc");
+	/* "dir/abcd" needs 9 bytes: refused, buf untouched */
+	strcpy(buf, "dir");
+	ck_assert_int_eq(path_append(buf, 3, sizeof buf, "abcd"), -1);
+	ck_assert_str_eq(buf, "dir");
+	/* appending after a shorter prefix overwrites what followed it */
+	strcpy(buf, "d/xyz");
+	ck_assert_int_eq(path_append(buf, 1, sizeof buf, "b"), 3);
+	ck_assert_str_eq(buf, "d/b");
+}
+END_TEST
+
 static void
 visit_count(struct pnode *n, void *ctx)
 {
@@ -340,6 +361,7 @@ pathtree_suite(void)
 	tcase_add_test(tc, add_lookup_make);
 	tcase_add_test(tc, empty_tree);
 	tcase_add_test(tc, path_strings);
+	tcase_add_test(tc, append_names);
 	tcase_add_test(tc, remove_subtree);
 	tcase_add_test(tc, remove_leaf_among_siblings);
 	tcase_add_test(tc, prune);
