@@ -183,6 +183,26 @@ START_TEST(short_stream_not_spaced)
 }
 END_TEST
 
+/* A stream that brings its 256th change only in its eighth batch starts
+ * spacing where its batch count puts it (settle << (7 - 3) after the
+ * seventh), not at 2 x settle: a medium stream costs a few runs, not a
+ * ramp of them. */
+START_TEST(late_grace_starts_further)
+{
+	struct batch b;
+	uint64_t seals[64];
+	static const uint64_t want[] = { 1010, 1021, 1032, 1043, 1054, 1065, 1076, 1236, 1556,
+		2196, 3010 };
+
+	batch_init(&b, 10, 100000, 100000);
+	/* 3 changes every 1 ms: 33 a batch, 231 after the seventh */
+	size_t n = stream_of(&b, 1000, 3000, 1, 3, seals, 64);
+	ck_assert_uint_eq(n, sizeof want / sizeof want[0]);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_uint_eq(seals[i], want[i]);
+}
+END_TEST
+
 /* A hiccup shorter than the rest does not end a stream; a pause as long as
  * the rest does. */
 START_TEST(pause_ends_stream)
@@ -276,6 +296,7 @@ batch_suite(void)
 	tcase_add_test(tc, stream_rests_grow);
 	tcase_add_test(tc, trickle_keeps_settle);
 	tcase_add_test(tc, short_stream_not_spaced);
+	tcase_add_test(tc, late_grace_starts_further);
 	tcase_add_test(tc, pause_ends_stream);
 	tcase_add_test(tc, long_push_adds_no_rest);
 	tcase_add_test(tc, busy_mirror_waits_for_quiet);
