@@ -12,8 +12,8 @@
  * previous seal: settle × 2^(n - 3) after the n-th batch of the stream
  * sealed while changes were still coming, up to `max_delay` (which bounds
  * the wait of a change anyway); a stream that brings its few hundred
- * changes late starts further along that scale.  A burst then costs about log2(max_delay / settle) + its
- * length / max_delay runs; pushes that take longer than the rest (big
+ * changes late starts further along that scale.  A burst then costs about
+ * log2(max_delay / settle) + its length / max_delay runs; pushes that take longer than the rest (big
  * files) still follow each other at once; the last batch of a stream goes
  * once no change came for `settle`; a pause as long as the rest starts over.
  *
