@@ -8,14 +8,14 @@
  * But a free mirror that pushes whatever came during its last push turns a
  * long burst into one rsync run per push time.  So once a stream has lasted
  * a few batches and brought a few hundred changes, batches are also spaced
- * by a *rest* counted from the
- * previous seal: settle × 2^(n - 3) after the n-th batch of the stream
- * sealed while changes were still coming, up to `max_delay` (which bounds
- * the wait of a change anyway); a stream that brings its few hundred
- * changes late starts further along that scale.  A burst then costs about
- * log2(max_delay / settle) + its length / max_delay runs; pushes that take longer than the rest (big
- * files) still follow each other at once; the last batch of a stream goes
- * once no change came for `settle`; a pause as long as the rest starts over.
+ * by a *rest* counted from the previous seal: settle × 2^(n - 3) after
+ * the n-th batch of the stream sealed while changes were still coming, up
+ * to `max_delay` (which bounds the wait of a change anyway); a stream that
+ * brings its few hundred changes late starts further along that scale.  A
+ * burst then costs about log2(max_delay / settle) + its length / max_delay
+ * runs; pushes that take longer than the rest (big files) still follow
+ * each other at once; the last batch of a stream goes once no change came
+ * for `settle`; a pause as long as the rest starts over.
  *
  * The policy only computes deadlines; the worker owns the one timer that
  * waits for them (re-armed lazily, so a burst costs no timer syscall per
