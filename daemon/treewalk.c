@@ -3,13 +3,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "filter.h"
 #include "log.h"
+#include "pathtree.h"
 #include "strv.h"
 
 #define PATHBUF 8192
@@ -18,11 +18,10 @@ int
 tree_walk(const struct config *c, const char *dir, bool recursive, tree_visit_fn visit, void *ctx)
 {
 	struct strv todo = { 0 };
-	char abs[PATHBUF];
-	int rc = 0;
+	char abs[PATHBUF], path[PATHBUF];
 
 	strv_add(&todo, dir);
-	while (rc == 0 && todo.n > 0 && !todo.oom) {
+	while (todo.n > 0 && !todo.oom) {
 		char *rel = todo.v[--todo.n];
 		todo.v[todo.n] = NULL;
 		errno = ENAMETOOLONG;
@@ -34,14 +33,14 @@ tree_walk(const struct config *c, const char *dir, bool recursive, tree_visit_fn
 			continue;
 		}
 		struct dirent *de;
-		while (rc == 0 && (de = readdir(d))) {
+		size_t rl = strlen(rel);
+		memcpy(path, rel, rl + 1);	/* rel fit abs, so it fits path */
+		while ((de = readdir(d))) {
 			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 				continue;
-			char *path;
-			if (asprintf(&path, "%s%s%s", rel, *rel ? "/" : "", de->d_name) < 0) {
-				rc = -1;
-				break;
-			}
+			/* Below a directory that could be opened, a name fits. */
+			if (path_append(path, rl, sizeof path, de->d_name) < 0)
+				continue;
 			bool is_dir = de->d_type == DT_DIR;
 			if (de->d_type == DT_UNKNOWN) {
 				struct stat st;
@@ -52,13 +51,11 @@ tree_walk(const struct config *c, const char *dir, bool recursive, tree_visit_fn
 			visit(ctx, path, is_dir, excluded);
 			if (!excluded && is_dir && recursive)
 				strv_add(&todo, path);
-			free(path);
 		}
 		closedir(d);
 		free(rel);
 	}
-	if (todo.oom)
-		rc = -1;
+	int rc = todo.oom ? -1 : 0;
 	strv_free(strv_steal(&todo));
 	return rc;
 }
