@@ -132,6 +132,15 @@ stream(struct batch *b, uint64_t from, uint64_t to, uint64_t step, uint64_t *sea
 	return stream_of(b, from, to, step, 100, seals, max);
 }
 
+/* The seal times are exactly want[]. */
+static void
+assert_seals(const uint64_t *seals, size_t n, const uint64_t *want, size_t nwant)
+{
+	ck_assert_uint_eq(n, nwant);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_uint_eq(seals[i], want[i]);
+}
+
 /* A stream of changes: the first batches go settle after their first
  * change; then each goes twice as long after the one before as that one
  * did, up to max_delay; the last goes settle after the stream ends. */
@@ -143,9 +152,7 @@ START_TEST(stream_rests_grow)
 
 	batch_init(&b, 50, 1000, 100000);
 	size_t n = stream(&b, 1000, 4000, 5, seals, 64);
-	ck_assert_uint_eq(n, sizeof want / sizeof want[0]);
-	for (size_t i = 0; i < n; i++)
-		ck_assert_uint_eq(seals[i], want[i]);
+	assert_seals(seals, n, want, sizeof want / sizeof want[0]);
 }
 END_TEST
 
@@ -197,9 +204,7 @@ START_TEST(late_grace_starts_further)
 	batch_init(&b, 10, 100000, 100000);
 	/* 3 changes every 1 ms: 33 a batch, 231 after the seventh */
 	size_t n = stream_of(&b, 1000, 3000, 1, 3, seals, 64);
-	ck_assert_uint_eq(n, sizeof want / sizeof want[0]);
-	for (size_t i = 0; i < n; i++)
-		ck_assert_uint_eq(seals[i], want[i]);
+	assert_seals(seals, n, want, sizeof want / sizeof want[0]);
 }
 END_TEST
 
