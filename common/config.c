@@ -819,11 +819,23 @@ config_free(struct config *c)
 	memset(c, 0, sizeof *c);
 }
 
+/* Joined by hand: the watcher calls this for every directory and created
+ * file, and snprintf was half of its instructions when it started on
+ * 20,000 directories (callgrind). */
 bool
 config_source_path(const struct config *c, const char *rel, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s/%s", c->source, rel);
-	return n >= 0 && (size_t)n < len;
+	size_t sl = strlen(c->source), rl = strlen(rel), n = sl + (rl ? 1 + rl : 0);
+
+	if (n + 1 > len)
+		return false;
+	memcpy(buf, c->source, sl);
+	if (rl) {
+		buf[sl] = '/';
+		memcpy(buf + sl + 1, rel, rl);
+	}
+	buf[n] = '\0';
+	return true;
 }
 
 int

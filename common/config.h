@@ -122,7 +122,8 @@ int config_load(const char *file, struct config *cfg, char *err, size_t errlen);
 /* The source exists and is a directory; logs file:line: why not. */
 int config_check_source(const struct config *cfg);
 void config_free(struct config *cfg);
-/* SOURCE/rel into buf; false when it does not fit. */
+/* SOURCE/rel into buf, SOURCE itself for the root (rel ""); false when
+ * it does not fit. */
 bool config_source_path(const struct config *cfg, const char *rel, char *buf, size_t len);
 /* An rsync option that syncd sets itself, which [rsync] options must not
  * hold ("--delete-after", "--timeout=5", "-e"...). */

@@ -105,20 +105,6 @@ map_del(struct watch *w, int wd)
 
 /* --- the directory tree --- */
 
-/* SOURCE/rel, or SOURCE itself for the root (""); joined by hand, for
- * snprintf made up half the worker's instructions when it started on
- * 20,000 directories (callgrind). */
-static int
-source_path(const struct watch *w, const char *rel, char *buf, size_t len)
-{
-	size_t sl = strlen(w->cfg->source);
-
-	if (sl + 1 > len)
-		return -1;
-	memcpy(buf, w->cfg->source, sl + 1);
-	return *rel && path_append(buf, sl, len, rel) < 0 ? -1 : 0;
-}
-
 /* The absolute path of n, or of its child name. */
 static int
 abs_path(const struct watch *w, const struct pnode *n, const char *name, char *buf, size_t len)
@@ -128,7 +114,7 @@ abs_path(const struct watch *w, const struct pnode *n, const char *name, char *b
 
 	if (l < 0 || (name && path_append(rel, (size_t)l, sizeof rel, name) < 0))
 		return -1;
-	return source_path(w, rel, buf, len);
+	return config_source_path(w->cfg, rel, buf, len) ? 0 : -1;
 }
 
 static void unmark_moved(struct watch *w, const struct pnode *n);
@@ -360,7 +346,7 @@ scan(struct watch *w, struct pnode *top, bool report)
 	top->uval = gen;
 	for (struct pnode *n = top; n && !w->failed; n = ntodo ? todo[--ntodo] : NULL) {
 		long rl = ptree_path(n, rel, sizeof rel);
-		if (rl < 0 || source_path(w, rel, abs, sizeof abs) < 0)
+		if (rl < 0 || !config_source_path(w->cfg, rel, abs, sizeof abs))
 			continue;
 		memcpy(child, rel, (size_t)rl + 1);
 		if (report && n != &w->dirs.root)
@@ -429,7 +415,7 @@ dir_appeared(struct watch *w, struct pnode *parent, const char *name, const char
 		/* Gone already (its deletion follows), or not a directory now. */
 		struct stat st;
 		char abs[PATHBUF];
-		if (report && source_path(w, rel, abs, sizeof abs) == 0 &&
+		if (report && config_source_path(w->cfg, rel, abs, sizeof abs) &&
 		    lstat(abs, &st) == 0 && !S_ISDIR(st.st_mode))
 			emit(w, rel, CH_PATH);
 		return;
@@ -497,7 +483,7 @@ handle(struct watch *w, const struct inotify_event *ev)
 		if (l >= 0 && path_append(rel, (size_t)l, sizeof rel, name) >= 0) {
 			char abs[PATHBUF];
 			struct stat st;
-			if (source_path(w, rel, abs, sizeof abs) == 0 && lstat(abs, &st) == 0 &&
+			if (config_source_path(c, rel, abs, sizeof abs) && lstat(abs, &st) == 0 &&
 			    S_ISDIR(st.st_mode) && !filter_excluded(c->filter, rel, true))
 				dir_appeared(w, parent, name, rel, false, true);
 		}
@@ -528,7 +514,7 @@ handle(struct watch *w, const struct inotify_event *ev)
 			 * close_write: they are complete when they appear. */
 			char abs[PATHBUF];
 			struct stat st;
-			if (source_path(w, rel, abs, sizeof abs) == 0 && lstat(abs, &st) == 0 &&
+			if (config_source_path(c, rel, abs, sizeof abs) && lstat(abs, &st) == 0 &&
 			    (!S_ISREG(st.st_mode) || st.st_nlink > 1))
 				emit(w, rel, CH_PATH);
 		}

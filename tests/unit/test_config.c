@@ -148,6 +148,25 @@ START_TEST(minimal_defaults)
 }
 END_TEST
 
+START_TEST(source_paths)
+{
+	char buf[400], exp[400], small[8];
+
+	ck_assert_msg(load(MIN_HEAD MIN_REMOTE) == 0, "%s", errtext);
+	/* the root is the source itself, with no slash after it */
+	ck_assert(config_source_path(&cfg, "", buf, sizeof buf));
+	ck_assert_str_eq(buf, src);
+	ck_assert(config_source_path(&cfg, "a/b c", buf, sizeof buf));
+	snprintf(exp, sizeof exp, "%s/a/b c", src);
+	ck_assert_str_eq(buf, exp);
+	/* exactly fits, then one byte short */
+	size_t n = strlen(exp) + 1;
+	ck_assert(config_source_path(&cfg, "a/b c", buf, n));
+	ck_assert(!config_source_path(&cfg, "a/b c", buf, n - 1));
+	ck_assert(!config_source_path(&cfg, "", small, sizeof small));
+}
+END_TEST
+
 START_TEST(every_key)
 {
 	char pw[400], key[400];
@@ -752,6 +771,7 @@ config_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, minimal_defaults);
+	tcase_add_test(tc, source_paths);
 	tcase_add_test(tc, every_key);
 	tcase_add_test(tc, events_lists);
 	tcase_add_test(tc, booleans);
