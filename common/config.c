@@ -65,7 +65,8 @@ cfg_valid_name(const char *s)
 static void
 on_section(struct parse *p, const char *name)
 {
-	static const char *const plain[] = { "source", "rsync", "batch", "retry", "full_sync", "instance" };
+	static const char *const plain[] = { "source", "rsync", "batch", "retry", "full_sync", "verify",
+		"instance" };
 	struct config *c = p->cfg;
 
 	p->remote = NULL;
@@ -95,7 +96,7 @@ on_section(struct parse *p, const char *name)
 	}
 	if (strncmp(name, "remote", 6) != 0 || (name[6] && !isspace((unsigned char)name[6]))) {
 		cfg_err(p, p->line, "unknown section [%s] (known: source, remote NAME, rsync, batch, "
-		    "retry, full_sync, instance, hook NAME)", name);
+		    "retry, full_sync, verify, instance, hook NAME)", name);
 		return;
 	}
 	char rn[256];
@@ -615,6 +616,11 @@ handler(void *user, const char *section, const char *name, const char *value)
 				cfg_duration(p, name, value, &c->full_every_ms);
 		} else
 			cfg_err(p, p->line, "unknown key '%s' in [full_sync] (known: on_start, every)", name);
+	} else if (!strcmp(section, "verify")) {
+		if (strcmp(name, "every"))
+			cfg_err(p, p->line, "unknown key '%s' in [verify] (known: every)", name);
+		else if (cfg_first_time(p, section, name))
+			cfg_duration(p, name, value, &c->verify_every_ms);
 	} else if (!strcmp(section, "instance")) {
 		instance_key(p, name, value);
 	} else if (!*section) {

@@ -108,6 +108,7 @@ struct config {
 	char *fail_log;		/* NULL: STATE/failed.log; "none": no fail log */
 	bool full_on_start;
 	uint64_t full_every_ms;	/* 0: never */
+	uint64_t verify_every_ms;	/* [verify] every; 0: never */
 	struct supervision sup;
 };
 

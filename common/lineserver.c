@@ -166,7 +166,10 @@ on_readable(void *ctx, uint32_t events)
 		if (n < 0 && errno == EAGAIN)
 			break;
 		if (n <= 0) {
-			client_free(cl);	/* gone before asking anything */
+			/* gone before asking anything, or before its answer */
+			if (cl->held && cl->srv->ops->dropped)
+				cl->srv->ops->dropped(cl->srv->ctx, cl);
+			client_free(cl);
 			return;
 		}
 		cl->inlen += (size_t)n;

@@ -24,6 +24,9 @@ struct lineserver_ops {
 	void (*request)(void *ctx, struct lsclient *cl, char *line);
 	/* A held client reached its deadline: answer it. */
 	void (*expired)(void *ctx, struct lsclient *cl);
+	/* A held client hung up before its answer (optional): free what
+	 * lsclient_hold() was given. */
+	void (*dropped)(void *ctx, struct lsclient *cl);
 };
 
 /* Listens at path (mode 0660, peers must be root or our uid); what names the

@@ -352,7 +352,7 @@ never_held(void *ctx, struct lsclient *cl)
 	lsclient_replyf(cl, "error: timeout\n");
 }
 
-static const struct lineserver_ops control_ops = { handle_request, never_held };
+static const struct lineserver_ops control_ops = { handle_request, never_held, NULL };
 
 /* One supervisor per runtime directory. */
 static int

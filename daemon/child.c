@@ -67,6 +67,8 @@ close_input(struct child *c)
 static void
 keep_output(struct child *c, const char *buf, size_t n)
 {
+	if (c->on_output)
+		c->on_output(buf, n, c->ctx);
 	if (n >= CHILD_TAIL - 1) {
 		memcpy(c->tail, buf + n - (CHILD_TAIL - 1), CHILD_TAIL - 1);
 		c->tail_len = CHILD_TAIL - 1;

@@ -15,6 +15,8 @@
 
 struct child;
 typedef void (*child_exit_fn)(struct child *c, int status, void *ctx);
+/* What the child wrote, as it comes (stdout and stderr together). */
+typedef void (*child_output_fn)(const char *buf, size_t n, void *ctx);
 
 struct child {
 	pid_t pid;
@@ -30,6 +32,7 @@ struct child {
 	size_t line_len;
 	char label[64];
 	bool log_lines;		/* every output line goes to the log, not only with -v */
+	child_output_fn on_output;	/* set after the spawn, for a caller that reads it all */
 	child_exit_fn on_exit;
 	void *ctx;
 	struct child *next;

@@ -52,7 +52,8 @@ start(struct loop *l, const struct config *c, const struct remote_conf *r, enum 
 	char label[128];
 	char **argv = rsync_argv(c, r, mode, exclude_file, log_verbose());
 
-	snprintf(label, sizeof label, "%s %s", r->name, mode == RSYNC_FULL ? "full sync" : "push");
+	snprintf(label, sizeof label, "%s %s", r->name,
+	    mode == RSYNC_FULL ? "full sync" : mode == RSYNC_VERIFY ? "verify" : "push");
 	if (!argv) {
 		log_err("%s: out of memory building the rsync command", label);
 		free(input);
@@ -188,9 +189,11 @@ push_batch(struct loop *l, const struct config *c, const struct remote_conf *r,
 	    list.p, list.len, on_exit, ctx);
 }
 
-struct child *
-push_full(struct loop *l, const struct config *c, const struct remote_conf *r,
-    const char *exclude_file, child_exit_fn on_exit, void *ctx)
+/* A run over the whole tree, RSYNC_FULL or RSYNC_VERIFY: both exclude
+ * exactly what live pushes exclude. */
+static struct child *
+whole_tree(struct loop *l, const struct config *c, const struct remote_conf *r,
+    enum rsync_mode mode, const char *exclude_file, child_exit_fn on_exit, void *ctx)
 {
 	struct excludes ex;
 
@@ -203,5 +206,19 @@ push_full(struct loop *l, const struct config *c, const struct remote_conf *r,
 	excludes_free(&ex);
 	if (rc < 0)
 		return NULL;
-	return start(l, c, r, RSYNC_FULL, exclude_file, NULL, 0, on_exit, ctx);
+	return start(l, c, r, mode, exclude_file, NULL, 0, on_exit, ctx);
+}
+
+struct child *
+push_full(struct loop *l, const struct config *c, const struct remote_conf *r,
+    const char *exclude_file, child_exit_fn on_exit, void *ctx)
+{
+	return whole_tree(l, c, r, RSYNC_FULL, exclude_file, on_exit, ctx);
+}
+
+struct child *
+push_verify(struct loop *l, const struct config *c, const struct remote_conf *r,
+    const char *exclude_file, child_exit_fn on_exit, void *ctx)
+{
+	return whole_tree(l, c, r, RSYNC_VERIFY, exclude_file, on_exit, ctx);
 }

@@ -22,6 +22,12 @@ struct child *push_batch(struct loop *l, const struct config *c, const struct re
 struct child *push_full(struct loop *l, const struct config *c, const struct remote_conf *r,
     const char *exclude_file, child_exit_fn on_exit, void *ctx);
 
+/* Starts an rsync dry run that compares the whole tree with the mirror
+ * (the full sync's options and excludes): one "%i %n" line per item that
+ * differs, see rsync_argv.c. */
+struct child *push_verify(struct loop *l, const struct config *c, const struct remote_conf *r,
+    const char *exclude_file, child_exit_fn on_exit, void *ctx);
+
 /* For -v: the argv on one line, each word quoted where needed. */
 void push_log_argv(const char *label, char *const *argv);
 

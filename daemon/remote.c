@@ -80,33 +80,6 @@ compact(struct remote *r)
 	}
 }
 
-/* rsync's last words, on one line. */
-static void
-last_words(const char *t, char *buf, size_t len)
-{
-	size_t n = strlen(t);
-	int lines = 0;
-
-	while (n && (t[n - 1] == '\n' || t[n - 1] == '\r'))
-		n--;
-	size_t start = n;
-	while (start > 0 && lines < 3)
-		if (t[--start] == '\n')
-			lines++;
-	if (t[start] == '\n')
-		start++;
-	size_t o = 0;
-	for (size_t i = start; i < n && o + 4 < len; i++) {
-		if (t[i] == '\n') {
-			memcpy(buf + o, " | ", 3);
-			o += 3;
-		} else if (t[i] != '\r') {
-			buf[o++] = t[i];
-		}
-	}
-	buf[o] = '\0';
-}
-
 static void
 succeeded(struct remote *r)
 {
@@ -127,7 +100,7 @@ failed(struct remote *r, const char *output, int status, enum rsync_outcome o, c
 	uint64_t delay = cfg->min_backoff_ms;
 
 	child_describe(status, how, sizeof how);
-	last_words(output, said, sizeof said);
+	rsync_last_words(output, said, sizeof said);
 	snprintf(err, sizeof err, "%s failed: rsync %s%s%s", what, how, *said ? ": " : "", said);
 	faillog_write(r->w->fail_log, r->rc->name, what, paths, status, rsync_outcome_name(o), err);
 	r->failures++;

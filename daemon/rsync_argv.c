@@ -104,6 +104,42 @@ has_option(char *const *opts, const char *opt)
 	return false;
 }
 
+/* A verify's copy of the options: without --update (-u), which skips a
+ * file the mirror has newer, whatever it holds, and without --quiet (-q),
+ * which silences the lines a verify reads.  In a cluster ("-artuz") a
+ * letter after one that takes an argument ("-T/tmp/qu") is that argument. */
+static void
+add_verify_options(struct strv *s, char *const *opts)
+{
+	for (; opts && *opts; opts++) {
+		const char *o = *opts;
+		if (!strcmp(o, "--update") || !strcmp(o, "--quiet"))
+			continue;
+		if (o[0] != '-' || o[1] == '-') {
+			strv_add(s, o);
+			continue;
+		}
+		char *copy = strdup(o), *out = copy + 1;
+		if (!copy) {
+			strv_add(s, NULL);	/* out of memory: no argv at all */
+			return;
+		}
+		for (const char *p = o + 1; *p; p++) {
+			if (strchr("BeTfM@", *p)) {
+				strcpy(out, p);
+				out += strlen(p);
+				break;
+			}
+			if (*p != 'u' && *p != 'q')
+				*out++ = *p;
+		}
+		*out = '\0';
+		if (copy[1])
+			strv_add(s, copy);
+		free(copy);
+	}
+}
+
 /* subdir, link_dest: RSYNC_LINK's. */
 static char **
 build(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
@@ -113,7 +149,10 @@ build(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
 	unsigned timeout = seconds(r->timeout_ms);
 
 	strv_add(&s, c->rsync_binary);
-	strv_addv(&s, c->rsync_options);
+	if (mode == RSYNC_VERIFY)
+		add_verify_options(&s, c->rsync_options);
+	else
+		strv_addv(&s, c->rsync_options);
 	if (mode == RSYNC_LINK) {
 		/* Exactly the listed entries of one directory, each new file
 		 * hardlinked from link_dest where that has it unchanged: the
@@ -123,7 +162,7 @@ build(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
 		strv_add(&s, "--no-recursive");
 		strv_add(&s, "--dirs");
 		strv_addf(&s, "--link-dest=%s", link_dest);
-	} else if (mode != RSYNC_FULL) {
+	} else if (mode != RSYNC_FULL && mode != RSYNC_VERIFY) {
 		/* Exactly the listed paths: "dir/" syncs one level of dir, a
 		 * missing path is a deletion; nothing recurses on its own. */
 		strv_add(&s, "--files-from=-");
@@ -149,13 +188,22 @@ build(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
 			strv_add(&s, "--delete");
 			strv_add(&s, "--force");
 		}
+		if (mode == RSYNC_VERIFY) {
+			/* Every file compared by its checksum, nothing changed,
+			 * each difference a line.  That is --itemize-changes
+			 * without its " -> target" after a symlink's name, which a
+			 * name holding " -> " would make ambiguous. */
+			strv_add(&s, "--dry-run");
+			strv_add(&s, "--checksum");
+			strv_add(&s, "--out-format=%i %n");
+		}
 	}
 	strv_add(&s, "--from0");
 	if (exclude_file)
 		strv_addf(&s, "--exclude-from=%s", exclude_file);
 	if (timeout)
 		strv_addf(&s, "--timeout=%u", timeout);
-	if (verbose)
+	if (verbose && mode != RSYNC_VERIFY)
 		strv_add(&s, "--itemize-changes");
 	if (r->kind == TARGET_RSYNCD) {
 		if (timeout)

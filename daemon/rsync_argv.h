@@ -9,6 +9,7 @@ enum rsync_mode {
 	RSYNC_PUSH_PARENTS,	/* the same, deletions listed as their parent "dir/" */
 	RSYNC_FULL,		/* the whole tree, recursively */
 	RSYNC_LINK,		/* a moved directory's entries, hardlinked from its old copy */
+	RSYNC_VERIFY,		/* the whole tree compared, nothing changed: a line per difference */
 };
 
 /* exclude_file: rules for --exclude-from (NUL-separated). NULL on ENOMEM. */

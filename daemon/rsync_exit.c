@@ -42,3 +42,29 @@ rsync_outcome_name(enum rsync_outcome o)
 	static const char *const names[] = { "ok", "partial", "retry", "operator" };
 	return names[o];
 }
+
+void
+rsync_last_words(const char *t, char *buf, size_t len)
+{
+	size_t n = strlen(t);
+	int lines = 0;
+
+	while (n && (t[n - 1] == '\n' || t[n - 1] == '\r'))
+		n--;
+	size_t start = n;
+	while (start > 0 && lines < 3)
+		if (t[--start] == '\n')
+			lines++;
+	if (t[start] == '\n')
+		start++;
+	size_t o = 0;
+	for (size_t i = start; i < n && o + 4 < len; i++) {
+		if (t[i] == '\n') {
+			memcpy(buf + o, " | ", 3);
+			o += 3;
+		} else if (t[i] != '\r') {
+			buf[o++] = t[i];
+		}
+	}
+	buf[o] = '\0';
+}

@@ -3,6 +3,8 @@
 #ifndef SYNCD_RSYNC_EXIT_H
 #define SYNCD_RSYNC_EXIT_H
 
+#include <stddef.h>
+
 enum rsync_outcome {
 	RSYNC_OK,		/* 0, or 24: files vanished, their deletion is queued */
 	RSYNC_PARTIAL,		/* 23: some paths failed; retry them */
@@ -13,5 +15,8 @@ enum rsync_outcome {
 /* status as from waitpid; output: the end of what rsync printed. */
 enum rsync_outcome rsync_outcome(int status, const char *output);
 const char *rsync_outcome_name(enum rsync_outcome o);
+/* The last three lines of output t (where rsync says why it failed) on one
+ * line, joined by " | ", into buf. */
+void rsync_last_words(const char *t, char *buf, size_t len);
 
 #endif

@@ -7,6 +7,7 @@
 #include "json.h"
 #include "loop.h"
 #include "remote.h"
+#include "verify.h"
 #include "worker.h"
 
 static const char *
@@ -25,8 +26,8 @@ lag_s(const struct worker *w, const struct remote *r, uint64_t now)
 	return oldest && now > oldest ? (double)(now - oldest) / 1000 : 0;
 }
 
-static void
-iso_time(uint64_t wall, char *buf, size_t len)
+void
+status_time(uint64_t wall, char *buf, size_t len)
 {
 	time_t t = (time_t)(wall / 1000);
 	struct tm tm;
@@ -56,7 +57,7 @@ status_text(const struct worker *w, FILE *f)
 	for (size_t i = 0; i < w->cfg->nremotes; i++) {
 		const struct remote *r = &w->remotes[i];
 		if (r->last_ok_wall)
-			iso_time(r->last_ok_wall, when, sizeof when);
+			status_time(r->last_ok_wall, when, sizeof when);
 		fprintf(f, "remote %s -> %s: %s, lag %.3fs, %zu pending, %zu in flight, full sync %s, "
 		    "last success %s, %u failures in a row, %llu pushes of %llu paths, %llu full syncs\n",
 		    r->rc->name, r->rc->target, remote_state(r), lag_s(w, r, now),
@@ -65,11 +66,12 @@ status_text(const struct worker *w, FILE *f)
 		    (unsigned long long)r->paths_pushed, (unsigned long long)r->full_syncs);
 		if (r->last_error[0])
 			fprintf(f, "  last error: %s\n", r->last_error);
+		verify_status_text(&w->verifies[i], f);
 	}
 	for (size_t i = 0; i < w->cfg->nhooks; i++) {
 		const struct hook *h = &w->hooks[i];
 		if (h->last_ok_wall)
-			iso_time(h->last_ok_wall, when, sizeof when);
+			status_time(h->last_ok_wall, when, sizeof when);
 		fprintf(f, "hook %s (%s, when %s): %s, %zu pending, %llu delivered in %llu calls, "
 		    "%llu failed calls, %llu retries, %llu dropped, %llu overflowed, last success %s\n",
 		    h->hc->name, hook_type_name(h->hc->type), h->hc->when_changed ? "changed" : "mirrored",
@@ -106,16 +108,18 @@ status_json(const struct worker *w, FILE *f)
 		    "\"last_success\":", remote_state(r), changeset_count(&r->pending),
 		    changeset_count(&r->inflight), full_state(r));
 		if (r->last_ok_wall) {
-			iso_time(r->last_ok_wall, when, sizeof when);
+			status_time(r->last_ok_wall, when, sizeof when);
 			json_str(f, when);
 		} else {
 			fputs("null", f);
 		}
 		fprintf(f, ",\"failures\":%u,\"last_error\":", r->failures);
 		json_str(f, r->last_error);
-		fprintf(f, ",\"lag_s\":%.3f,\"pushes\":%llu,\"paths_pushed\":%llu,\"full_syncs\":%llu}",
-		    lag_s(w, r, now), (unsigned long long)r->pushes,
+		fprintf(f, ",\"lag_s\":%.3f,\"pushes\":%llu,\"paths_pushed\":%llu,\"full_syncs\":%llu,"
+		    "\"verify\":{", lag_s(w, r, now), (unsigned long long)r->pushes,
 		    (unsigned long long)r->paths_pushed, (unsigned long long)r->full_syncs);
+		verify_json(&w->verifies[i], f);
+		fputs("}}", f);
 	}
 	fputs("],\"hooks\":[", f);
 	for (size_t i = 0; i < w->cfg->nhooks; i++) {
@@ -130,7 +134,7 @@ status_json(const struct worker *w, FILE *f)
 		    (unsigned long long)h->calls_failed, (unsigned long long)h->retried,
 		    (unsigned long long)h->dropped, (unsigned long long)h->overflowed);
 		if (h->last_ok_wall) {
-			iso_time(h->last_ok_wall, when, sizeof when);
+			status_time(h->last_ok_wall, when, sizeof when);
 			json_str(f, when);
 		} else {
 			fputs("null", f);

@@ -2,6 +2,8 @@
 #ifndef SYNCD_STATUS_H
 #define SYNCD_STATUS_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct worker;
@@ -10,5 +12,7 @@ void status_text(const struct worker *w, FILE *f);
 /* One JSON object and a newline.  Strings are escaped; bytes that are not
  * printable ASCII become \u00XX. */
 void status_json(const struct worker *w, FILE *f);
+/* Wall ms as "2025-01-31T12:00:00Z". */
+void status_time(uint64_t wall, char *buf, size_t len);
 
 #endif

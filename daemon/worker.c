@@ -19,6 +19,8 @@
 
 /* How long in-flight rsync runs get to finish once we are told to stop. */
 #define STOP_GRACE_MS 10000
+/* How long a scheduled verify waits for a mirror to catch up. */
+#define VERIFY_WAIT_MS 60000
 
 static void
 seal(struct worker *w)
@@ -82,6 +84,8 @@ on_change(void *ctx, const char *rel, unsigned kind)
 	struct worker *w = ctx;
 	uint64_t now = now_ms();
 
+	for (size_t i = 0; w->verifying && i < w->cfg->nremotes; i++)
+		verify_note(&w->verifies[i], rel, kind);
 	if (changeset_add(&w->gather, rel, kind, now) < 0) {
 		log_err("out of memory recording a change: running a full sync instead");
 		full_sync_all(w, true);
@@ -104,7 +108,11 @@ on_moved(void *ctx, const char *from, const char *to)
 static void
 on_lost(void *ctx)
 {
-	full_sync_all(ctx, true);
+	struct worker *w = ctx;
+
+	for (size_t i = 0; i < w->cfg->nremotes; i++)
+		verify_lost(&w->verifies[i]);
+	full_sync_all(w, true);
 }
 
 void
@@ -153,6 +161,18 @@ full_sync_due(void *ctx)
 	log_info("scheduled full sync");
 	full_sync_all(w, false);
 	timer_arm(&w->full_timer, w->cfg->full_every_ms);
+}
+
+static void
+verify_due(void *ctx)
+{
+	struct worker *w = ctx;
+
+	log_info("scheduled verify");
+	worker_flush_begin(w);
+	for (size_t i = 0; i < w->cfg->nremotes; i++)
+		verify_begin(&w->verifies[i], now_ms() + VERIFY_WAIT_MS);
+	timer_arm(&w->verify_timer, w->cfg->verify_every_ms);
 }
 
 static void
@@ -209,9 +229,11 @@ worker_remote_done(struct worker *w)
 	/* A mirror is free again: what gathered meanwhile may be due now. */
 	batch_due(w);
 	control_progress(w->control);
-	/* And what it mirrored may be what hooks wait for. */
+	/* And what it mirrored may be what hooks wait for, or a verify. */
 	for (size_t i = 0; i < w->cfg->nhooks; i++)
 		hook_kick(&w->hooks[i]);
+	for (size_t i = 0; i < w->cfg->nremotes; i++)
+		verify_kick(&w->verifies[i]);
 	maybe_finish(w);
 }
 
@@ -248,8 +270,11 @@ begin_stop(struct worker *w, const char *why)
 	sd_notify(0, "STOPPING=1");
 	w->stopping = true;
 	seal(w);
-	for (size_t i = 0; i < w->cfg->nremotes; i++)
+	timer_disarm(&w->verify_timer);
+	for (size_t i = 0; i < w->cfg->nremotes; i++) {
+		verify_stop(&w->verifies[i]);
 		remote_kick(&w->remotes[i]);
+	}
 	timer_arm(&w->stop_timer, STOP_GRACE_MS);
 	worker_remote_done(w);
 }
@@ -374,19 +399,24 @@ worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir)
 	    timer_init(&w.loop, &w.batch_timer, batch_due, &w) < 0 ||
 	    timer_init(&w.loop, &w.full_timer, full_sync_due, &w) < 0 ||
 	    timer_init(&w.loop, &w.watchdog_timer, watchdog_due, &w) < 0 ||
-	    timer_init(&w.loop, &w.stop_timer, stop_grace_over, &w) < 0)
+	    timer_init(&w.loop, &w.stop_timer, stop_grace_over, &w) < 0 ||
+	    timer_init(&w.loop, &w.verify_timer, verify_due, &w) < 0)
 		goto out;
 	w.remotes = calloc(cfg->nremotes + 1, sizeof *w.remotes);
+	w.verifies = calloc(cfg->nremotes + 1, sizeof *w.verifies);
 	w.hooks = calloc(cfg->nhooks + 1, sizeof *w.hooks);
-	if (!w.remotes || !w.hooks)
+	if (!w.remotes || !w.verifies || !w.hooks)
 		goto out;
 	w.control = control_open(&w, sock);
 	if (!w.control)
 		goto out;
 	unclean = mark_running(running);
 	for (; nremotes < cfg->nremotes; nremotes++)
-		if (remote_init(&w.remotes[nremotes], &w, &cfg->remotes[nremotes]) < 0)
+		if (remote_init(&w.remotes[nremotes], &w, &cfg->remotes[nremotes]) < 0 ||
+		    verify_init(&w.verifies[nremotes], &w, &w.remotes[nremotes]) < 0) {
+			nremotes++;	/* remote_free() and verify_free() undo what they did */
 			goto out;
+		}
 	for (; nhooks < cfg->nhooks; nhooks++)
 		if (hook_init(&w.hooks[nhooks], &w, &cfg->hooks[nhooks]) < 0) {
 			nhooks++;	/* hook_free() undoes what it did */
@@ -417,6 +447,8 @@ worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir)
 		remote_kick(&w.remotes[i]);
 	if (cfg->full_every_ms)
 		timer_arm(&w.full_timer, cfg->full_every_ms);
+	if (cfg->verify_every_ms)
+		timer_arm(&w.verify_timer, cfg->verify_every_ms);
 
 	w.exit_code = 0;
 	if (loop_run(&w.loop) < 0)
@@ -437,8 +469,11 @@ out:
 	free(running);
 	free(sock);
 	free(faillog);
-	for (size_t i = 0; i < nremotes; i++)
+	for (size_t i = 0; i < nremotes; i++) {
+		verify_free(&w.verifies[i]);
 		remote_free(&w.remotes[i]);
+	}
+	free(w.verifies);
 	free(w.remotes);
 	changeset_clear(&w.gather);
 	moves_clear(&w.moves);
@@ -446,6 +481,7 @@ out:
 	timer_close(&w.full_timer);
 	timer_close(&w.watchdog_timer);
 	timer_close(&w.stop_timer);
+	timer_close(&w.verify_timer);
 	if (w.sigfd >= 0)
 		close(w.sigfd);
 	loop_close(&w.loop);

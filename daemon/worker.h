@@ -11,6 +11,7 @@
 #include "config.h"
 #include "linkpass.h"
 #include "loop.h"
+#include "verify.h"
 #include "watch.h"
 
 struct remote;
@@ -26,8 +27,10 @@ struct worker {
 	struct changeset gather;	/* changes not sealed into a batch yet */
 	struct moves moves;		/* directories moved in gather (hints) */
 	struct batch batch;
-	struct timer batch_timer, full_timer, watchdog_timer, stop_timer;
+	struct timer batch_timer, full_timer, watchdog_timer, stop_timer, verify_timer;
 	struct remote *remotes;
+	struct verify *verifies;	/* one per remote, in the same order */
+	unsigned verifying;		/* of them waiting or running: changes are noted */
 	struct hook *hooks;
 	int sigfd;
 	struct io sig_io;
@@ -46,7 +49,8 @@ int worker_run(struct config *cfg, const char *state_dir, const char *runtime_di
 /* Control requests. */
 void worker_resync(struct worker *w);
 void worker_pause(struct worker *w, bool pause);
-/* Takes in every change made so far and seals it for pushing now. */
+/* Takes in every change made so far and seals it for pushing now (a
+ * flush, and the start of a verify). */
 void worker_flush_begin(struct worker *w);
 /* Called by a remote when something it did changes the figures. */
 void worker_status(struct worker *w);
