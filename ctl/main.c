@@ -13,9 +13,11 @@
 
 #include "client.h"
 #include "config.h"
+#include "duration.h"
 #include "fsutil.h"
 #include "import_sersync.h"
 #include "instance.h"
+#include "json.h"
 #include "loop.h"
 #include "log.h"
 #include "show.h"
@@ -26,13 +28,17 @@
 #define SYNCD_BINDIR "/usr/local/bin"
 #endif
 
-/* LSB exit codes */
+/* LSB exit codes; verify: 1 a mirror differs, 4 (its state is unknown) a
+ * mirror could not be verified. */
 enum {
-	EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2, EX_NOT_RUNNING = 3, EX_UNKNOWN_STATUS = 4,
-	EX_NOT_CONFIGURED = 6, EX_NOT_RUNNING_ACTION = 7,
+	EX_OK = 0, EX_FAIL = 1, EX_DRIFT = 1, EX_USAGE = 2, EX_NOT_RUNNING = 3,
+	EX_UNKNOWN_STATUS = 4, EX_NOT_CONFIGURED = 6, EX_NOT_RUNNING_ACTION = 7,
 };
 
 #define REQUEST_TIMEOUT_MS 5000
+/* A verify reads the whole tree at both ends, checksums and all. */
+#define VERIFY_TIMEOUT_MS 600000
+#define VERIFY_MARGIN_MS 10000
 #define START_WAIT_MS 120000
 #define STOP_WAIT_MS 120000
 #define POLL_MS 100
@@ -57,6 +63,9 @@ usage(FILE *f)
 	    "  list                         one line per instance: NAME STATE FILE\n"
 	    "  reload                       pick up added, removed and changed instance files\n"
 	    "  resync|pause|resume [NAME...] ask running workers for a full sync, to hold, to go on\n"
+	    "  verify [--json] [--timeout T] [NAME...]\n"
+	    "                               prove that each mirror holds what the source holds\n"
+	    "                               (none named: every running instance; T default 10min)\n"
 	    "  check [NAME|FILE...]         validate instance files (none named: all)\n"
 	    "  import-sersync [-o FILE] CONFXML [NAME]\n"
 	    "                               a sersync confxml.xml as an instance file (stdout)\n"
@@ -71,7 +80,8 @@ usage(FILE *f)
 	    "  -V, --version          show the version\n"
 	    "\n"
 	    "Exit status: 0 done, 1 failed, 2 usage, 3 not running (status), 4 unknown\n"
-	    "instance (status), 6 unknown instance, 7 not running.  See syncctl(8).\n");
+	    "instance (status), 6 unknown instance, 7 not running; verify: 0 every mirror\n"
+	    "matches, 1 a mirror differs, 4 a mirror could not be verified.  See syncctl(8).\n");
 }
 
 static const char *
@@ -470,64 +480,180 @@ cmd_reload(char **args)
 	return rc;
 }
 
+/* The instances a worker command is for: those named, else every one that
+ * runs (every file when no supervisor runs: systemd may run them).  NULL
+ * on error; a vector other than args is the caller's to free. */
+static char **
+worker_names(char **args)
+{
+	struct status st;
+	struct strv all = { 0 };
+	char **names;
+
+	if (*args)
+		return args;
+	if (get_status(&st) < 0)
+		return NULL;
+	for (size_t i = 0; i < st.n; i++)
+		if (!st.supervisor || st.rows[i].pid)
+			strv_add(&all, st.rows[i].name);
+	status_free(&st);
+	names = strv_steal(&all);
+	if (names && !*names)
+		printf("no instance is running\n");
+	return names;
+}
+
+/* NAME's worker's answer to req, on its own socket; NULL after saying why
+ * on stderr, with *code the exit status for it: unknown instance, not
+ * running, or another failure. */
+static char *
+ask_worker(const char *name, const char *req, int timeout_ms, int *code)
+{
+	char *sock, *file, *reply;
+
+	*code = EX_FAIL;
+	if (asprintf(&sock, "%s/%s.sock", paths.runtime_dir, name) < 0)
+		return NULL;
+	if (asprintf(&file, "%s/%s.ini", instances_dir, name) < 0) {
+		free(sock);
+		return NULL;
+	}
+	reply = ctl_request(sock, req, timeout_ms);
+	if (!reply) {
+		int e = errno;
+		if (no_supervisor(e) && access(file, F_OK) < 0) {
+			fprintf(stderr, "syncctl: unknown instance '%s' (no %s)\n", name, file);
+			*code = EX_NOT_CONFIGURED;
+		} else if (no_supervisor(e)) {
+			fprintf(stderr, "syncctl: %s: not running\n", name);
+			*code = EX_NOT_RUNNING_ACTION;
+		} else {
+			fprintf(stderr, "syncctl: %s: %s: %s\n", name, sock, strerror(e));
+		}
+	}
+	free(sock);
+	free(file);
+	return reply;
+}
+
 /* resync, pause, resume: straight to each worker's own socket, so they also
  * work for workers that systemd runs. */
 static int
 cmd_worker(const char *cmd, char **args)
 {
-	struct status st;
-	char **names = args;
-	struct strv all = { 0 };
-	int rc = EX_OK;
+	char **names;
+	int rc = EX_OK, code;
 
 	if (bad_names(args))
 		return EX_USAGE;
-	if (!*args) {
-		if (get_status(&st) < 0)
-			return EX_FAIL;
-		for (size_t i = 0; i < st.n; i++)
-			if (!st.supervisor || st.rows[i].pid)
-				strv_add(&all, st.rows[i].name);
-		status_free(&st);
-		names = strv_steal(&all);
-		if (!names)
-			return EX_FAIL;
-		if (!*names)
-			printf("no instance is running\n");
-	}
+	if (!(names = worker_names(args)))
+		return EX_FAIL;
 	for (char **n = names; *n; n++) {
-		char *sock, *file, *reply;
-		if (asprintf(&sock, "%s/%s.sock", paths.runtime_dir, *n) < 0 ||
-		    asprintf(&file, "%s/%s.ini", instances_dir, *n) < 0)
-			return EX_FAIL;
-		reply = ctl_request(sock, cmd, REQUEST_TIMEOUT_MS);
+		char *reply = ask_worker(*n, cmd, REQUEST_TIMEOUT_MS, &code);
 		if (!reply) {
-			int e = errno;
-			if (no_supervisor(e) && access(file, F_OK) < 0) {
-				fprintf(stderr, "syncctl: unknown instance '%s' (no %s)\n", *n, file);
-				if (rc == EX_OK)
-					rc = EX_NOT_CONFIGURED;
-			} else if (no_supervisor(e)) {
-				fprintf(stderr, "syncctl: %s: not running\n", *n);
-				if (rc == EX_OK)
-					rc = EX_NOT_RUNNING_ACTION;
-			} else {
-				fprintf(stderr, "syncctl: %s: %s: %s\n", *n, sock, strerror(e));
-				rc = EX_FAIL;
-			}
-		} else {
-			reply[strcspn(reply, "\n")] = '\0';
-			printf("%s: %s\n", *n, reply);
-			if (strncmp(reply, "ok", 2))
-				rc = EX_FAIL;
-			free(reply);
+			if (rc == EX_OK || code == EX_FAIL)
+				rc = code;
+			continue;
 		}
-		free(sock);
-		free(file);
+		reply[strcspn(reply, "\n")] = '\0';
+		printf("%s: %s\n", *n, reply);
+		if (strncmp(reply, "ok", 2))
+			rc = EX_FAIL;
+		free(reply);
 	}
 	if (names != args)
 		strv_free(names);
 	return rc;
+}
+
+/* verify [--json] [--timeout T] [NAME...]: one instance after the other, so
+ * their checksum reads do not compete for the disk. */
+static int
+cmd_verify(char **args)
+{
+	bool json = has_opt(args, "--json"), drift = false, unknown = false, failed = false;
+	uint64_t timeout = VERIFY_TIMEOUT_MS;
+	char **names, **out = args, req[64];
+	const char *why, *sep = "";
+	int code;
+
+	for (char **a = args; *a; a++) {
+		const char *t = !strncmp(*a, "--timeout=", 10) ? *a + 10 : NULL;
+		if (!strcmp(*a, "--timeout")) {
+			if (!(t = a[1])) {
+				log_err("verify: --timeout needs a duration");
+				return EX_USAGE;
+			}
+			a++;
+		}
+		if (!t) {
+			*out++ = *a;
+		} else if (duration_parse(t, &timeout, &why) < 0 || !timeout) {
+			log_err("verify: --timeout %s: %s", t, timeout ? why : "must not be 0");
+			return EX_USAGE;
+		}
+	}
+	*out = NULL;
+	if (bad_names(args))
+		return EX_USAGE;
+	if (!(names = worker_names(args)))
+		return EX_FAIL;
+	snprintf(req, sizeof req, "verify --timeout %llums%s", (unsigned long long)timeout,
+	    json ? " --json" : "");
+	if (json)
+		fputs("{\"instances\":[", stdout);
+	for (char **n = names; *n; n++, sep = ",") {
+		/* The worker answers at its deadline; the socket waits a little longer. */
+		char *reply = ask_worker(*n, req, (int)(timeout + VERIFY_MARGIN_MS), &code);
+		const char *result = "failed";
+		if (!reply) {
+			unknown |= code == EX_NOT_CONFIGURED;
+			failed |= code != EX_NOT_CONFIGURED;
+		} else if (json) {
+			char *r = strstr(reply, "\"result\":\"");
+			if (reply[0] == '{' && r)
+				result = !strncmp(r + 10, "ok\"", 3) ? "ok" : !strncmp(r + 10, "drift\"", 6) ?
+				    "drift" : "failed";
+		} else {
+			result = !strncmp(reply, "ok", 2) ? "ok" : !strncmp(reply, "drift", 5) ? "drift" :
+			    "failed";
+		}
+		drift |= !strcmp(result, "drift");
+		failed |= reply && !strcmp(result, "failed");
+		if (json) {
+			printf("%s{\"name\":", sep);
+			json_str(stdout, *n);
+			printf(",\"result\":\"%s\",\"worker\":", result);
+			size_t len = reply ? strlen(reply) : 0;
+			while (len && reply[len - 1] == '\n')
+				reply[--len] = '\0';
+			if (reply && reply[0] == '{') {
+				fputs(reply, stdout);
+			} else {
+				fputs("null,\"error\":", stdout);
+				json_str(stdout, !reply ? code == EX_NOT_CONFIGURED ? "unknown instance" :
+				    code == EX_NOT_RUNNING_ACTION ? "not running" : "no answer" :
+				    !strncmp(reply, "error: ", 7) ? reply + 7 : reply);
+			}
+			fputc('}', stdout);
+		} else if (reply) {
+			/* The worker's first line after the name, the rest indented. */
+			char *save = NULL;
+			for (char *l = strtok_r(reply, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+				if (l == reply)
+					printf("%s: %s\n", *n, l);
+				else
+					printf("  %s\n", l);
+			}
+		}
+		free(reply);
+	}
+	if (json)
+		printf("],\"result\":\"%s\"}\n", drift ? "drift" : unknown || failed ? "failed" : "ok");
+	if (names != args)
+		strv_free(names);
+	return drift ? EX_DRIFT : unknown ? EX_NOT_CONFIGURED : failed ? EX_UNKNOWN_STATUS : EX_OK;
 }
 
 /* Validates without starting anything, as the supervisor would before a start
@@ -628,6 +754,8 @@ main(int argc, char **argv)
 		return cmd_reload(args);
 	if (!strcmp(cmd, "resync") || !strcmp(cmd, "pause") || !strcmp(cmd, "resume"))
 		return cmd_worker(cmd, args);
+	if (!strcmp(cmd, "verify"))
+		return cmd_verify(args);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(args);
 	if (!strcmp(cmd, "import-sersync"))

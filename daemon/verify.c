@@ -169,17 +169,17 @@ ended(struct verify *v, enum verify_result result, const char *error)
 	v->ended_wall = wall_ms();
 	v->took_ms = now_ms() - v->begun;
 	snprintf(v->error, sizeof v->error, "%s", error ? error : "");
-	if (result != VERIFY_DRIFT) {
-		v->differences = 0;
+	if (result == VERIFY_FAILED) {
+		v->differences = v->discounted = 0;
 		buf_free(&v->list);
 	}
 	changeset_clear(&v->changed);
 	buf_free(&v->found);
 	buf_free(&v->line);
-	v->nfound = v->past = 0;
+	v->nfound = v->past = v->past_changed = 0;
 	if (result == VERIFY_OK) {
-		log_info("%s: verify: the mirror matches the source (%.1fs)", name,
-		    (double)v->took_ms / 1000);
+		log_info("%s: verify: the mirror matches the source (%.1fs; not counted: %zu paths that "
+		    "changed meanwhile)", name, (double)v->took_ms / 1000, v->discounted);
 	} else if (result == VERIFY_FAILED) {
 		log_warn("%s: verify: could not verify the mirror: %s", name, v->error);
 	} else {
@@ -211,9 +211,12 @@ tally(struct verify *v)
 
 	buf_free(&v->list);
 	v->differences = v->past;
+	v->discounted = v->past_changed;
 	while ((path = record_next(&v->found, &p, &what))) {
-		if (verify_covered(&v->changed, path))
+		if (verify_covered(&v->changed, path)) {
+			v->discounted++;
 			continue;
+		}
 		v->differences++;
 		if (listed++ < VERIFY_LIST)
 			record_put(&v->list, what, path);
@@ -231,7 +234,9 @@ line_done(struct verify *v)
 		if (v->nfound < VERIFY_KEEP) {
 			record_put(&v->found, what, path);
 			v->nfound++;
-		} else if (!verify_covered(&v->changed, path)) {
+		} else if (verify_covered(&v->changed, path)) {
+			v->past_changed++;
+		} else {
 			v->past++;
 		}
 	}
@@ -416,20 +421,20 @@ verify_answer_text(const struct verify *v, FILE *f)
 	unsigned bits;
 	size_t listed = 0;
 
-	switch (v->result) {
-	case VERIFY_OK:
-		fprintf(f, "remote %s: ok, the mirror matches the source (%.1fs)\n", name,
-		    (double)v->took_ms / 1000);
-		return;
-	case VERIFY_FAILED:
-	case VERIFY_NEVER:
+	if (v->result != VERIFY_OK && v->result != VERIFY_DRIFT) {
 		fprintf(f, "remote %s: failed: %s\n", name, v->error);
 		return;
-	case VERIFY_DRIFT:
-		break;
 	}
-	fprintf(f, "remote %s: drift, %zu difference%s (%.1fs)\n", name, v->differences,
-	    v->differences == 1 ? "" : "s", (double)v->took_ms / 1000);
+	if (v->result == VERIFY_OK)
+		fprintf(f, "remote %s: ok, the mirror matches the source", name);
+	else
+		fprintf(f, "remote %s: drift, %zu difference%s", name, v->differences,
+		    v->differences == 1 ? "" : "s");
+	fprintf(f, " (%.1fs", (double)v->took_ms / 1000);
+	if (v->discounted)
+		fprintf(f, "; not counted: %zu path%s that changed meanwhile", v->discounted,
+		    v->discounted == 1 ? "" : "s");
+	fputs(")\n", f);
 	while ((path = record_next(&v->list, &p, &bits))) {
 		verify_what(bits, what, sizeof what);
 		fprintf(f, "  %s %s\n", what, *path ? log_quote(path, q, sizeof q) : ".");
@@ -478,8 +483,8 @@ verify_json(const struct verify *v, FILE *f)
 	} else {
 		fputs("null", f);
 	}
-	fprintf(f, ",\"seconds\":%.3f,\"differences\":%zu,\"paths\":[", (double)v->took_ms / 1000,
-	    v->differences);
+	fprintf(f, ",\"seconds\":%.3f,\"differences\":%zu,\"changed_meanwhile\":%zu,\"paths\":[",
+	    (double)v->took_ms / 1000, v->differences, v->discounted);
 	for (bool first = true; (path = record_next(&v->list, &p, &bits)); first = false) {
 		fputs(first ? "{\"path\":" : ",{\"path\":", f);
 		json_str(f, path);

@@ -56,12 +56,14 @@ struct verify {
 	struct buf line;		/* output that is not a whole line yet */
 	bool overlong;			/* that line is too long to be an item */
 	struct buf found;		/* differences reported: records (what, path) */
-	size_t nfound, past;		/* records in found; differences past its cap */
+	size_t nfound;			/* records in found */
+	size_t past, past_changed;	/* differences past its cap: drift, changed meanwhile */
 	/* the last run's outcome */
 	enum verify_result result;
 	uint64_t ended_wall;		/* wall ms; 0: never */
 	uint64_t took_ms;
 	size_t differences;
+	size_t discounted;		/* differences at paths that changed meanwhile */
 	struct buf list;		/* the first VERIFY_LIST of them, as records */
 	char error[1400];
 };
