@@ -1,5 +1,6 @@
 #include "verify.h"
 
+#include <ctype.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,8 +118,9 @@ verify_parse_line(char *line, const char **path, unsigned *what)
 	return 1;
 }
 
-bool
-verify_covered(const struct changeset *changed, const char *path)
+/* path, one of its ancestors or something below it is in changed. */
+static bool
+covered(const struct changeset *changed, const char *path)
 {
 	const struct pnode *n = &changed->tree.root;
 
@@ -134,6 +136,35 @@ verify_covered(const struct changeset *changed, const char *path)
 		path += len + (path[len] == '/');
 	}
 	return n->child != NULL;	/* something below it */
+}
+
+/* A push's receiver writes NAME into ".NAME.XXXXXX" beside it and renames
+ * that over NAME: seen by a verify meanwhile, it is an extra file that
+ * stands for NAME.  (rsync shortens NAME in it past 247 bytes: such a
+ * file is counted.) */
+static bool
+push_temp_of_changed(const struct changeset *changed, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char name[4096];
+
+	base = base ? base + 1 : path;
+	size_t dir = (size_t)(base - path), n = strlen(base);
+	if (n < 9 || base[0] != '.' || base[n - 7] != '.' || dir + n - 8 >= sizeof name)
+		return false;
+	for (size_t i = n - 6; i < n; i++)
+		if (!isalnum((unsigned char)base[i]))
+			return false;
+	memcpy(name, path, dir);
+	memcpy(name + dir, base + 1, n - 8);
+	name[dir + n - 8] = '\0';
+	return covered(changed, name);
+}
+
+bool
+verify_changed(const struct changeset *changed, const char *path, unsigned what)
+{
+	return covered(changed, path) || (what == VD_EXTRA && push_temp_of_changed(changed, path));
 }
 
 /* Records are the what bits, then the path and its NUL. */
@@ -213,7 +244,7 @@ tally(struct verify *v)
 	v->differences = v->past;
 	v->discounted = v->past_changed;
 	while ((path = record_next(&v->found, &p, &what))) {
-		if (verify_covered(&v->changed, path)) {
+		if (verify_changed(&v->changed, path, what)) {
 			v->discounted++;
 			continue;
 		}
@@ -234,7 +265,7 @@ line_done(struct verify *v)
 		if (v->nfound < VERIFY_KEEP) {
 			record_put(&v->found, what, path);
 			v->nfound++;
-		} else if (verify_covered(&v->changed, path)) {
+		} else if (verify_changed(&v->changed, path, what)) {
 			v->past_changed++;
 		} else {
 			v->past++;

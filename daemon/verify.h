@@ -102,7 +102,9 @@ void verify_json(const struct verify *v, FILE *f);
 int verify_parse_line(char *line, const char **path, unsigned *what);
 /* "content,perms" */
 void verify_what(unsigned what, char *buf, size_t len);
-/* path, one of its ancestors or something below it is in changed. */
-bool verify_covered(const struct changeset *changed, const char *path);
+/* The difference what at path comes from a change made meanwhile: path,
+ * one of its ancestors or something below it is in changed, or it is the
+ * temporary file of a push of such a path. */
+bool verify_changed(const struct changeset *changed, const char *path, unsigned what);
 
 #endif
