@@ -105,9 +105,9 @@ mkdir -p "$SRC/churn"
 	done
 ) &
 _lib_track "$!"
-sleep 0.5
+sleep 0.3
 not_counted=0
-for round in 1 2 3; do
+for round in 1 2; do
 	t0=$(now_ms)
 	out=$(vctl verify vfy)
 	rc=$?
@@ -123,26 +123,34 @@ wait_converged "$SRC" "$MIRROR"
 wait_converged "$SRC" "$LOCAL"
 stop_syncd
 
-# ---- [verify] every: the drift is logged as a warning, status shows it
+# ---- [verify] every, under the supervisor: the drift is logged as a
+# warning, and syncctl status shows the last verify's result
 write_cfg '[verify]' 'every = 300ms'
-start_syncd "$CFG"
-wait_ready
-wait_ctl
-wait_converged "$SRC" "$LOCAL"
+start_supervisor
+wait_state vfy running
 wait_for 10 "a scheduled verify that finds the mirrors equal" \
 	log_count_gt '^<6>.*local: verify: the mirror matches the source' 0
 printf 'X\n' >"$LOCAL/d/f1" # "file 1" was 7 bytes: content and size
-wait_for 10 "the drift warning" log_count_gt '^<4>.*local: verify: the mirror differs from the source in 1 path: content d/f1$' 0
+wait_for 10 "the drift warning" \
+	log_count_gt '^<4>.*local: verify: the mirror differs from the source in 1 path: content d/f1$' 0
 assert_log 'daemon: verify: the mirror matches the source'
-wait_for 5 "status --json showing the drift" status_entry_is remotes local verify.result drift
-assert_eq "$(remote_status local verify.differences)" 1 "status: local differences"
-assert_eq "$(remote_status local verify.paths.0.path)" d/f1 "status: local path"
-remote_status local verify.time | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' || fail "status: no verify time"
-assert_eq "$(remote_status daemon verify.result)" ok "status: daemon verify result"
-out=$(ctl status)
-grep -q '^  last verify: drift, 1 difference at ' <<<"$out" || fail "text status: $out"
+vfy_field() { instance_field vfy "worker.remotes.$1.verify.$2"; }
+vfy_field_is() { [ "$(vfy_field "$1" "$2")" = "$3" ]; }
+wait_for 5 "status --json showing the drift" vfy_field_is 1 result drift
+assert_eq "$(vfy_field 1 differences)" 1 "status: local differences"
+assert_eq "$(vfy_field 1 paths.0.path)" d/f1 "status: local path"
+assert_eq "$(vfy_field 1 paths.0.what.0)" content "status: what differs"
+vfy_field 1 time | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' || fail "status: no verify time"
+assert_eq "$(vfy_field 0 result)" ok "status: daemon verify result"
+out=$(sctl status vfy)
+grep -q '^    last verify: drift, 1 difference at ' <<<"$out" || fail "syncctl status: $out"
+# syncctl verify of what the supervisor runs
+out=$(sctl verify)
+rc=$?
+[ "$rc" = 1 ] || fail "syncctl verify under the supervisor: status $rc: $out"
+grep -qxF '    content d/f1' <<<"$out" || fail "syncctl verify under the supervisor: $out"
 cp -p "$SRC/d/f1" "$LOCAL/d/f1"
-stop_syncd
+stop_supervisor
 
 # ---- a mirror that is down: could not verify (4)
 write_cfg

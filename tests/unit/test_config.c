@@ -128,6 +128,7 @@ START_TEST(minimal_defaults)
 	ck_assert_ptr_null(cfg.rsync_options[1]);
 	ck_assert(cfg.full_on_start);
 	ck_assert_uint_eq(cfg.full_every_ms, 0);
+	ck_assert_uint_eq(cfg.verify_every_ms, 0);
 	ck_assert_ptr_nonnull(cfg.filter);
 	ck_assert_uint_eq(filter_glob_count(cfg.filter), 0);
 	ck_assert(!filter_has_regex(cfg.filter));
@@ -211,7 +212,9 @@ START_TEST(every_key)
 	    "target = /some/other/dir/\n"
 	    "[remote d]\n"
 	    "target = rsync://backup.example/mod\n"
-	    "timeout = 1.5s\n");
+	    "timeout = 1.5s\n"
+	    "[verify]\n"
+	    "every = 1d\n");
 	ck_assert_msg(rc == 0, "%s", errtext);
 	ck_assert_str_eq(cfg.source, src);
 	ck_assert_uint_eq(cfg.events, EV_CREATE_FILE | EV_MOVE_FROM | EV_MOVE_TO | EV_DELETE);
@@ -234,6 +237,7 @@ START_TEST(every_key)
 	ck_assert_uint_eq(cfg.max_backoff_ms, 600000);
 	ck_assert(!cfg.full_on_start);
 	ck_assert_uint_eq(cfg.full_every_ms, 3600000);
+	ck_assert_uint_eq(cfg.verify_every_ms, 86400000);
 	ck_assert_uint_eq(cfg.nremotes, 4);
 
 	struct remote_conf *r = &cfg.remotes[0];
@@ -337,6 +341,7 @@ START_TEST(err_unknown_key)
 	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\nbin = rsync\n", 6, "unknown key 'bin'");
 	load_fails(MIN_HEAD MIN_REMOTE "[retry]\nbackoff = 1s\n", 6, "unknown key");
 	load_fails(MIN_HEAD MIN_REMOTE "[full_sync]\nnow = yes\n", 6, "unknown key");
+	load_fails(MIN_HEAD MIN_REMOTE "[verify]\nat = 1h\n", 6, "unknown key 'at' in [verify] (known: every)");
 }
 END_TEST
 
@@ -386,6 +391,8 @@ START_TEST(err_durations)
 	load_fails(MIN_HEAD MIN_REMOTE "timeout = 500ms\n", 5, "at least 1s");
 	load_fails(MIN_HEAD MIN_REMOTE "[retry]\nmin_backoff = 0\n", 6, "min_backoff");
 	load_fails(MIN_HEAD MIN_REMOTE "[full_sync]\nevery = often\n", 6, "every");
+	load_fails(MIN_HEAD MIN_REMOTE "[verify]\nevery = daily\n", 6, "every: 'daily'");
+	load_fails(MIN_HEAD MIN_REMOTE "[verify]\nevery = 1h\nevery = 2h\n", 7, "given twice");
 	load_fails(MIN_HEAD MIN_REMOTE "[batch]\nmax_files = 0\n", 6, "whole number");
 	load_fails(MIN_HEAD MIN_REMOTE "[batch]\nmax_files = 12x\n", 6, "whole number");
 }

@@ -153,6 +153,56 @@ START_TEST(full)
 }
 END_TEST
 
+/* A verify: the full sync's run, changing nothing, every file by its
+ * checksum, one "%i %n" line per difference. */
+START_TEST(verify)
+{
+	build(RSYNC_VERIFY, "/x.excl", 1);
+	HAS("--recursive");
+	HAS("--delete");
+	HAS("--dry-run");
+	HAS("--checksum");
+	HAS("--out-format=%i %n");
+	HAS("--exclude-from=/x.excl");
+	HAS("--from0");
+	HAS("--timeout=30");
+	HAS("--password-file=/etc/syncd/pw");
+	HASNT("--itemize-changes");	/* its " -> target" would be ambiguous */
+	HASNT("--files-from=-");
+	ck_assert_str_eq(argv[1], "-artz");	/* -artuz without --update */
+	ck_assert_str_eq(argv[argc() - 2], "/srv/src/");
+	ck_assert_str_eq(argv[argc() - 1], "rsync://user@host.example:8873/module/dir/");
+	c.rsync_delete = false;
+	build(RSYNC_VERIFY, NULL, 0);
+	HASNT("--delete");
+	HAS("--dry-run");
+}
+END_TEST
+
+/* --update would skip a file the mirror has newer, --quiet would silence
+ * the differences: a verify drops both, from clusters too, but never a
+ * letter that is another option's argument. */
+START_TEST(verify_drops_update_and_quiet)
+{
+	char *opts[] = { "-au", "--update", "-q", "--quiet", "-vuqz", "-T/tmp/qu", "-zB1024uq",
+		"--chmod=u+rw", "--info=name1", NULL };
+
+	c.rsync_options = opts;
+	build(RSYNC_VERIFY, NULL, 0);
+	ck_assert_str_eq(argv[1], "-a");
+	ck_assert_str_eq(argv[2], "-vz");
+	ck_assert_str_eq(argv[3], "-T/tmp/qu");
+	ck_assert_str_eq(argv[4], "-zB1024uq");
+	ck_assert_str_eq(argv[5], "--chmod=u+rw");
+	ck_assert_str_eq(argv[6], "--info=name1");
+	ck_assert_str_eq(argv[7], "--recursive");
+	/* the full sync keeps them */
+	build(RSYNC_FULL, NULL, 0);
+	ck_assert_str_eq(argv[1], "-au");
+	ck_assert_str_eq(argv[2], "--update");
+}
+END_TEST
+
 /* A moved directory's entries, linked from its old copy: the quick check
  * on (no --ignore-times), nothing deleted, from SRC/to/ to DEST/to/. */
 START_TEST(link_pass)
@@ -429,6 +479,8 @@ rsync_argv_suite(void)
 	tcase_add_test(tc, no_delete);
 	tcase_add_test(tc, push_parents);
 	tcase_add_test(tc, full);
+	tcase_add_test(tc, verify);
+	tcase_add_test(tc, verify_drops_update_and_quiet);
 	tcase_add_test(tc, user_options_first);
 	tcase_add_test(tc, rsyncd_defaults_and_ipv6);
 	tcase_add_test(tc, timeouts);
