@@ -4,7 +4,7 @@
 # function fills COMPREPLY with the commands, a command's options (anywhere
 # after it), the global options, the instance names of $SYNCD_CONFIG_DIR
 # or --config-dir (not those already on the line), files for check and
-# import-sersync.
+# import-sersync, nothing for verify's --timeout value.
 #
 # Independent of the build: run for the normal build only.
 set -u
@@ -26,7 +26,7 @@ touch "$T/etc/instances.d/www.ini" "$T/etc/instances.d/bbs.ini" "$T/etc/instance
 # (words split at blanks and, as bash does, at "="), EXPECTED the sorted
 # COMPREPLY joined by blanks.
 cat >"$T/cases" <<EOF
-syncctl |check daemon help import-sersync list pause reload restart resume resync start status stop
+syncctl |check daemon help import-sersync list pause reload restart resume resync start status stop verify
 syncctl st|start status stop
 syncctl re|reload restart resume resync
 syncctl start |bbs blog www
@@ -54,6 +54,12 @@ syncctl import-sersync -o $T/files/o|$T/files/other.txt
 syncctl import-sersync --output=$T/files/c|$T/files/confxml.xml
 syncctl import-sersync --output=$T/x.ini $T/files/|$T/files/confxml.xml
 syncctl import-sersync $T/files/confxml.xml |
+syncctl v|verify
+syncctl verify |bbs blog www
+syncctl verify -|--json --timeout
+syncctl verify --timeout |
+syncctl verify --timeout 5min b|bbs blog
+syncctl verify www --json -|--timeout
 EOF
 
 # One bash per mode: the function on its own, and under bash-completion.
