@@ -1,7 +1,6 @@
 #include "verify.h"
 
 #include <ctype.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -422,12 +421,12 @@ verify_lost(struct verify *v)
 }
 
 void
-verify_stop(struct verify *v)
+verify_stop(struct verify *v, int sig)
 {
 	if (v->state == VERIFY_WAITING)
 		ended(v, VERIFY_FAILED, "the worker stopped before the verify ran");
 	else if (v->state == VERIFY_RUNNING)
-		child_kill(v->child, SIGTERM);	/* a dry run has nothing to finish */
+		child_kill(v->child, sig);	/* a dry run has nothing to finish */
 }
 
 static const char *

@@ -84,8 +84,8 @@ void verify_kick(struct verify *v);
 /* A change seen by the watcher, and lost events: recorded while a run is on. */
 void verify_note(struct verify *v, const char *rel, unsigned kind);
 void verify_lost(struct verify *v);
-/* The worker stops: a waiting run ends, a running one is killed. */
-void verify_stop(struct verify *v);
+/* The worker stops: a waiting run ends, a running one gets sig. */
+void verify_stop(struct verify *v, int sig);
 
 /* "remote NAME: ok ..." and the differences, for the answer to verify. */
 void verify_answer_text(const struct verify *v, FILE *f);

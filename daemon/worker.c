@@ -254,8 +254,10 @@ stop_grace_over(void *ctx)
 	if (child_count()) {
 		log_warn("rsync runs still going %ds after the stop request: killing them",
 		    STOP_GRACE_MS / 1000);
-		for (size_t i = 0; i < w->cfg->nremotes; i++)
+		for (size_t i = 0; i < w->cfg->nremotes; i++) {
 			remote_kill(&w->remotes[i], SIGKILL);
+			verify_stop(&w->verifies[i], SIGKILL);
+		}
 	}
 	/* Their exits are reaped by the loop, then it ends. */
 	w->loop.stop = child_count() == 0;
@@ -272,7 +274,7 @@ begin_stop(struct worker *w, const char *why)
 	seal(w);
 	timer_disarm(&w->verify_timer);
 	for (size_t i = 0; i < w->cfg->nremotes; i++) {
-		verify_stop(&w->verifies[i]);
+		verify_stop(&w->verifies[i], SIGTERM);
 		remote_kick(&w->remotes[i]);
 	}
 	timer_arm(&w->stop_timer, STOP_GRACE_MS);
