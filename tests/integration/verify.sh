@@ -2,8 +2,9 @@
 # "syncctl verify" proves each mirror (a real rsync daemon and a local
 # target): exit 0 once converged; after drift made by hand on the daemon's
 # mirror (a file's content changed with its size and mtime kept, a file
-# deleted, an extra file, a chmod, a symlink pointed elsewhere) exit 1 with
-# each of them named, and the local mirror still ok; files written
+# deleted, an extra file, a chmod, a symlink pointed elsewhere, files with
+# odd names changed) exit 1 with each of them named, and the local mirror
+# still ok; files written
 # continuously in the source while a correct mirror is verified are not
 # drift (exit 0, and the answer says some were not counted); [verify]
 # every logs the drift as a warning and status shows the last result; a
@@ -24,6 +25,10 @@ printf 'to be lost\n' >"$SRC/gone"
 printf 'mode\n' >"$SRC/mode"
 printf 'other\n' >"$SRC/other"
 ln -s same "$SRC/link"
+# names rsync escapes in its lines (\#ooo), and a backslash before "#123"
+printf 'odd\n' >"$SRC/new"$'\n'"line"
+printf 'odd\n' >"$SRC/caf"$'\xe9'
+printf 'odd\n' >"$SRC/back\\#123"
 # Where syncctl looks for instances, as for a worker that systemd runs.
 mkdir -p "$T/etc/instances.d"
 CFG=$T/etc/instances.d/vfy.ini
@@ -65,6 +70,7 @@ rm "$MIRROR/gone"
 printf 'not in the source\n' >"$MIRROR/extra"
 chmod 600 "$MIRROR/mode"
 ln -sfn other "$MIRROR/link"
+for f in "new"$'\n'"line" "caf"$'\xe9' "back\\#123"; do printf 'other size\n' >"$MIRROR/$f"; done
 t0=$(now_ms)
 out=$(vctl verify vfy)
 rc=$?
@@ -73,19 +79,23 @@ printf '%s\n' "$out" >&2
 [ "$rc" = 1 ] || fail "verify after drift: status $rc (expected 1): $out"
 grep -q '^vfy: drift: differs from the source: daemon$' <<<"$out" ||
 	fail "verify: first line does not name the daemon remote alone: $out"
-grep -q '^  remote daemon: drift, 5 differences' <<<"$out" || fail "verify: not 5 differences: $out"
+grep -q '^  remote daemon: drift, 8 differences' <<<"$out" || fail "verify: not 8 differences: $out"
 grep -q '^  remote local: ok' <<<"$out" || fail "verify: the local mirror is not ok: $out"
-for want in 'content same' 'missing gone' 'extra extra' 'perms mode' 'target link'; do
+# (odd bytes as \xNN, a backslash doubled, as in the log)
+for want in 'content same' 'missing gone' 'extra extra' 'perms mode' 'target link' \
+	'content new\x0aline' 'content caf\xe9' 'content back\\#123'; do
 	grep -qxF "    $want" <<<"$out" || fail "verify does not name '$want': $out"
 done
 j=$(vctl verify --json vfy)
 rc=$?
 [ "$rc" = 1 ] || fail "verify --json after drift: status $rc: $j"
 assert_eq "$(json_field "$j" result)" drift "verify --json result"
-assert_eq "$(json_field "$j" instances.0.worker.remotes.0.differences)" 5 "verify --json differences"
+assert_eq "$(json_field "$j" instances.0.worker.remotes.0.differences)" 8 "verify --json differences"
 assert_eq "$(json_field "$j" instances.0.worker.remotes.1.result)" ok "verify --json local result"
-json_flat <<<"$j" | grep -qx 'instances.0.worker.remotes.0.paths.[0-9]*.path=same' ||
-	fail "verify --json does not list 'same': $j"
+for want in same 'new\\u000aline' 'caf\\u00e9' 'back\\\\#123'; do
+	json_flat <<<"$j" | grep -qx "instances.0.worker.remotes.0.paths.[0-9]*.path=$want" ||
+		fail "verify --json does not list '$want': $j"
+done
 
 # set the mirror right again (a checksum copy: the quick check misses 'same')
 rsync -ac --delete "$SRC/" "$MIRROR/" || fail "repairing the mirror"
