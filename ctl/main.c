@@ -488,7 +488,6 @@ worker_names(char **args)
 {
 	struct status st;
 	struct strv all = { 0 };
-	char **names;
 
 	if (*args)
 		return args;
@@ -498,10 +497,7 @@ worker_names(char **args)
 		if (!st.supervisor || st.rows[i].pid)
 			strv_add(&all, st.rows[i].name);
 	status_free(&st);
-	names = strv_steal(&all);
-	if (names && !*names)
-		printf("no instance is running\n");
-	return names;
+	return strv_steal(&all);
 }
 
 /* NAME's worker's answer to req, on its own socket; NULL after saying why
@@ -549,6 +545,8 @@ cmd_worker(const char *cmd, char **args)
 		return EX_USAGE;
 	if (!(names = worker_names(args)))
 		return EX_FAIL;
+	if (!*names)
+		printf("no instance is running\n");
 	for (char **n = names; *n; n++) {
 		char *reply = ask_worker(*n, cmd, REQUEST_TIMEOUT_MS, &code);
 		if (!reply) {
@@ -603,9 +601,12 @@ cmd_verify(char **args)
 	    json ? " --json" : "");
 	if (json)
 		fputs("{\"instances\":[", stdout);
+	else if (!*names)
+		printf("no instance is running\n");
 	for (char **n = names; *n; n++, sep = ",") {
 		/* The worker answers at its deadline; the socket waits a little longer. */
-		char *reply = ask_worker(*n, req, (int)(timeout + VERIFY_MARGIN_MS), &code);
+		uint64_t wait = timeout + VERIFY_MARGIN_MS;
+		char *reply = ask_worker(*n, req, wait < INT_MAX ? (int)wait : INT_MAX, &code);
 		const char *result = "failed";
 		if (!reply) {
 			unknown |= code == EX_NOT_CONFIGURED;

@@ -57,8 +57,8 @@ flush_answer(struct control *ctl, struct lsclient *cl, struct held *fl)
 	free_held(fl);
 }
 
-/* The verify answer being written: late, at its deadline, for the remotes
- * whose run has not ended. */
+/* What a verify's answer is written from; a remote whose run has not
+ * ended (the answer is late: its deadline came) is answered as failed. */
 struct verify_reply {
 	const struct worker *w;
 	const struct held *h;
@@ -170,7 +170,7 @@ held_expired(void *ctx, struct lsclient *cl)
 	size_t o = 0;
 
 	if (fl->runs) {
-		verify_answer(ctl, cl, fl, true);
+		verify_answer(ctl, cl, fl, true);	/* with what has ended */
 		return;
 	}
 	o += (size_t)snprintf(buf, sizeof buf, "error: timeout after %.3fs; not current:",
@@ -230,12 +230,6 @@ verify_request(struct control *ctl, struct lsclient *cl, char *arg)
 	}
 	if (w->stopping) {
 		lsclient_replyf(cl, "error: the worker is stopping\n");
-		free_held(h);
-		return;
-	}
-	if (!w->cfg->nremotes) {
-		lsclient_replyf(cl, h->json ? "{\"instance\":\"%s\",\"result\":\"ok\",\"remotes\":[]}\n" :
-		    "ok: no remote to verify\n", w->cfg->name);
 		free_held(h);
 		return;
 	}
