@@ -38,11 +38,12 @@ verify_what(unsigned what, char *buf, size_t len)
 			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "", what_names[i]);
 }
 
+/* "ooo", a byte in octal as rsync writes it: 000 to 377. */
 static bool
-octal3(const char *s)
+octal_byte(const char *s)
 {
 	for (int i = 0; i < 3; i++)
-		if (s[i] < '0' || s[i] > '7')
+		if (s[i] < '0' || s[i] > (i ? '7' : '3'))
 			return false;
 	return true;
 }
@@ -96,7 +97,7 @@ verify_parse_line(char *line, const char **path, unsigned *what)
 		return 0;
 	char *in = line + 12, *out = in;
 	while (*in) {
-		if (in[0] == '\\' && in[1] == '#' && octal3(in + 2)) {
+		if (in[0] == '\\' && in[1] == '#' && octal_byte(in + 2)) {
 			char c = (char)((in[2] - '0') * 64 + (in[3] - '0') * 8 + (in[4] - '0'));
 			if (!c)
 				return 0;
@@ -303,7 +304,7 @@ run_done(struct child *c, int status, void *ctx)
 	char how[96], said[1024], err[sizeof v->error];
 
 	v->child = NULL;
-	if (v->line.len)
+	if (v->line.len || v->overlong)
 		line_done(v);	/* a last line without its newline */
 	/* Changes made before rsync ended may still be queued in the kernel:
 	 * they must be known before anything is called drift. */
@@ -318,11 +319,12 @@ run_done(struct child *c, int status, void *ctx)
 	} else if (v->lost) {
 		ended(v, VERIFY_FAILED, "change events were lost while it ran (the full sync that "
 		    "follows sets the mirror right): verify again after it");
-	} else if (v->found.oom || v->list.oom) {
-		ended(v, VERIFY_FAILED, "out of memory recording the differences");
 	} else {
 		tally(v);
-		ended(v, v->differences ? VERIFY_DRIFT : VERIFY_OK, NULL);
+		if (v->found.oom || v->list.oom)
+			ended(v, VERIFY_FAILED, "out of memory recording the differences");
+		else
+			ended(v, v->differences ? VERIFY_DRIFT : VERIFY_OK, NULL);
 	}
 }
 

@@ -102,6 +102,7 @@ START_TEST(escapes)
 	DIFFERS(">fc........ a -> b", "a -> b", "content");	/* no " -> target" in our format */
 	DIFFERS(">fc........ not\\#8ctal", "not\\#8ctal", "content");
 	DIFFERS(">fc........ short\\#12", "short\\#12", "content");
+	DIFFERS(">fc........ big\\#400", "big\\#400", "content");	/* no byte */
 	NOT_DRIFT(">fc........ nul\\#000byte");
 }
 END_TEST
