@@ -432,6 +432,73 @@ dir_appeared(struct watch *w, struct pnode *parent, const char *name, const char
 }
 
 static void
+emit_unclosed(void *ctx, const char *rel)
+{
+	struct watch *w = ctx;
+
+	if (log_verbose()) {
+		char q[PATHBUF];
+		log_debug("%s: written and still open: pushed as it is", log_quote(rel, q, sizeof q));
+	}
+	emit(w, rel, CH_PATH);
+}
+
+static void
+unclosed_due(void *ctx)
+{
+	struct watch *w = ctx;
+	uint64_t next = unclosed_expire(&w->unclosed, now_ms(), false, emit_unclosed, w);
+
+	if (next != UINT64_MAX)
+		timer_arm(&w->unclosed_timer, next);
+}
+
+void
+watch_flush_unclosed(struct watch *w)
+{
+	unclosed_expire(&w->unclosed, now_ms(), true, emit_unclosed, w);
+	timer_disarm(&w->unclosed_timer);
+}
+
+/* A regular file at rel (abs) was created or written to, and it is not
+ * known to be open already: pushed now if nobody writes it any more (a
+ * link(), a truncate(2), a writer that closed before we looked: its
+ * close_write then adds nothing), otherwise at its close, or as it is after
+ * the [source] unclosed time. */
+static void
+written(struct watch *w, const char *rel, const char *abs)
+{
+	uint64_t now = now_ms();
+
+	if (unclosed_touch(&w->unclosed, rel, now))
+		return;
+	if (unclosed_has_writer(abs) == 0) {
+		emit(w, rel, CH_PATH);
+		return;
+	}
+	if (unclosed_add(&w->unclosed, rel, now) < 0) {
+		emit(w, rel, CH_PATH);	/* out of memory: pushed now, and at its close */
+		return;
+	}
+	if (w->cfg->unclosed_ms && !w->unclosed_timer.due)
+		timer_arm(&w->unclosed_timer, w->cfg->unclosed_ms);
+}
+
+/* What a file's write, close, deletion or move means for it waiting. */
+static void
+unclosed_seen(struct watch *w, const char *rel, uint32_t mask)
+{
+	const struct config *c = w->cfg;
+	char abs[PATHBUF];
+
+	if (mask & (IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM))
+		unclosed_forget(&w->unclosed, rel);
+	else if ((c->events & (EV_CLOSE_WRITE | EV_MODIFY)) == EV_CLOSE_WRITE &&
+	    config_source_path(c, rel, abs, sizeof abs))
+		written(w, rel, abs);
+}
+
+static void
 moves_expire(void *ctx)
 {
 	struct watch *w = ctx;
@@ -514,16 +581,24 @@ handle(struct watch *w, const struct inotify_event *ev)
 			 * close_write: they are complete when they appear. */
 			char abs[PATHBUF];
 			struct stat st;
-			if (config_source_path(c, rel, abs, sizeof abs) && lstat(abs, &st) == 0 &&
-			    (!S_ISREG(st.st_mode) || st.st_nlink > 1))
-				emit(w, rel, CH_PATH);
+			if (config_source_path(c, rel, abs, sizeof abs) && lstat(abs, &st) == 0) {
+				if (!S_ISREG(st.st_mode) || st.st_nlink > 1)
+					emit(w, rel, CH_PATH);
+				else
+					written(w, rel, abs);
+			}
 		}
 	}
+	if (!isdir && (ev->mask & (IN_MODIFY | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM)))
+		unclosed_seen(w, rel, ev->mask);
 	if ((ev->mask & IN_CLOSE_WRITE) && (c->events & EV_CLOSE_WRITE))
 		emit(w, rel, CH_PATH);
 	if ((ev->mask & IN_MODIFY) && (c->events & EV_MODIFY))
 		emit(w, rel, CH_PATH);
-	if ((ev->mask & IN_ATTRIB) && (c->events & EV_ATTRIB))
+	/* A file still being written gets its new mode or owner with its
+	 * close (or its push as it is): not half-written now. */
+	if ((ev->mask & IN_ATTRIB) && (c->events & EV_ATTRIB) &&
+	    (isdir || !unclosed_touch(&w->unclosed, rel, now_ms())))
 		emit(w, rel, CH_PATH);
 	if ((ev->mask & IN_DELETE) && (c->events & EV_DELETE))
 		emit(w, rel, CH_PATH | CH_GONE);
@@ -624,8 +699,10 @@ watch_open(struct watch *w, struct loop *l, const struct config *cfg,
 	ptree_init(&w->dirs);
 	w->mask = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF |
 	    IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK;
+	/* Writes are watched with close_write too: a file that is written
+	 * and not closed, or truncated by path, has no close_write. */
 	if (cfg->events & EV_CLOSE_WRITE)
-		w->mask |= IN_CLOSE_WRITE;
+		w->mask |= IN_CLOSE_WRITE | IN_MODIFY;
 	if (cfg->events & EV_MODIFY)
 		w->mask |= IN_MODIFY;
 	if (cfg->events & EV_ATTRIB)
@@ -639,7 +716,9 @@ watch_open(struct watch *w, struct loop *l, const struct config *cfg,
 			log_err("inotify_init1: %s", strerror(errno));
 		return -1;
 	}
-	if (timer_init(l, &w->move_timer, moves_expire, w) < 0)
+	unclosed_init(&w->unclosed, cfg->unclosed_ms, cfg->unclosed_max_ms);
+	if (timer_init(l, &w->move_timer, moves_expire, w) < 0 ||
+	    timer_init(l, &w->unclosed_timer, unclosed_due, w) < 0)
 		goto fail;
 	if (!watch_dir(w, &w->dirs.root, NULL, NULL, 0)) {
 		if (!w->failed)
@@ -655,6 +734,8 @@ watch_open(struct watch *w, struct loop *l, const struct config *cfg,
 	return 0;
 fail:
 	timer_close(&w->move_timer);
+	timer_close(&w->unclosed_timer);
+	unclosed_free(&w->unclosed);
 	close(w->fd);
 	ptree_clear(&w->dirs);
 	free(w->map);
@@ -667,6 +748,8 @@ watch_close(struct watch *w)
 {
 	loop_del(w->loop, &w->io);
 	timer_close(&w->move_timer);
+	timer_close(&w->unclosed_timer);
+	unclosed_free(&w->unclosed);
 	close(w->fd);
 	ptree_clear(&w->dirs);
 	free(w->map);
