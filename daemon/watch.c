@@ -460,23 +460,12 @@ watch_flush_unclosed(struct watch *w)
 	timer_disarm(&w->unclosed_timer);
 }
 
-/* A regular file at rel (abs) was created or written to, and it is not
- * known to be open already: pushed now if nobody writes it any more (a
- * link(), a truncate(2), a writer that closed before we looked: its
- * close_write then adds nothing), otherwise at its close, or as it is after
- * the [source] unclosed time. */
+/* A regular file at rel waits for its close, or to be pushed as it is
+ * after the [source] unclosed time. */
 static void
-written(struct watch *w, const char *rel, const char *abs)
+wait_close(struct watch *w, const char *rel)
 {
-	uint64_t now = now_ms();
-
-	if (unclosed_touch(&w->unclosed, rel, now))
-		return;
-	if (unclosed_has_writer(abs) == 0) {
-		emit(w, rel, CH_PATH);
-		return;
-	}
-	if (unclosed_add(&w->unclosed, rel, now) < 0) {
+	if (unclosed_add(&w->unclosed, rel, now_ms()) < 0) {
 		emit(w, rel, CH_PATH);	/* out of memory: pushed now, and at its close */
 		return;
 	}
@@ -484,18 +473,31 @@ written(struct watch *w, const char *rel, const char *abs)
 		timer_arm(&w->unclosed_timer, w->cfg->unclosed_ms);
 }
 
-/* What a file's write, close, deletion or move means for it waiting. */
+/* A regular file at rel (abs, of size bytes) appeared.  Made by open(), it
+ * is empty then and its close follows: it waits for that.  With contents it
+ * is a name made by link() (git objects, maildir), or a file written
+ * before we looked: pushed at once unless somebody still writes it. */
+static void
+file_created(struct watch *w, const char *rel, const char *abs, off_t size)
+{
+	if (size > 0 && unclosed_has_writer(abs) == 0)
+		emit(w, rel, CH_PATH);
+	else
+		wait_close(w, rel);
+}
+
+/* What a file's write, close, deletion or move means for it waiting.  A
+ * write waits for its close without asking who writes: the close usually
+ * follows, and a truncate(2) by path, which has none, goes after the
+ * unclosed time. */
 static void
 unclosed_seen(struct watch *w, const char *rel, uint32_t mask)
 {
-	const struct config *c = w->cfg;
-	char abs[PATHBUF];
-
 	if (mask & (IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM))
 		unclosed_forget(&w->unclosed, rel);
-	else if ((c->events & (EV_CLOSE_WRITE | EV_MODIFY)) == EV_CLOSE_WRITE &&
-	    config_source_path(c, rel, abs, sizeof abs))
-		written(w, rel, abs);
+	else if ((w->cfg->events & (EV_CLOSE_WRITE | EV_MODIFY)) == EV_CLOSE_WRITE &&
+	    !unclosed_touch(&w->unclosed, rel, now_ms()))
+		wait_close(w, rel);
 }
 
 static void
@@ -585,7 +587,7 @@ handle(struct watch *w, const struct inotify_event *ev)
 				if (!S_ISREG(st.st_mode) || st.st_nlink > 1)
 					emit(w, rel, CH_PATH);
 				else
-					written(w, rel, abs);
+					file_created(w, rel, abs, st.st_size);
 			}
 		}
 	}
