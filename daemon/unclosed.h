@@ -3,12 +3,12 @@
  * A regular file is pushed when its writer closes it (IN_CLOSE_WRITE), so a
  * mirror never gets it half-written.  But some writers never close (a log
  * kept open), some changes come with no close at all (truncate(2) by path),
- * and a name made by link() has no writer.  So when the watcher sees a file
- * created, or a first write to it, it asks whether anyone has it open for
- * writing: nobody, and the change is reported at once; somebody, and the
- * file waits here for its close.  One that waits is reported as it is once
- * no write came for `quiet`, or `max` after its first write while writes
- * go on, and again when it is closed. */
+ * and a name made by link() has no writer.  So a file that is written waits
+ * here for its close, and is reported as it is once no write came for
+ * `quiet`, or `max` after its first write while writes go on (and again
+ * when it is closed).  A file that appears with contents is asked whether
+ * anyone writes it (unclosed_has_writer): nobody, and it is reported at
+ * once. */
 #ifndef SYNCD_UNCLOSED_H
 #define SYNCD_UNCLOSED_H
 

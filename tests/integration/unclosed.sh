@@ -2,7 +2,7 @@
 # Changes that come without a close_write still reach the mirror:
 #   - a name made by link() whose first name is then unlinked (git objects,
 #     maildir delivery), at once;
-#   - truncate(2) by path, at once;
+#   - truncate(2) by path, once no write came for [source] unclosed;
 #   - a file written and kept open (a log), as it is once no write came for
 #     [source] unclosed, again after more writes, and at its close;
 #   - a file written without pause and never closed, unclosed_max after its
