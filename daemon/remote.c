@@ -203,7 +203,10 @@ push_done(struct child *c, int status, void *ctx)
 	enum rsync_outcome o = rsync_outcome(status, c->tail);
 
 	r->push = NULL;
-	if (o == RSYNC_OK && r->parent_deletes && !w->killing) {
+	if (o == RSYNC_OK && r->parent_deletes && w->killing) {
+		/* Its deletions have not run: all of it stays journaled. */
+		changeset_merge(&r->pending, &r->inflight);
+	} else if (o == RSYNC_OK && r->parent_deletes) {
 		/* The batch without its deletions is there: now those. */
 		r->push = push_deletions(&w->loop, w->cfg, r->rc, &r->inflight, r->push_excludes,
 		    &paths, deletions_done, r);
@@ -292,10 +295,11 @@ link_done(struct child *c, int status, void *ctx)
 	struct worker *w = r->w;
 
 	/* The mirror's copy of NEW may hold what the source's lacks (it was
-	 * there before the move): a prune of NEW takes it away. */
-	if (rsync_outcome(status, c->tail) == RSYNC_OK && w->cfg->rsync_delete && !w->killing) {
-		r->push = push_prune_tree(&w->loop, w->cfg, r->rc, r->linking.to, r->push_excludes,
-		    link_pruned, r);
+	 * there before the move): a prune of NEW takes it away.  Out of time,
+	 * NEW stays pending instead. */
+	if (rsync_outcome(status, c->tail) == RSYNC_OK && w->cfg->rsync_delete) {
+		r->push = w->killing ? NULL : push_prune_tree(&w->loop, w->cfg, r->rc, r->linking.to,
+		    r->push_excludes, link_pruned, r);
 		if (r->push)
 			return;
 		status = 127 << 8;
