@@ -297,9 +297,12 @@ source_key(struct parse *p, const char *name, const char *v)
 			cfg_err(p, p->line, "exclude_regex: empty expression");
 		else if (filter_add_regex(c->filter, v, err, sizeof err) < 0)
 			cfg_err(p, p->line, "exclude_regex: '%s': %s", v, err);
+	} else if (!strcmp(name, "unclosed") || !strcmp(name, "unclosed_max")) {
+		if (cfg_first_time(p, "source", name))
+			cfg_duration(p, name, v, name[8] ? &c->unclosed_max_ms : &c->unclosed_ms);
 	} else {
 		cfg_err(p, p->line, "unknown key '%s' in [source] (known: path, events, exclude, "
-		    "exclude_regex)", name);
+		    "exclude_regex, unclosed, unclosed_max)", name);
 	}
 }
 
@@ -708,9 +711,11 @@ static void
 set_defaults(struct config *c)
 {
 	c->events = EV_DEFAULT;
+	c->unclosed_ms = 1000;
+	c->unclosed_max_ms = 30000;
 	c->filter = filter_new();
 	c->rsync_binary = strdup("rsync");
-	c->rsync_options = strv_split("-artuz");
+	c->rsync_options = strv_split(DEFAULT_RSYNC_OPTIONS);
 	c->rsync_delete = true;
 	c->settle_ms = 20;
 	c->max_delay_ms = 1000;

@@ -20,7 +20,11 @@ enum {
 	EV_ATTRIB       = 1 << 6,
 	EV_MODIFY       = 1 << 7,
 };
-#define EV_DEFAULT (EV_CREATE_DIR | EV_CLOSE_WRITE | EV_MOVE_FROM | EV_MOVE_TO | EV_DELETE)
+#define EV_DEFAULT (EV_CREATE_DIR | EV_CLOSE_WRITE | EV_MOVE_FROM | EV_MOVE_TO | EV_DELETE | EV_ATTRIB)
+
+/* [rsync] options when none are given: no -u, which would keep a mirror's
+ * newer files from an older version restored in the source. */
+#define DEFAULT_RSYNC_OPTIONS "-artz"
 
 /* [instance]: how syncctl runs the worker; syncd only validates it. */
 struct supervision {
@@ -94,6 +98,8 @@ struct config {
 	char *source;		/* absolute, no trailing '/' */
 	int source_line;
 	unsigned events;
+	uint64_t unclosed_ms;		/* a file written, not closed: pushed after this quiet, */
+	uint64_t unclosed_max_ms;	/* or this long after its first write; 0: at its close */
 	struct filter *filter;
 	struct remote_conf *remotes;
 	size_t nremotes;

@@ -1138,7 +1138,7 @@ write_rsync(struct conv *c, const struct elem *sx)
 	fprintf(c->out, "\n[rsync]\n");
 	if (!params) {
 		warning(c, cp ? cp->line : sx->line, "no <commonParams params>: sersync ran rsync with no "
-		    "options but -R; syncd's default, -artuz, is used");
+		    "options but -R; syncd's default, " DEFAULT_RSYNC_OPTIONS ", is used");
 	} else if (!words) {
 		c->failed = true;
 		return;
@@ -1174,13 +1174,17 @@ write_rsync(struct conv *c, const struct elem *sx)
 		}
 		comment(c, "<commonParams> (line %d); syncd adds -R, --delete and the rest itself", cp->line);
 		if (update) {
+			warning(c, cp->line, "<commonParams>: -u (--update) kept: rsync skips every file that "
+			    "is newer on a mirror, so a rollback to older files (a release restored with "
+			    "tar x or cp -p) never reaches the mirrors, not even with a full sync; drop it "
+			    "for an exact mirror");
 			comment(c, "-u leaves alone what is newer on a mirror, in full syncs too: drop it if");
 			comment(c, "a rollback to older files must reach the mirrors (see syncd.ini(5))");
 		}
 		if (*kept)
 			setting(c, cp->line, "options", "%s", kept);
 		else
-			comment(c, "nothing left of it: syncd's default, -artuz, applies");
+			comment(c, "nothing left of it: syncd's default, " DEFAULT_RSYNC_OPTIONS ", applies");
 		free(kept);
 		strv_free(words);
 	}

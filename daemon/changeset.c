@@ -202,6 +202,27 @@ changeset_take(struct changeset *src, struct changeset *dst, size_t max)
 	return 0;
 }
 
+int
+changeset_take_path(struct changeset *src, struct changeset *dst, const char *path)
+{
+	char rel[8192];
+	struct pnode *top = ptree_lookup(&src->tree, path);
+
+	if (!top || top == &src->tree.root)
+		return 0;
+	for (struct pnode *n = top; n; n = ptree_next(n, top)) {
+		if (!n->flags)
+			continue;
+		struct pnode *d;
+		if (ptree_path(n, rel, sizeof rel) < 0 || !(d = ptree_make(&dst->tree, rel)))
+			return -1;
+		date(d, n->uval);
+		set_flags(dst, d, n->flags);
+	}
+	changeset_drop(src, path);
+	return 0;
+}
+
 uint64_t
 changeset_oldest(const struct changeset *cs)
 {

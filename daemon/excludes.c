@@ -36,8 +36,8 @@ excludes_init(struct excludes *e, const struct config *c)
 
 /* An anchored rule matching exactly this path.  rsync reads backslashes as
  * escapes only in patterns that hold a wildcard character. */
-static void
-add_exact(struct excludes *e, const char *path)
+void
+excludes_add_exact(struct excludes *e, const char *path)
 {
 	bool wild = strpbrk(path, "*?[") != NULL;
 
@@ -55,7 +55,7 @@ add_excluded(void *ctx, const char *path, bool is_dir, bool excluded)
 {
 	(void)is_dir;
 	if (excluded)
-		add_exact(ctx, path);
+		excludes_add_exact(ctx, path);
 }
 
 void

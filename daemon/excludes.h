@@ -18,6 +18,8 @@ void excludes_init(struct excludes *e, const struct config *c);
 /* Adds exact rules for what the filter excludes inside dir ("" is the root),
  * and below it too if recursive.  Needed only when regexes are configured. */
 void excludes_scan(struct excludes *e, const struct config *c, const char *dir, bool recursive);
+/* Adds a rule that excludes exactly path (relative to the source). */
+void excludes_add_exact(struct excludes *e, const char *path);
 /* Writes the rules to file (mode 0600); -1 after logging the error. */
 int excludes_write(struct excludes *e, const char *file);
 void excludes_free(struct excludes *e);

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "rsync_argv.h"
 #include "strv.h"
+#include "treewalk.h"
 
 #define PATHBUF 8192
 
@@ -52,8 +53,8 @@ start(struct loop *l, const struct config *c, const struct remote_conf *r, enum 
 	char label[128];
 	char **argv = rsync_argv(c, r, mode, exclude_file, log_verbose());
 
-	snprintf(label, sizeof label, "%s %s", r->name,
-	    mode == RSYNC_FULL ? "full sync" : mode == RSYNC_VERIFY ? "verify" : "push");
+	snprintf(label, sizeof label, "%s %s", r->name, mode == RSYNC_FULL ? "full sync" :
+	    mode == RSYNC_PRUNE ? "prune" : mode == RSYNC_VERIFY ? "verify" : "push");
 	if (!argv) {
 		log_err("%s: out of memory building the rsync command", label);
 		free(input);
@@ -112,9 +113,8 @@ list_entries(const struct config *c, const struct changeset *cs, bool root_dir,
 	}
 }
 
-/* Copies cs into out with every path that is gone replaced by its nearest
- * existing parent as a CH_DIR entry, whose exact sync deletes it; *root_dir
- * is set when that parent is the root itself. */
+/* Into out, as CH_DIR entries, the nearest existing parent of every path
+ * of cs that is gone; *root_dir is set when that parent is the root. */
 static int
 parents_of_deletions(const struct config *c, const struct changeset *cs, struct changeset *out,
     bool *root_dir)
@@ -127,11 +127,8 @@ parents_of_deletions(const struct config *c, const struct changeset *cs, struct 
 		if (!n->flags || ptree_path(n, rel, sizeof rel) < 0)
 			continue;
 		if (!config_source_path(c, rel, abs, sizeof abs) || lstat(abs, &st) == 0 ||
-		    (errno != ENOENT && errno != ENOTDIR)) {
-			if (changeset_add(out, rel, n->flags & CH_DIR ? CH_DIR : CH_PATH, n->uval) < 0)
-				return -1;
+		    (errno != ENOENT && errno != ENOTDIR))
 			continue;
-		}
 		for (;;) {
 			char *slash = strrchr(rel, '/');
 			if (!slash) {
@@ -149,44 +146,102 @@ parents_of_deletions(const struct config *c, const struct changeset *cs, struct 
 	return 0;
 }
 
+/* Writes the rules of ex (or none) and starts the run of list. */
+static struct child *
+start_listed(struct loop *l, const struct config *c, const struct remote_conf *r,
+    enum rsync_mode mode, struct buf *list, struct excludes *ex, const char *exclude_file,
+    child_exit_fn on_exit, void *ctx)
+{
+	int rc = 0;
+
+	if (list->oom) {
+		log_err("%s: out of memory building the path list", r->name);
+		rc = -1;
+	} else if (ex->rules.len && exclude_file) {
+		rc = excludes_write(ex, exclude_file);
+	} else {
+		/* No rules, no file: mirroring then needs nothing written locally. */
+		exclude_file = NULL;
+	}
+	excludes_free(ex);
+	if (rc < 0) {
+		buf_free(list);
+		return NULL;
+	}
+	return start(l, c, r, mode, exclude_file, list->p, list->len, on_exit, ctx);
+}
+
 struct child *
 push_batch(struct loop *l, const struct config *c, const struct remote_conf *r,
-    const struct changeset *cs, bool parent_deletes, const char *exclude_file, size_t *paths,
+    const struct changeset *cs, bool keep_missing, const char *exclude_file, size_t *paths,
     child_exit_fn on_exit, void *ctx)
+{
+	struct buf list = { 0 };
+	struct excludes ex;
+
+	excludes_init(&ex, c);
+	*paths = 0;
+	list_entries(c, cs, false, &list, &ex, paths);
+	return start_listed(l, c, r, keep_missing ? RSYNC_PUSH_KEEP : RSYNC_PUSH, &list, &ex,
+	    exclude_file, on_exit, ctx);
+}
+
+struct child *
+push_deletions(struct loop *l, const struct config *c, const struct remote_conf *r,
+    const struct changeset *cs, const char *exclude_file, size_t *paths, child_exit_fn on_exit,
+    void *ctx)
 {
 	struct buf list = { 0 };
 	struct excludes ex;
 	struct changeset parents;
 	bool root_dir = false;
-	int rc = 0;
+
+	*paths = 0;
+	changeset_init(&parents);
+	excludes_init(&ex, c);
+	if (parents_of_deletions(c, cs, &parents, &root_dir) < 0)
+		list.oom = 1;
+	else
+		list_entries(c, &parents, root_dir, &list, &ex, paths);
+	changeset_clear(&parents);
+	if (!*paths) {
+		excludes_free(&ex);
+		buf_free(&list);
+		return NULL;
+	}
+	return start_listed(l, c, r, RSYNC_PRUNE, &list, &ex, exclude_file, on_exit, ctx);
+}
+
+struct dir_list {
+	struct buf *list;
+	struct excludes *ex;
+	bool regex;
+};
+
+static void
+add_dir(void *ctx, const char *path, bool is_dir, bool excluded)
+{
+	struct dir_list *d = ctx;
+
+	if (is_dir && !excluded)
+		list_add(d->list, path, strlen(path), true);
+	else if (excluded && d->regex)
+		excludes_add_exact(d->ex, path);
+}
+
+struct child *
+push_prune_tree(struct loop *l, const struct config *c, const struct remote_conf *r,
+    const char *dir, const char *exclude_file, child_exit_fn on_exit, void *ctx)
+{
+	struct buf list = { 0 };
+	struct excludes ex;
+	struct dir_list d = { &list, &ex, filter_has_regex(c->filter) };
 
 	excludes_init(&ex, c);
-	*paths = 0;
-	if (parent_deletes && c->rsync_delete) {
-		changeset_init(&parents);
-		rc = parents_of_deletions(c, cs, &parents, &root_dir);
-		list_entries(c, &parents, root_dir, &list, &ex, paths);
-		changeset_clear(&parents);
-	} else {
-		list_entries(c, cs, false, &list, &ex, paths);
-	}
-	if (list.oom || rc < 0) {
-		log_err("%s: out of memory building the path list", r->name);
-		buf_free(&list);
-		excludes_free(&ex);
-		return NULL;
-	}
-	/* No rules, no file: mirroring then needs nothing written locally. */
-	if (!ex.rules.len)
-		exclude_file = NULL;
-	rc = exclude_file ? excludes_write(&ex, exclude_file) : 0;
-	excludes_free(&ex);
-	if (rc < 0) {
-		buf_free(&list);
-		return NULL;
-	}
-	return start(l, c, r, parent_deletes ? RSYNC_PUSH_PARENTS : RSYNC_PUSH, exclude_file,
-	    list.p, list.len, on_exit, ctx);
+	list_add(&list, dir, strlen(dir), true);
+	if (tree_walk(c, dir, true, add_dir, &d) < 0)
+		list.oom = 1;
+	return start_listed(l, c, r, RSYNC_PRUNE, &list, &ex, exclude_file, on_exit, ctx);
 }
 
 /* A run over the whole tree, RSYNC_FULL or RSYNC_VERIFY: both exclude

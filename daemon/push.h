@@ -11,12 +11,24 @@
 #include "child.h"
 
 /* Starts rsync for the entries of cs; *paths tells how many were listed.
- * With parent_deletes a deleted path is listed as its nearest existing
- * parent "dir/" (for receivers that reject --delete-missing-args).
- * Returns NULL after logging when nothing could be started. */
+ * With keep_missing a path that is gone is left alone on the mirror (for
+ * receivers that reject --delete-missing-args: push_deletions then
+ * deletes it).  Returns NULL after logging when nothing could be started. */
 struct child *push_batch(struct loop *l, const struct config *c, const struct remote_conf *r,
-    const struct changeset *cs, bool parent_deletes, const char *exclude_file, size_t *paths,
+    const struct changeset *cs, bool keep_missing, const char *exclude_file, size_t *paths,
     child_exit_fn on_exit, void *ctx);
+
+/* Starts the deletions of cs as prunes of their nearest existing parents:
+ * deleted there, nothing else sent.  NULL with *paths 0 when cs deletes
+ * nothing; NULL with *paths > 0 (after logging) when it could not start. */
+struct child *push_deletions(struct loop *l, const struct config *c, const struct remote_conf *r,
+    const struct changeset *cs, const char *exclude_file, size_t *paths, child_exit_fn on_exit,
+    void *ctx);
+
+/* Starts a prune of dir and every directory below it: what the source does
+ * not have goes, nothing is sent. */
+struct child *push_prune_tree(struct loop *l, const struct config *c, const struct remote_conf *r,
+    const char *dir, const char *exclude_file, child_exit_fn on_exit, void *ctx);
 
 /* Starts rsync of the whole tree (with --delete when configured). */
 struct child *push_full(struct loop *l, const struct config *c, const struct remote_conf *r,

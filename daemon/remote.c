@@ -1,5 +1,6 @@
 #include "remote.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,26 +132,74 @@ finished(struct remote *r)
 }
 
 static void
-push_done(struct child *c, int status, void *ctx)
+spawn_failed(struct remote *r, const char *what)
+{
+	/* Nothing ran (the reason is logged): an operator's matter. */
+	failed(r, "", 127 << 8, RSYNC_OPERATOR, what, 0);
+}
+
+/* The batch in inflight is on the mirror. */
+static void
+pushed(struct remote *r)
+{
+	size_t n = changeset_count(&r->inflight);
+
+	r->pushes++;
+	r->paths_pushed += n;
+	changeset_clear(&r->inflight);
+	succeeded(r);
+	log_debug("%s: pushed %zu paths", r->rc->name, n);
+}
+
+static void
+deletions_done(struct child *c, int status, void *ctx)
 {
 	struct remote *r = ctx;
-	size_t n = changeset_count(&r->inflight);
 	enum rsync_outcome o = rsync_outcome(status, c->tail);
 
 	r->push = NULL;
 	if (o == RSYNC_OK) {
-		r->pushes++;
-		r->paths_pushed += n;
-		changeset_clear(&r->inflight);
-		succeeded(r);
-		log_debug("%s: pushed %zu paths", r->rc->name, n);
+		pushed(r);
+	} else {
+		changeset_merge(&r->pending, &r->inflight);
+		failed(r, c->tail, status, o, "push", 0);
+	}
+	finished(r);
+}
+
+static void
+push_done(struct child *c, int status, void *ctx)
+{
+	struct remote *r = ctx;
+	struct worker *w = r->w;
+	size_t n = changeset_count(&r->inflight), paths;
+	enum rsync_outcome o = rsync_outcome(status, c->tail);
+
+	r->push = NULL;
+	if (o == RSYNC_OK && r->parent_deletes && w->killing) {
+		/* Its deletions have not run: all of it stays journaled. */
+		changeset_merge(&r->pending, &r->inflight);
+	} else if (o == RSYNC_OK && r->parent_deletes) {
+		/* The batch without its deletions is there: now those. */
+		r->push = push_deletions(&w->loop, w->cfg, r->rc, &r->inflight, r->push_excludes,
+		    &paths, deletions_done, r);
+		if (r->push)
+			return;
+		if (paths) {
+			changeset_merge(&r->pending, &r->inflight);
+			spawn_failed(r, "push");
+		} else {
+			pushed(r);
+		}
+	} else if (o == RSYNC_OK) {
+		pushed(r);
 	} else if (!r->parent_deletes && WIFEXITED(status) && WEXITSTATUS(status) == 2 &&
 	    strstr(c->tail, "invalid file mode")) {
 		/* Receivers with rsync's 2025 security fixes (3.4.x, and 3.2.7
 		 * as patched by Debian 12) reject the entries that
 		 * --delete-missing-args sends for deleted paths. */
 		log_warn("%s: the receiver rejects --delete-missing-args; deletions go to it as "
-		    "syncs of their parent directories from now on", r->rc->name);
+		    "prunes of their parent directories from now on", r->rc->name);
 		r->parent_deletes = true;
 		changeset_merge(&r->pending, &r->inflight);
 	} else {
@@ -184,29 +233,57 @@ full_done(struct child *c, int status, void *ctx)
 	finished(r);
 }
 
+/* The moved directory's entries, taken into inflight when its link pass
+ * started, are on the mirror, or go back to the batch that sends them. */
 static void
-link_done(struct child *c, int status, void *ctx)
+link_finished(struct remote *r, struct child *c, int status, const char *what)
 {
-	struct remote *r = ctx;
 	char how[96];
 
 	r->push = NULL;
 	if (rsync_outcome(status, c->tail) == RSYNC_OK) {
-		/* The new directory is on the mirror as the source has it. */
-		changeset_drop(&r->pending, r->linking.to);
+		changeset_clear(&r->inflight);
 		log_debug("%s: link pass of a directory moved from a copy on the mirror done",
 		    r->rc->name);
 	} else {
+		changeset_merge(&r->pending, &r->inflight);
 		child_describe(status, how, sizeof how);
-		log_info("%s: link pass for a moved directory failed (rsync %s): the batch sends "
-		    "its files", r->rc->name, how);
+		log_info("%s: %s for a moved directory failed (rsync %s): the batch sends its files",
+		    r->rc->name, what, how);
 	}
 	move_free(&r->linking);
 	finished(r);
 }
 
+static void
+link_pruned(struct child *c, int status, void *ctx)
+{
+	link_finished(ctx, c, status, "prune");
+}
+
+static void
+link_done(struct child *c, int status, void *ctx)
+{
+	struct remote *r = ctx;
+	struct worker *w = r->w;
+
+	/* The mirror's copy of NEW may hold what the source's lacks (it was
+	 * there before the move): a prune of NEW takes it away.  Out of time,
+	 * NEW stays pending instead. */
+	if (rsync_outcome(status, c->tail) == RSYNC_OK && w->cfg->rsync_delete) {
+		r->push = w->killing ? NULL : push_prune_tree(&w->loop, w->cfg, r->rc, r->linking.to,
+		    r->push_excludes, link_pruned, r);
+		if (r->push)
+			return;
+		status = 127 << 8;
+	}
+	link_finished(r, c, status, "link pass");
+}
+
 /* A move in the pending batches whose old copy the mirror still has (its
- * deletion is pending too) and whose new directory is pending whole. */
+ * deletion is pending too) and whose new directory is pending whole.  Its
+ * entries go into inflight: the pass covers them, and changes that come
+ * while it runs stay pending. */
 static bool
 start_link_pass(struct remote *r)
 {
@@ -217,19 +294,18 @@ start_link_pass(struct remote *r)
 		const struct pnode *from = ptree_lookup(&r->pending.tree, r->linking.from);
 		if (to && from && to->flags == CH_DIR && (from->flags & CH_GONE)) {
 			r->push = linkpass_start(&w->loop, w->cfg, r->rc, &r->linking, link_done, r);
-			if (r->push)
+			if (r->push && changeset_take_path(&r->pending, &r->inflight, r->linking.to) == 0)
 				return true;
+			if (r->push) {
+				/* Out of memory: the batch covers it all. */
+				changeset_merge(&r->pending, &r->inflight);
+				child_kill(r->push, SIGKILL);
+				return true;
+			}
 		}
 		move_free(&r->linking);
 	}
 	return false;
-}
-
-static void
-spawn_failed(struct remote *r, const char *what)
-{
-	/* Nothing ran (the reason is logged): an operator's matter. */
-	failed(r, "", 127 << 8, RSYNC_OPERATOR, what, 0);
 }
 
 bool

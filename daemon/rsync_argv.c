@@ -155,13 +155,28 @@ build(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
 		strv_addv(&s, c->rsync_options);
 	if (mode == RSYNC_LINK) {
 		/* Exactly the listed entries of one directory, each new file
-		 * hardlinked from link_dest where that has it unchanged: the
-		 * quick check is the point here, and nothing is deleted. */
+		 * hardlinked from link_dest where that has the same contents:
+		 * compared by checksum, since size and mtime miss a rewrite of
+		 * the same size within the mtime's granularity (a second, or a
+		 * jiffy).  Nothing is deleted here. */
 		strv_add(&s, "--files-from=-");
 		strv_add(&s, "--relative");
 		strv_add(&s, "--no-recursive");
 		strv_add(&s, "--dirs");
+		strv_add(&s, "--checksum");
 		strv_addf(&s, "--link-dest=%s", link_dest);
+	} else if (mode == RSYNC_PRUNE) {
+		/* What the listed directories hold on the mirror and the
+		 * source does not goes; nothing is created or updated, so a
+		 * deletion sends no file of its siblings. */
+		strv_add(&s, "--files-from=-");
+		strv_add(&s, "--relative");
+		strv_add(&s, "--no-recursive");
+		strv_add(&s, "--dirs");
+		strv_add(&s, "--existing");
+		strv_add(&s, "--ignore-existing");
+		strv_add(&s, "--delete");
+		strv_add(&s, "--force");
 	} else if (mode != RSYNC_FULL && mode != RSYNC_VERIFY) {
 		/* Exactly the listed paths: "dir/" syncs one level of dir, a
 		 * missing path is a deletion; nothing recurses on its own. */
@@ -177,7 +192,7 @@ build(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
 			strv_add(&s, "--force");
 		}
 		/* A receiver that rejects the mode-0 entries of deleted paths
-		 * gets the parent directories of deletions instead. */
+		 * gets its deletions in an RSYNC_PRUNE run instead. */
 		if (c->rsync_delete && mode == RSYNC_PUSH)
 			strv_add(&s, "--delete-missing-args");
 		else

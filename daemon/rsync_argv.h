@@ -6,7 +6,8 @@
 
 enum rsync_mode {
 	RSYNC_PUSH,		/* the paths of a batch, NUL-separated on stdin */
-	RSYNC_PUSH_PARENTS,	/* the same, deletions listed as their parent "dir/" */
+	RSYNC_PUSH_KEEP,	/* the same, paths that are gone left alone (not deleted) */
+	RSYNC_PRUNE,		/* listed "dir/": deletes what the source lacks, sends nothing */
 	RSYNC_FULL,		/* the whole tree, recursively */
 	RSYNC_LINK,		/* a moved directory's entries, hardlinked from its old copy */
 	RSYNC_VERIFY,		/* the whole tree compared, nothing changed: a line per difference */

@@ -432,6 +432,75 @@ dir_appeared(struct watch *w, struct pnode *parent, const char *name, const char
 }
 
 static void
+emit_unclosed(void *ctx, const char *rel)
+{
+	struct watch *w = ctx;
+
+	if (log_verbose()) {
+		char q[PATHBUF];
+		log_debug("%s: written and still open: pushed as it is", log_quote(rel, q, sizeof q));
+	}
+	emit(w, rel, CH_PATH);
+}
+
+static void
+unclosed_due(void *ctx)
+{
+	struct watch *w = ctx;
+	uint64_t next = unclosed_expire(&w->unclosed, now_ms(), false, emit_unclosed, w);
+
+	if (next != UINT64_MAX)
+		timer_arm(&w->unclosed_timer, next);
+}
+
+void
+watch_flush_unclosed(struct watch *w)
+{
+	unclosed_expire(&w->unclosed, now_ms(), true, emit_unclosed, w);
+	timer_disarm(&w->unclosed_timer);
+}
+
+/* A regular file at rel waits for its close, or to be pushed as it is
+ * after the [source] unclosed time. */
+static void
+wait_close(struct watch *w, const char *rel)
+{
+	if (unclosed_add(&w->unclosed, rel, now_ms()) < 0) {
+		emit(w, rel, CH_PATH);	/* out of memory: pushed now, and at its close */
+		return;
+	}
+	if (w->cfg->unclosed_ms && !w->unclosed_timer.due)
+		timer_arm(&w->unclosed_timer, w->cfg->unclosed_ms);
+}
+
+/* A regular file at rel (abs, of size bytes) appeared.  Made by open(), it
+ * is empty then and its close follows: it waits for that.  With contents it
+ * is a name made by link() (git objects, maildir), or a file written
+ * before we looked: pushed at once unless somebody still writes it. */
+static void
+file_created(struct watch *w, const char *rel, const char *abs, off_t size)
+{
+	if (size > 0 && unclosed_has_writer(abs) == 0)
+		emit(w, rel, CH_PATH);
+	else
+		wait_close(w, rel);
+}
+
+/* What a file's write, close, deletion or move means for it waiting.  A
+ * write waits for its close without asking who writes: the close usually
+ * follows, and a truncate(2) by path, which has none, goes after the
+ * unclosed time. */
+static void
+unclosed_seen(struct watch *w, const char *rel, uint32_t mask)
+{
+	if (mask & (IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM))
+		unclosed_forget(&w->unclosed, rel);
+	else if ((w->cfg->events & (EV_CLOSE_WRITE | EV_MODIFY)) == EV_CLOSE_WRITE &&
+	    !unclosed_touch(&w->unclosed, rel, now_ms()))
+		wait_close(w, rel);
+}
+
+static void
 moves_expire(void *ctx)
 {
 	struct watch *w = ctx;
@@ -514,16 +583,24 @@ handle(struct watch *w, const struct inotify_event *ev)
 			 * close_write: they are complete when they appear. */
 			char abs[PATHBUF];
 			struct stat st;
-			if (config_source_path(c, rel, abs, sizeof abs) && lstat(abs, &st) == 0 &&
-			    (!S_ISREG(st.st_mode) || st.st_nlink > 1))
-				emit(w, rel, CH_PATH);
+			if (config_source_path(c, rel, abs, sizeof abs) && lstat(abs, &st) == 0) {
+				if (!S_ISREG(st.st_mode) || st.st_nlink > 1)
+					emit(w, rel, CH_PATH);
+				else
+					file_created(w, rel, abs, st.st_size);
+			}
 		}
 	}
+	if (!isdir && (ev->mask & (IN_MODIFY | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM)))
+		unclosed_seen(w, rel, ev->mask);
 	if ((ev->mask & IN_CLOSE_WRITE) && (c->events & EV_CLOSE_WRITE))
 		emit(w, rel, CH_PATH);
 	if ((ev->mask & IN_MODIFY) && (c->events & EV_MODIFY))
 		emit(w, rel, CH_PATH);
-	if ((ev->mask & IN_ATTRIB) && (c->events & EV_ATTRIB))
+	/* A file still being written gets its new mode or owner with its
+	 * close (or its push as it is): not half-written now. */
+	if ((ev->mask & IN_ATTRIB) && (c->events & EV_ATTRIB) &&
+	    (isdir || !unclosed_touch(&w->unclosed, rel, now_ms())))
 		emit(w, rel, CH_PATH);
 	if ((ev->mask & IN_DELETE) && (c->events & EV_DELETE))
 		emit(w, rel, CH_PATH | CH_GONE);
@@ -624,8 +701,10 @@ watch_open(struct watch *w, struct loop *l, const struct config *cfg,
 	ptree_init(&w->dirs);
 	w->mask = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF |
 	    IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK;
+	/* Writes are watched with close_write too: a file that is written
+	 * and not closed, or truncated by path, has no close_write. */
 	if (cfg->events & EV_CLOSE_WRITE)
-		w->mask |= IN_CLOSE_WRITE;
+		w->mask |= IN_CLOSE_WRITE | IN_MODIFY;
 	if (cfg->events & EV_MODIFY)
 		w->mask |= IN_MODIFY;
 	if (cfg->events & EV_ATTRIB)
@@ -639,7 +718,9 @@ watch_open(struct watch *w, struct loop *l, const struct config *cfg,
 			log_err("inotify_init1: %s", strerror(errno));
 		return -1;
 	}
-	if (timer_init(l, &w->move_timer, moves_expire, w) < 0)
+	unclosed_init(&w->unclosed, cfg->unclosed_ms, cfg->unclosed_max_ms);
+	if (timer_init(l, &w->move_timer, moves_expire, w) < 0 ||
+	    timer_init(l, &w->unclosed_timer, unclosed_due, w) < 0)
 		goto fail;
 	if (!watch_dir(w, &w->dirs.root, NULL, NULL, 0)) {
 		if (!w->failed)
@@ -655,6 +736,8 @@ watch_open(struct watch *w, struct loop *l, const struct config *cfg,
 	return 0;
 fail:
 	timer_close(&w->move_timer);
+	timer_close(&w->unclosed_timer);
+	unclosed_free(&w->unclosed);
 	close(w->fd);
 	ptree_clear(&w->dirs);
 	free(w->map);
@@ -667,6 +750,8 @@ watch_close(struct watch *w)
 {
 	loop_del(w->loop, &w->io);
 	timer_close(&w->move_timer);
+	timer_close(&w->unclosed_timer);
+	unclosed_free(&w->unclosed);
 	close(w->fd);
 	ptree_clear(&w->dirs);
 	free(w->map);

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "loop.h"
 #include "pathtree.h"
+#include "unclosed.h"
 
 struct watch_ops {
 	void (*change)(void *ctx, const char *relpath, unsigned kind);
@@ -43,6 +44,8 @@ struct watch {
 	struct pnode *moved_out[WATCH_MAX_MOVES];	/* MOVED_FROM dirs not yet paired */
 	unsigned nmoved;
 	struct timer move_timer;
+	struct unclosed unclosed;	/* files written, not closed yet */
+	struct timer unclosed_timer;
 	uint64_t events;		/* seen since start */
 	dev_t leaf_dev;			/* the filesystem leaf_ok is about */
 	int leaf_ok;			/* its link counts tell leaves: 1, 0, -1 unknown */
@@ -57,6 +60,8 @@ int watch_open(struct watch *w, struct loop *l, const struct config *cfg,
 void watch_close(struct watch *w);
 /* Handles every event queued so far: all changes made before the call. */
 void watch_drain(struct watch *w);
+/* Reports the files written and not closed yet as they are now. */
+void watch_flush_unclosed(struct watch *w);
 
 static inline size_t
 watch_count(const struct watch *w)

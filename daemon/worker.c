@@ -138,6 +138,7 @@ void
 worker_flush_begin(struct worker *w)
 {
 	watch_drain(&w->watch);
+	watch_flush_unclosed(&w->watch);
 	seal(w);
 }
 
@@ -344,10 +345,14 @@ setup_signals(struct worker *w)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
+	/* A lease the watcher holds for a moment (unclosed.h) is broken with
+	 * SIGIO, whose default would end the worker: blocked, never read. */
+	sigaddset(&set, SIGIO);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) {
 		log_err("sigprocmask: %s", strerror(errno));
 		return -1;
 	}
+	sigdelset(&set, SIGIO);
 	signal(SIGPIPE, SIG_IGN);
 	w->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (w->sigfd < 0) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Links in the tree: symlinks (relative, absolute, dangling, to a
 # directory) arrive with their exact targets; a hard-linked file arrives with
-# the same content under both names.  Both at start and live.
+# the same content under both names.  Both at start and live.  With -H in
+# the options, the full sync makes them one file on the mirror too.
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -43,5 +44,20 @@ assert_symlink "$MIRROR/rel" 'new target'
 assert_not_exists "$MIRROR/dangling"
 
 assert_syncd_running
+stop_syncd
+
+# -H in the options: a full sync keeps hard links as links on the mirror
+# (live pushes send each name they list as a file of its own)
+{
+	source_section "$SRC"
+	rsyncd_remote r1
+	printf '[rsync]\noptions = -artzH\n[full_sync]\non_start = yes\n'
+	fast_sections
+} >"$T/hard.ini"
+start_syncd "$T/hard.ini" -v
+wait_ready
+wait_for 10 "h1 and dir/h2 one file on the mirror" \
+	eval '[ "$(stat -c %i "$MIRROR/h1")" = "$(stat -c %i "$MIRROR/dir/h2")" ]'
+wait_converged "$SRC" "$MIRROR"
 stop_syncd
 pass

@@ -116,6 +116,9 @@ START_TEST(minimal_defaults)
 	ck_assert_str_eq(cfg.file, ini);
 	ck_assert_str_eq(cfg.name, "t");
 	ck_assert_uint_eq(cfg.events, EV_DEFAULT);
+	ck_assert(cfg.events & EV_ATTRIB);	/* a chmod reaches the mirror */
+	ck_assert_uint_eq(cfg.unclosed_ms, 1000);
+	ck_assert_uint_eq(cfg.unclosed_max_ms, 30000);
 	ck_assert_uint_eq(cfg.settle_ms, 20);
 	ck_assert_uint_eq(cfg.max_delay_ms, 1000);
 	ck_assert_uint_eq(cfg.max_files, 10000);
@@ -124,7 +127,7 @@ START_TEST(minimal_defaults)
 	ck_assert(cfg.rsync_delete);
 	ck_assert_str_eq(cfg.rsync_binary, "rsync");
 	ck_assert_ptr_nonnull(cfg.rsync_options);
-	ck_assert_str_eq(cfg.rsync_options[0], "-artuz");
+	ck_assert_str_eq(cfg.rsync_options[0], "-artz");	/* no -u: rollbacks reach the mirror */
 	ck_assert_ptr_null(cfg.rsync_options[1]);
 	ck_assert(cfg.full_on_start);
 	ck_assert_uint_eq(cfg.full_every_ms, 0);
@@ -185,6 +188,8 @@ START_TEST(every_key)
 	    "exclude = *.tmp\n"
 	    "exclude = /cache/\n"
 	    "exclude_regex = \\.bak$\n"
+	    "unclosed = 250ms\n"
+	    "unclosed_max = 0\n"
 	    "\n"
 	    "[rsync]\n"
 	    "binary = /bin/true\n"
@@ -218,6 +223,8 @@ START_TEST(every_key)
 	ck_assert_msg(rc == 0, "%s", errtext);
 	ck_assert_str_eq(cfg.source, src);
 	ck_assert_uint_eq(cfg.events, EV_CREATE_FILE | EV_MOVE_FROM | EV_MOVE_TO | EV_DELETE);
+	ck_assert_uint_eq(cfg.unclosed_ms, 250);
+	ck_assert_uint_eq(cfg.unclosed_max_ms, 0);
 	ck_assert_uint_eq(filter_glob_count(cfg.filter), 2);
 	ck_assert_str_eq(filter_glob(cfg.filter, 0), "*.tmp");
 	ck_assert_str_eq(filter_glob(cfg.filter, 1), "/cache/");
@@ -242,7 +249,7 @@ START_TEST(every_key)
 
 	struct remote_conf *r = &cfg.remotes[0];
 	ck_assert_str_eq(r->name, "a");
-	ck_assert_int_eq(r->line, 24);
+	ck_assert_int_eq(r->line, 26);
 	ck_assert_int_eq(r->kind, TARGET_RSYNCD);
 	ck_assert_str_eq(r->target, "rsync://user@[::1]:8873/mod/sub/");
 	ck_assert_str_eq(r->user, "user");
@@ -395,6 +402,8 @@ START_TEST(err_durations)
 	load_fails(MIN_HEAD MIN_REMOTE "[verify]\nevery = 1h\nevery = 2h\n", 7, "given twice");
 	load_fails(MIN_HEAD MIN_REMOTE "[batch]\nmax_files = 0\n", 6, "whole number");
 	load_fails(MIN_HEAD MIN_REMOTE "[batch]\nmax_files = 12x\n", 6, "whole number");
+	load_fails(MIN_HEAD "unclosed = soon\n" MIN_REMOTE, 3, "unclosed: 'soon'");
+	load_fails(MIN_HEAD "unclosed_max = 1s\nunclosed_max = 2s\n" MIN_REMOTE, 4, "unclosed_max");
 }
 END_TEST
 

@@ -114,7 +114,7 @@ START_TEST(no_delete)
 	HASNT("--delete");
 	HASNT("--delete-missing-args");
 	HASNT("--force");
-	build(RSYNC_PUSH_PARENTS, NULL, 0);
+	build(RSYNC_PUSH_KEEP, NULL, 0);
 	HAS("--ignore-missing-args");
 	HASNT("--delete");
 	build(RSYNC_FULL, NULL, 0);
@@ -123,15 +123,37 @@ START_TEST(no_delete)
 }
 END_TEST
 
-START_TEST(push_parents)
+START_TEST(push_keep)
 {
-	build(RSYNC_PUSH_PARENTS, NULL, 0);
+	build(RSYNC_PUSH_KEEP, NULL, 0);
 	HAS("--files-from=-");
 	HAS("--dirs");
 	HAS("--no-recursive");
+	HAS("--ignore-times");
 	HAS("--delete");
 	HAS("--ignore-missing-args");
 	HASNT("--delete-missing-args");
+}
+END_TEST
+
+/* Deletes in the listed directories, and creates or updates nothing. */
+START_TEST(prune)
+{
+	build(RSYNC_PRUNE, "/x.excl", 0);
+	HAS("--files-from=-");
+	HAS("--from0");
+	HAS("--relative");
+	HAS("--dirs");
+	HAS("--no-recursive");
+	HAS("--existing");
+	HAS("--ignore-existing");
+	HAS("--delete");
+	HAS("--force");
+	HAS("--exclude-from=/x.excl");
+	HASNT("--ignore-times");
+	HASNT("--delete-missing-args");
+	HASNT("--recursive");
+	ck_assert_str_eq(argv[argc() - 2], "/srv/src/");
 }
 END_TEST
 
@@ -203,8 +225,9 @@ START_TEST(verify_drops_update_and_quiet)
 }
 END_TEST
 
-/* A moved directory's entries, linked from its old copy: the quick check
- * on (no --ignore-times), nothing deleted, from SRC/to/ to DEST/to/. */
+/* A moved directory's entries, linked from its old copy where the contents
+ * are the same (--checksum, not --ignore-times), nothing deleted, from
+ * SRC/to/ to DEST/to/. */
 START_TEST(link_pass)
 {
 	argv = rsync_argv_link(&c, &r, "b/new dir", "../../a/old", 0);
@@ -215,6 +238,7 @@ START_TEST(link_pass)
 	HAS("--no-recursive");
 	HAS("--dirs");
 	HAS("--link-dest=../../a/old");
+	HAS("--checksum");
 	HAS("--sockopts=TCP_NODELAY");
 	HAS("--password-file=/etc/syncd/pw");
 	HASNT("--ignore-times");
@@ -477,7 +501,8 @@ rsync_argv_suite(void)
 	tcase_add_test(tc, own_sockopts);
 	tcase_add_test(tc, verbose_and_no_excludes);
 	tcase_add_test(tc, no_delete);
-	tcase_add_test(tc, push_parents);
+	tcase_add_test(tc, push_keep);
+	tcase_add_test(tc, prune);
 	tcase_add_test(tc, full);
 	tcase_add_test(tc, verify);
 	tcase_add_test(tc, verify_drops_update_and_quiet);
