@@ -50,11 +50,12 @@ octal_byte(const char *s)
 
 /* rsync's "%i" is YXcstpoguax: Y the update (or "*deleting"), X the type,
  * then one position per attribute, a '.' where it is the same and '+' for
- * all nine on a new item.  Times are not drift: live pushes never send a
- * change of times alone (no event reports one, unless attrib is watched),
- * a directory's time moves with every entry made in it, and the mirror's
- * copies carry the time of their push where rsync does not keep times;
- * the checksum says whether the data is the same. */
+ * all nine on a new item.  Times are not drift: the checksum says whether
+ * the data is the same, a directory's time moves with every entry made or
+ * removed in it while only a push of the directory itself sets it on the
+ * mirror, a change of times alone reaches the mirror only where attrib is
+ * watched, and without -t the mirror's copies carry the time of their
+ * push. */
 int
 verify_parse_line(char *line, const char **path, unsigned *what)
 {
@@ -306,9 +307,10 @@ run_done(struct child *c, int status, void *ctx)
 	v->child = NULL;
 	if (v->line.len || v->overlong)
 		line_done(v);	/* a last line without its newline */
-	/* Changes made before rsync ended may still be queued in the kernel:
-	 * they must be known before anything is called drift. */
-	watch_drain(&w->watch);
+	/* Changes made before rsync ended may still be queued in the kernel,
+	 * or wait for their writer's close: they must be known before
+	 * anything is called drift.  What a flush takes in is that. */
+	worker_flush_begin(w);
 	if (w->stopping) {
 		ended(v, VERIFY_FAILED, "the worker stopped before the verify ended");
 	} else if (rsync_outcome(status, c->tail) != RSYNC_OK) {

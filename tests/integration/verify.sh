@@ -4,12 +4,11 @@
 # mirror (a file's content changed with its size and mtime kept, a file
 # deleted, an extra file, a chmod, a symlink pointed elsewhere, files with
 # odd names changed) exit 1 with each of them named, and the local mirror
-# still ok; files written
-# continuously in the source while a correct mirror is verified are not
-# drift (exit 0, and the answer says some were not counted); [verify]
-# every logs the drift as a warning and status shows the last result; a
-# remote that is down, or that cannot catch up before the timeout, gives
-# exit 4 (could not verify).
+# still ok; files written continuously in the source (one of them kept
+# open) while a correct mirror is verified are not drift (exit 0, and the
+# answer says some were not counted); [verify] every logs the drift as a
+# warning and status shows the last result; a remote that is down, or that
+# cannot catch up before the timeout, gives exit 4 (could not verify).
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -101,13 +100,15 @@ done
 rsync -ac --delete "$SRC/" "$MIRROR/" || fail "repairing the mirror"
 out=$(vctl verify vfy) || fail "verify after the repair: status $?: $out"
 
-# ---- files written all the time in the source while a correct mirror is
-# verified: not drift
+# ---- files written all the time in the source (and one kept open) while a
+# correct mirror is verified: not drift
 mkdir -p "$SRC/churn"
 (
 	i=0
+	exec 9>>"$SRC/churn/open.log" # written all along, closed only at the end
 	while [ ! -e "$T/churn.stop" ]; do
 		i=$((i + 1))
+		printf 'line %s\n' "$i" >&9
 		printf 'churn %s\n' "$i" >"$SRC/churn/f$((i % 300))"
 		[ $((i % 7)) = 0 ] && rm -f "$SRC/churn/f$(((i + 150) % 300))"
 		[ $((i % 50)) = 0 ] && mkdir -p "$SRC/churn/d$i" && printf '%s\n' "$i" >"$SRC/churn/d$i/x"
