@@ -8,7 +8,7 @@ path is bytes (os.fsencode), so any name works.
       A starting tree in SRC (and things to move in later in OUT), from the
       seed alone.
 
-  churn.py run --seed N --src SRC --outside OUT --log OPLOG [--ops 200]
+  churn.py run --seed N --src SRC --outside OUT --log OPLOG [--ops 150]
                [--ops-exclude KIND,...] [--ops-only KIND,...]
                [--done FILE --stop FILE]
       N random changes in SRC (and OUT, outside the tree, on the same file
@@ -765,7 +765,7 @@ class Gen:
     # ------------------------------------------------------------ driver
     def pause(self):
         r = self.rng.random()
-        if r < 0.85:
+        if r < 0.87:
             return
         if r < 0.985:
             s = self.rng.uniform(0.001, 0.030)
@@ -1034,6 +1034,13 @@ def cmd_history(a):
             groups[hits] = []
             order.append(hits)
         groups[hits].append(p)
+    last = {}       # the kind of the last op naming each path: the suspects
+    for hits in order:
+        if hits:
+            k = hits[-1].split()[2] if hits[-1][:4].isdigit() else 'note'
+            last[k] = last.get(k, 0) + len(groups[hits])
+    print('# last op on each differing path, by kind: %s' % (
+        ' '.join('%s=%d' % kv for kv in sorted(last.items())) or 'none'))
     for hits in order:
         ps = groups[hits]
         more = ' and %d more paths with the same ops' % (len(ps) - 1) if len(ps) > 1 else ''
@@ -1060,7 +1067,7 @@ def main():
     p.add_argument('--src', required=True)
     p.add_argument('--outside', required=True)
     p.add_argument('--log', required=True)
-    p.add_argument('--ops', type=int, default=200)
+    p.add_argument('--ops', type=int, default=150)
     p.add_argument('--ops-exclude', default=os.environ.get('CHURN_OPS_EXCLUDE', ''))
     p.add_argument('--ops-only', default=os.environ.get('CHURN_OPS_ONLY', ''))
     p.add_argument('--done')

@@ -20,7 +20,7 @@
 # Environment:
 #   CHURN_SEEDS        seeds to run, e.g. "7 8 9" (default: CHURN_BASE..+COUNT)
 #   CHURN_BASE         first seed (default 1000), CHURN_COUNT how many (20)
-#   CHURN_OPS          changes per seed (default 200)
+#   CHURN_OPS          changes per seed (default 150)
 #   CHURN_OPS_EXCLUDE  op kinds or groups left out, e.g. "known" or
 #                      "link_unlink,open" (tests/helpers/churn.py kinds)
 #   CHURN_OPS_ONLY     only these op kinds or groups
@@ -42,6 +42,10 @@ need_syncd
 need_ctl
 need_python
 CHURN=$TESTS_DIR/helpers/churn.py
+# the interpreter itself, not a wrapper script (pyenv's shim costs 0.1 s a
+# run); -S: churn.py needs the standard library only
+PY=$(python3 -c 'import sys; print(sys.executable)') || fail "python3 does not run"
+churn() { "$PY" -S "$CHURN" "$@"; }
 
 if [ -n "${CHURN_SEEDS:-}" ]; then
 	read -r -a seeds <<<"${CHURN_SEEDS//,/ }"
@@ -52,10 +56,10 @@ else
 	for ((s = base; s < base + count; s++)); do seeds+=("$s"); done
 fi
 [ ${#seeds[@]} -gt 0 ] || fail "no seeds (CHURN_SEEDS, CHURN_BASE, CHURN_COUNT)"
-OPS=${CHURN_OPS:-200}
+OPS=${CHURN_OPS:-150}
 EVENTS=${CHURN_EVENTS:-create_dir, close_write, move, delete, attrib}
 # the kinds are checked once, before anything starts
-python3 "$CHURN" run --seed 0 --src /nonexistent --outside /nonexistent --log /dev/null \
+churn run --seed 0 --src /nonexistent --outside /nonexistent --log /dev/null \
 	--ops 0 --ops-exclude "${CHURN_OPS_EXCLUDE:-}" --ops-only "${CHURN_OPS_ONLY:-}" ||
 	fail "bad CHURN_OPS_EXCLUDE or CHURN_OPS_ONLY"
 
@@ -102,7 +106,7 @@ keep_artifacts() {
 		ARTIFACTS=$(mktemp -d /tmp/syncd-churn.XXXXXX) || return
 	fi
 	mkdir -p "$ARTIFACTS/seed-$seed"
-	cp "$d"/ops.log "$d"/syncd.log "$d"/*.diff "$d"/*.history "$d"/churn.ini "$ARTIFACTS/seed-$seed/" 2>/dev/null
+	cp "$d"/ops.log "$d"/syncd.log "$d"/*.diff "$d"/*.paths "$d"/*.history "$d"/churn.ini "$ARTIFACTS/seed-$seed/" 2>/dev/null
 }
 
 # report SEED DIR WHAT: everything about a failing seed.
@@ -136,7 +140,7 @@ run_seed() {
 	SEED_T0=$(now_ms)
 	mkdir -p "$d/src" "$d/outside" "$d/local" "$MIRROR/s$seed"
 	OPLOG=$d/ops.log
-	python3 "$CHURN" populate --seed "$seed" --src "$d/src" --outside "$d/outside" ||
+	churn populate --seed "$seed" --src "$d/src" --outside "$d/outside" ||
 		fail "churn.py populate failed"
 	local cfg=$d/churn-$seed.ini
 	{
@@ -162,13 +166,13 @@ run_seed() {
 	wait_ctl 20
 	wait_for 30 "the initial full sync of both remotes" full_syncs_done
 	for r in "$MIRROR/s$seed" "$d/local"; do
-		python3 "$CHURN" cmp "$d/src" "$r" >"$d/initial.diff" ||
+		churn cmp "$d/src" "$r" >"$d/initial.diff" ||
 			fail "the mirror $r differs from the source after the initial full sync: $(cat "$d/initial.diff")"
 	done
 
 	ts "initial sync checked"
 	GEN_DONE=$d/gen.done
-	python3 "$CHURN" run --seed "$seed" --src "$d/src" --outside "$d/outside" --log "$OPLOG" \
+	"$PY" -S "$CHURN" run --seed "$seed" --src "$d/src" --outside "$d/outside" --log "$OPLOG" \
 		--ops "$OPS" --ops-exclude "${CHURN_OPS_EXCLUDE:-}" --ops-only "${CHURN_OPS_ONLY:-}" \
 		--done "$GEN_DONE" --stop "$d/gen.stop" 2>"$d/gen.stderr" &
 	GEN_PID=$!
@@ -189,10 +193,10 @@ run_seed() {
 	esac
 	ts "flushed"
 	assert_syncd_running
-	python3 "$CHURN" cmp "$d/src" "$MIRROR/s$seed" --paths "$d/rd.paths" >"$d/rd.diff" || bad+="${bad:+; }the rsync daemon's mirror differs"
-	python3 "$CHURN" cmp "$d/src" "$d/local" --paths "$d/loc.paths" >"$d/loc.diff" || bad+="${bad:+; }the local mirror differs"
+	churn cmp "$d/src" "$MIRROR/s$seed" --paths "$d/rd.paths" >"$d/rd.diff" || bad+="${bad:+; }the rsync daemon's mirror differs"
+	churn cmp "$d/src" "$d/local" --paths "$d/loc.paths" >"$d/loc.diff" || bad+="${bad:+; }the local mirror differs"
 	for r in rd loc; do
-		[ -s "$d/$r.paths" ] && python3 "$CHURN" history "$OPLOG" --paths "$d/$r.paths" >"$d/$r.history"
+		[ -s "$d/$r.paths" ] && churn history "$OPLOG" --paths "$d/$r.paths" >"$d/$r.history"
 	done
 
 	ts compared
