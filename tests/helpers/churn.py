@@ -1008,46 +1008,59 @@ def cmd_cmp(a):
 TOKEN = re.compile(r"""(OUT:)?(b'(?:[^'\\]|\\.)*'|b"(?:[^"\\]|\\.)*")""")
 
 
+def related(p, toks):
+    return any(t == p or t.startswith(p + b'/') or p.startswith(t + b'/') for t in toks)
+
+
 def cmd_history(a):
     with open(a.paths, encoding='ascii') as fh:
         paths = [ast.literal_eval(l) for l in fh.read().splitlines() if l]
     with open(a.oplog, encoding='utf-8', errors='replace') as fh:
-        lines = fh.read().splitlines()
-    parsed = []
+        lines = [l for l in fh.read().splitlines() if not l.startswith('#')]
+    parsed = []     # (line, kind or None for a note, [paths named in SRC])
     for l in lines:
-        toks = set()
+        toks = []
         for m in TOKEN.finditer(l):
             if m.group(1):
                 continue
             try:
-                toks.add(ast.literal_eval(m.group(2)))
+                toks.append(ast.literal_eval(m.group(2)))
             except (ValueError, SyntaxError):
                 pass
-        parsed.append((l, toks))
+        parsed.append((l, l.split()[2] if l[:4].isdigit() else None, toks))
     groups = {}     # the same ops for several paths: shown once
     order = []
     for p in paths:
-        hits = tuple(l for l, toks in parsed
-                     if any(t == p or t.startswith(p + b'/') or p.startswith(t + b'/')
-                            for t in toks))
-        if hits not in groups:
-            groups[hits] = []
-            order.append(hits)
-        groups[hits].append(p)
+        hits = {i for i, (_, _, toks) in enumerate(parsed) if related(p, toks)}
+        # a hard link's other name: what happened to it later (an unlink
+        # before the worker saw the link leaves one name, no event to say so)
+        for i in sorted(hits):
+            l, kind, toks = parsed[i]
+            if kind == 'hardlink' and len(toks) == 2 and related(p, toks[1:]):
+                hits |= {j for j in range(i + 1, len(parsed))
+                         if parsed[j][1] and related(toks[0], parsed[j][2])}
+        key = tuple(sorted(hits))
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(p)
     last = {}       # the kind of the last op naming each path: the suspects
-    for hits in order:
-        if hits:
-            k = hits[-1].split()[2] if hits[-1][:4].isdigit() else 'note'
-            last[k] = last.get(k, 0) + len(groups[hits])
-    print('# last op on each differing path, by kind: %s' % (
+    for key in order:
+        p = groups[key][0]
+        own = [parsed[i][1] for i in key if parsed[i][1]
+               and any(t == p or t.startswith(p + b'/') for t in parsed[i][2])]
+        ops = [parsed[i][1] for i in key if parsed[i][1] and related(p, parsed[i][2])]
+        k = (own or ops or ['none'])[-1]
+        last[k] = last.get(k, 0) + len(groups[key])
+    print('# last op on each differing path (or its parent), by kind: %s' % (
         ' '.join('%s=%d' % kv for kv in sorted(last.items())) or 'none'))
-    for hits in order:
-        ps = groups[hits]
+    for key in order:
+        ps = groups[key]
         more = ' and %d more paths with the same ops' % (len(ps) - 1) if len(ps) > 1 else ''
-        print('history of %r%s (%d ops name it, an ancestor or a descendant):' % (
-            ps[0], more, len(hits)))
-        for l in hits[-a.max:]:
-            print('    ' + l)
+        print('history of %r%s (%d ops name it, an ancestor, a descendant or its other '
+              'hard link):' % (ps[0], more, len(key)))
+        for i in key[-a.max:]:
+            print('    ' + parsed[i][0])
     return 0
 
 

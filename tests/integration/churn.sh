@@ -106,12 +106,15 @@ keep_artifacts() {
 		ARTIFACTS=$(mktemp -d /tmp/syncd-churn.XXXXXX) || return
 	fi
 	mkdir -p "$ARTIFACTS/seed-$seed"
-	cp "$d"/ops.log "$d"/syncd.log "$d"/*.diff "$d"/*.paths "$d"/*.history "$d"/churn.ini "$ARTIFACTS/seed-$seed/" 2>/dev/null
+	cp "$d"/ops.log "$d"/syncd.log "$d"/*.diff "$d"/*.paths "$d"/*.history "$d"/churn.ini \
+		"$ARTIFACTS/seed-$seed/" 2>/dev/null
 }
 
-# report SEED DIR WHAT: everything about a failing seed.
+# report SEED DIR WHAT: everything about a failing seed; one summary line
+# for the end in $summary.
+summary=()
 report() {
-	local seed=$1 d=$2 what=$3 r
+	local seed=$1 d=$2 what=$3 r line=
 	keep_artifacts "$seed" "$d"
 	{
 		echo "======== seed $seed FAILED: $what"
@@ -120,20 +123,39 @@ report() {
 		grep -v '^#' "$d/ops.log" | tail -n 25
 		for r in rd loc; do
 			[ -s "$d/$r.diff" ] || continue
-			echo "---- $r: $(head -n 1 "$d/$r.diff")"
+			echo "---- $r ($(remote_dir "$r" "$seed")): $(head -n 1 "$d/$r.diff")"
 			tail -n +2 "$d/$r.diff"
 			[ ! -s "$d/$r.history" ] || {
 				echo "---- $r: the ops behind each difference ----"
-				head -n 120 "$d/$r.history"
+				head -n 150 "$d/$r.history"
 			}
 		done
 		echo "---- last 30 lines of the worker log ($ARTIFACTS/seed-$seed/syncd.log) ----"
 		grep -v '^==== ' "$d/syncd.log" | tail -n 30
 		echo "---- replay: $(replay_cmd "$seed")"
 	} >&2
+	for r in rd loc; do
+		[ -s "$d/$r.diff" ] || continue
+		line+="$r: $(head -n 1 "$d/$r.diff" | sed 's/ (.*//'), last op $(sed -n 's/^# last op on each differing path (or its parent), by kind: //p' "$d/$r.history" 2>/dev/null); "
+	done
+	summary+=("seed $seed: ${line:-$what}")
+}
+
+remote_dir() { # rd|loc SEED
+	if [ "$1" = rd ]; then echo "$MIRROR/s$2"; else echo "$T/s$2/local"; fi
+}
+
+# overlap LOG: "N batches, M sealed while a push ran" from a -v log.
+overlap() {
+	awk '/ (push|link pass): running /{split($2, a, " "); busy[$2]=1}
+		/: (pushed [0-9]+ paths|link pass of a directory .* done|link pass for a moved directory failed)/ ||
+		/: push failed/ {busy[$2]=0}
+		/ sealed: /{n++; for (r in busy) if (busy[r]) {o++; break}}
+		END {printf "%d batches, %d sealed while a push ran", n, o}' "$1"
 }
 
 ts() { [ -z "${CHURN_TIMING:-}" ] || log "seed $CUR_SEED: $1 at $(elapsed_since "$SEED_T0")s"; }
+
 run_seed() {
 	local seed=$1 d=$T/s$1 r out rc bad=
 	CUR_SEED=$seed
@@ -155,6 +177,7 @@ run_seed() {
 		if [ "${CHURN_BATCH:-default}" = fast ]; then
 			fast_sections
 		else
+			# the default batching; quick retries, should a push fail
 			printf '[retry]\nmin_backoff = 200ms\nmax_backoff = 1s\n'
 		fi
 	} >"$cfg"
@@ -164,13 +187,16 @@ run_seed() {
 	start_syncd "$cfg" "${verbose[@]}"
 	wait_ready 20
 	wait_ctl 20
+	# churn only once the initial full syncs are over: their --delete
+	# would race with the first changes (syncd handles that, but it is not
+	# what this test is about)
 	wait_for 30 "the initial full sync of both remotes" full_syncs_done
-	for r in "$MIRROR/s$seed" "$d/local"; do
-		churn cmp "$d/src" "$r" >"$d/initial.diff" ||
+	for r in rd loc; do
+		churn cmp "$d/src" "$(remote_dir "$r" "$seed")" >"$d/initial.diff" ||
 			fail "the mirror $r differs from the source after the initial full sync: $(cat "$d/initial.diff")"
 	done
-
 	ts "initial sync checked"
+
 	GEN_DONE=$d/gen.done
 	"$PY" -S "$CHURN" run --seed "$seed" --src "$d/src" --outside "$d/outside" --log "$OPLOG" \
 		--ops "$OPS" --ops-exclude "${CHURN_OPS_EXCLUDE:-}" --ops-only "${CHURN_OPS_ONLY:-}" \
@@ -182,54 +208,60 @@ run_seed() {
 		cat "$d/gen.stderr" >&2
 		fail "churn.py run failed (a bug of the test, not of syncd)"
 	fi
-
 	ts "churn done"
-	# the tree is quiet (files held open are not written any more)
+
+	# The tree is quiet; the files held open stay open (and written to
+	# since their last write) until the comparison is over.
 	out=$(CTL_TIMEOUT=$((40 * TEST_SLOW)) ctl flush "$((30 * TEST_SLOW))s")
 	rc=$?
 	case $rc:$out in
 	0:ok*) ;;
 	*) bad="flush answered '$out' (status $rc)" ;;
 	esac
-	ts "flushed"
+	ts flushed
 	assert_syncd_running
-	churn cmp "$d/src" "$MIRROR/s$seed" --paths "$d/rd.paths" >"$d/rd.diff" || bad+="${bad:+; }the rsync daemon's mirror differs"
-	churn cmp "$d/src" "$d/local" --paths "$d/loc.paths" >"$d/loc.diff" || bad+="${bad:+; }the local mirror differs"
 	for r in rd loc; do
-		[ -s "$d/$r.paths" ] && churn history "$OPLOG" --paths "$d/$r.paths" >"$d/$r.history"
+		if churn cmp "$d/src" "$(remote_dir "$r" "$seed")" --paths "$d/$r.paths" >"$d/$r.diff"; then
+			rm -f "$d/$r.diff" "$d/$r.paths"
+		else
+			bad+="${bad:+; }the mirror $r differs"
+			churn history "$OPLOG" --paths "$d/$r.paths" >"$d/$r.history"
+		fi
 	done
-
 	ts compared
+
 	: >"$d/gen.stop"
 	wait "$GEN_PID" 2>/dev/null
 	stop_syncd
+	assert_no_canary
 	ts stopped
 	if [ -n "$bad" ]; then
 		report "$seed" "$d" "$bad"
 		failed_seeds+=("$seed")
-		[ "${CHURN_KEEP_GOING:-1}" = 1 ] || return
 	else
-		log "seed $seed: ok ($(sed -n 's/^ops=\([0-9]*\) held=\([0-9]*\)/\1 ops, \2 files held open/p' "$GEN_DONE"))"
+		log "seed $seed: ok ($(sed -n 's/^ops=\([0-9]*\) held=\([0-9]*\)/\1 ops, \2 files held open/p' "$GEN_DONE")$(
+			[ ${#verbose[@]} = 0 ] || printf ', %s' "$(overlap "$SYNCD_LOG")"))"
 		rm -rf "$d" "${MIRROR:?}/s$seed"
 	fi
 	CUR_SEED=
 }
 
 t0=$(now_ms)
-log "seeds ${seeds[*]}, $OPS ops each${CHURN_OPS_EXCLUDE:+, without $CHURN_OPS_EXCLUDE}${CHURN_OPS_ONLY:+, only $CHURN_OPS_ONLY}"
+log "seeds ${seeds[*]}; $OPS ops each${CHURN_OPS_EXCLUDE:+, without $CHURN_OPS_EXCLUDE}${CHURN_OPS_ONLY:+, only $CHURN_OPS_ONLY}"
 for seed in "${seeds[@]}"; do
 	run_seed "$seed"
 	[ ${#failed_seeds[@]} -eq 0 ] || [ "${CHURN_KEEP_GOING:-1}" = 1 ] || break
 done
-assert_no_canary
 log "${#seeds[@]} seeds in $(elapsed_since "$t0")s"
 if [ ${#failed_seeds[@]} -gt 0 ]; then
-	echo "failing seeds (${#failed_seeds[@]} of ${#seeds[@]}): ${failed_seeds[*]}" >&2
-	echo "their logs: $ARTIFACTS" >&2
-	for seed in "${failed_seeds[@]}"; do
-		echo "  replay: $(replay_cmd "$seed")" >&2
-	done
+	{
+		echo "======== ${#failed_seeds[@]} of ${#seeds[@]} seeds failed (their logs: $ARTIFACTS)"
+		printf '%s\n' "${summary[@]}"
+		echo "replay one: $(replay_cmd "${failed_seeds[0]}")"
+		[ ${#failed_seeds[@]} = 1 ] || echo "replay all: $(replay_cmd "'${failed_seeds[*]}'")"
+		echo "(the same seed makes the same changes; their timing, and so a race, may differ)"
+	} >&2
 	SYNCD_LOG=/dev/null
-	fail "${#failed_seeds[@]} of ${#seeds[@]} seeds left a mirror different from the source"
+	fail "${#failed_seeds[@]} of ${#seeds[@]} seeds left a mirror different from the source: ${failed_seeds[*]}"
 fi
 pass "${#seeds[@]} seeds, $OPS ops each: every mirror equals the source"
