@@ -34,7 +34,7 @@
 #   CHURN_KEEP_GOING=0 stop at the first failing seed
 #   CHURN_ARTIFACTS    where the logs of failing seeds are kept (default: a
 #                      new /tmp/syncd-churn.XXXXXX, made at the first failure)
-# shellcheck disable=SC2016 # $(...) in messages is literal
+# shellcheck disable=SC2016,SC2317 # $(...) in messages is literal; functions called through wait_for
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -90,7 +90,11 @@ eval "lib_fail() $(declare -f fail | tail -n +2)"
 fail() {
 	if [ -n "$CUR_SEED" ]; then
 		printf 'FAIL: seed %s: %s\n' "$CUR_SEED" "$*" >&2
-		[ ! -s "${OPLOG:-}" ] || { echo "---- last 15 ops of $OPLOG ----" >&2; tail -n 15 "$OPLOG" >&2; }
+		keep_artifacts "$CUR_SEED" "$T/s$CUR_SEED"
+		[ ! -s "${OPLOG:-}" ] || {
+			echo "---- last 15 ops (all of them: $ARTIFACTS/seed-$CUR_SEED/ops.log) ----" >&2
+			tail -n 15 "$OPLOG" >&2
+		}
 		printf 'replay: %s\n' "$(replay_cmd "$CUR_SEED")" >&2
 	fi
 	lib_fail "$@"
@@ -147,9 +151,10 @@ remote_dir() { # rd|loc SEED
 
 # overlap LOG: "N batches, M sealed while a push ran" from a -v log.
 overlap() {
-	awk '/ (push|link pass): running /{split($2, a, " "); busy[$2]=1}
+	awk '{r = $2; sub(/:$/, "", r)}
+		/ (push|link pass): running /{busy[r] = 1}
 		/: (pushed [0-9]+ paths|link pass of a directory .* done|link pass for a moved directory failed)/ ||
-		/: push failed/ {busy[$2]=0}
+		/: push failed/ {busy[r] = 0}
 		/ sealed: /{n++; for (r in busy) if (busy[r]) {o++; break}}
 		END {printf "%d batches, %d sealed while a push ran", n, o}' "$1"
 }
