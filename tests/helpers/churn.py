@@ -143,7 +143,7 @@ class Gen:
         self.seed = seed
         self.counter = 0
         self.hostile_next = 0
-        self.held = []          # [fd, rel-at-open]
+        self.held = []          # [fd, rel-at-open, opened with O_APPEND]
         self.recent = []        # files written lately (same-second rewrites)
         self._scan = None
         self.log_f = log
@@ -421,6 +421,8 @@ class Gen:
         if len(files) < 2:
             return False
         a, b = self.rng.sample(files, 2)
+        if os.lstat(self.sp(a)).st_ino == os.lstat(self.sp(b)).st_ino:
+            return False    # two names of one file: rename() does nothing
         os.rename(self.sp(a), self.sp(b))
         self.log('rename_over', '%s -> %s (replaced)' % (q(a), q(b)))
         return True
@@ -719,15 +721,18 @@ class Gen:
             if parent is None:
                 return False
             f = self.join(parent, self.new_name(parent, b'open'))
-            fd = os.open(self.sp(f), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            how = 'new file'
+            flags, how = os.O_CREAT | os.O_EXCL, 'new file'
         else:
-            fd = os.open(self.sp(f), os.O_WRONLY)
-            how = 'existing file'
+            flags, how = 0, 'existing file'
+        append = self.rng.random() < 0.5
+        if append:
+            flags |= os.O_APPEND
+            how += ' for append'
+        fd = os.open(self.sp(f), os.O_WRONLY | flags, 0o644)
         data = self.rng.randbytes(self.rng.randint(1, 3000))
         os.lseek(fd, 0, os.SEEK_END)
         os.write(fd, data)
-        self.held.append([fd, f])
+        self.held.append([fd, f, append])
         self.log(kind, '%s %s opened (fd %d), +%d bytes, kept open' % (how, q(f), fd, len(data)))
         return True
 
@@ -737,12 +742,12 @@ class Gen:
         return self.hold_open('open_hold', self.rng.random() < 0.5)
 
     def write_held(self, kind, h):
-        fd, f = h
+        fd, f, append = h
         st = os.fstat(fd)
         if st.st_nlink > 1:
-            return False
+            return False    # the other names would change without an event
         data = self.rng.randbytes(self.rng.randint(1, 3000))
-        if st.st_size and self.rng.random() < 0.3:
+        if st.st_size and self.rng.random() < 0.3 and not append:
             data = data[:st.st_size]
             os.pwrite(fd, data, 0)
             how = 'overwrote %d bytes at 0' % len(data)
@@ -900,8 +905,8 @@ def cmd_run(a):
         deadline = time.monotonic() + 600
         while not os.path.exists(a.stop) and time.monotonic() < deadline:
             time.sleep(0.02)
-    for fd, _ in g.held:
-        os.close(fd)
+    for h in g.held:
+        os.close(h[0])
 
 
 def cmd_populate(a):
@@ -1106,6 +1111,7 @@ def main():
     p.add_argument('--max', type=int, default=12)
     sub.add_parser('kinds')
     a = ap.parse_args()
+    os.umask(0o022)     # the same modes, and so the same choices, anywhere
     if a.cmd == 'run':
         cmd_run(a)
         return 0
