@@ -1023,6 +1023,35 @@ def related(p, toks):
     return any(t == p or t.startswith(p + b'/') or p.startswith(t + b'/') for t in toks)
 
 
+# Ops that give a path a new name: 'OLD -> NEW' (their first two paths).
+RENAMES = ('rename_file', 'rename_over', 'rename_dir', 'rename_dir_over', 'link_unlink')
+
+
+def trace(parsed, p):
+    """{op index: the name p had then} for the ops that name p, an ancestor
+    or a descendant of it, following renames back to where it came from, and
+    for a hard link, the ops on its other name after it."""
+    hits = {}
+    cur = p
+    for i in range(len(parsed) - 1, -1, -1):
+        _, kind, toks = parsed[i]
+        if related(cur, toks):
+            hits[i] = cur
+        elif related(p, toks):      # its parents now, before it moved there
+            hits[i] = p
+        if kind in RENAMES and len(toks) >= 2:
+            old, new = toks[0], toks[1]
+            if cur == new or cur.startswith(new + b'/'):
+                cur = old + cur[len(new):]
+    for i in sorted(hits):
+        _, kind, toks = parsed[i]
+        if kind == 'hardlink' and len(toks) == 2 and related(hits[i], toks[1:]):
+            for j in range(i + 1, len(parsed)):
+                if parsed[j][1] and related(toks[0], parsed[j][2]):
+                    hits.setdefault(j, toks[0])
+    return hits
+
+
 def cmd_history(a):
     with open(a.paths, encoding='ascii') as fh:
         paths = [ast.literal_eval(l) for l in fh.read().splitlines() if l]
@@ -1042,34 +1071,27 @@ def cmd_history(a):
     groups = {}     # the same ops for several paths: shown once
     order = []
     for p in paths:
-        hits = {i for i, (_, _, toks) in enumerate(parsed) if related(p, toks)}
-        # a hard link's other name: what happened to it later (an unlink
-        # before the worker saw the link leaves one name, no event to say so)
-        for i in sorted(hits):
-            l, kind, toks = parsed[i]
-            if kind == 'hardlink' and len(toks) == 2 and related(p, toks[1:]):
-                hits |= {j for j in range(i + 1, len(parsed))
-                         if parsed[j][1] and related(toks[0], parsed[j][2])}
+        hits = trace(parsed, p)
         key = tuple(sorted(hits))
         if key not in groups:
-            groups[key] = []
+            groups[key] = ([], hits)
             order.append(key)
-        groups[key].append(p)
-    last = {}       # the kind of the last op naming each path: the suspects
+        groups[key][0].append(p)
+    last = {}       # the kind of the last op on each path (itself, not a parent)
     for key in order:
-        p = groups[key][0]
+        ps, hits = groups[key]
         own = [parsed[i][1] for i in key if parsed[i][1]
-               and any(t == p or t.startswith(p + b'/') for t in parsed[i][2])]
-        ops = [parsed[i][1] for i in key if parsed[i][1] and related(p, parsed[i][2])]
+               and any(t == hits[i] or t.startswith(hits[i] + b'/') for t in parsed[i][2])]
+        ops = [parsed[i][1] for i in key if parsed[i][1]]
         k = (own or ops or ['none'])[-1]
-        last[k] = last.get(k, 0) + len(groups[key])
+        last[k] = last.get(k, 0) + len(ps)
     print('# last op on each differing path (or its parent), by kind: %s' % (
         ' '.join('%s=%d' % kv for kv in sorted(last.items())) or 'none'))
     for key in order:
-        ps = groups[key]
+        ps = groups[key][0]
         more = ' and %d more paths with the same ops' % (len(ps) - 1) if len(ps) > 1 else ''
-        print('history of %r%s (%d ops name it, an ancestor, a descendant or its other '
-              'hard link):' % (ps[0], more, len(key)))
+        print('history of %r%s (%d ops on it, its parents, its contents, its earlier names '
+              'or its other hard link):' % (ps[0], more, len(key)))
         for i in key[-a.max:]:
             print('    ' + parsed[i][0])
     return 0
