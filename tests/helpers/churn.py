@@ -819,8 +819,12 @@ class Gen:
     def final_holds(self):
         """At least one file written but not closed at the end: an existing
         file (on the mirror already) and a new one, opened, written and kept;
-        every other held fd written to as well."""
+        every other held fd written to as well.  After a pause, so that what
+        the last ops left pending (a new directory, which a push sends with
+        its contents) is on the mirrors and cannot carry these writes."""
         self.opno += 1
+        self.note('sleep 0.200 (before the final writes to files held open)')
+        time.sleep(0.2)
         self.dirty()
         self.hold_open('final_hold', False)
         self.dirty()
