@@ -97,6 +97,20 @@ itest: all
 demo: all
 	tests/demo.sh
 
+# The churn test (tests/integration/churn.sh) with many more seeds:
+# SOAK_SEEDS of them (default 300) from SOAK_BASE (default: a random base,
+# printed first, to run the same seeds again).  The whole output is kept in
+# TEST_LOG_DIR (default: a new /tmp/syncd-soak.XXXXXX), the logs of failing
+# seeds in the directory the test names.  CHURN_* settings pass through.
+SOAK_SEEDS ?= 300
+SOAK_BASE  ?=
+soak: all
+	@base='$(SOAK_BASE)'; [ -n "$$base" ] || base=$$(od -An -N3 -tu4 /dev/urandom | tr -d ' '); \
+	out=$${TEST_LOG_DIR:-$$(mktemp -d /tmp/syncd-soak.XXXXXX)}; \
+	echo "soak: $(SOAK_SEEDS) seeds from $$base (again: make soak SOAK_BASE=$$base SOAK_SEEDS=$(SOAK_SEEDS)); output in $$out/churn.out"; \
+	CHURN_BASE=$$base CHURN_COUNT=$(SOAK_SEEDS) TEST_LOG_DIR=$$out \
+	TEST_TIMEOUT=$$(( $(SOAK_SEEDS) * 15 + 120 )) tests/run-integration $(BUILD) churn
+
 # syncd against lsyncd and the inotifywait loop; writes docs/BENCHMARKS.md.
 # About 25 minutes (bench/run --quick: about 4); run as root.
 bench: all
@@ -133,4 +147,4 @@ deb rpm:
 clean:
 	rm -rf build build-san
 
-.PHONY: all check unit itest demo bench deps install deb rpm clean
+.PHONY: all check unit itest demo soak bench deps install deb rpm clean
