@@ -85,7 +85,7 @@ list_entries(const struct config *c, const struct changeset *cs, bool root_dir,
 	for (const struct pnode *n = top->child; n;) {
 		const struct pnode *next = ptree_next(n, top);
 		long len;
-		if (!n->flags || (len = ptree_path(n, rel, sizeof rel)) < 0) {
+		if ((!n->flags && !n->child) || (len = ptree_path(n, rel, sizeof rel)) < 0) {
 			n = next;
 			continue;
 		}
@@ -96,14 +96,20 @@ list_entries(const struct config *c, const struct changeset *cs, bool root_dir,
 			is_dir = have_stat && S_ISDIR(st.st_mode);
 		}
 		bool dir = (n->flags & CH_DIR) && is_dir;
-		list_add(list, rel, (size_t)len, dir);
-		(*paths)++;
+		if (n->flags) {
+			list_add(list, rel, (size_t)len, dir);
+			(*paths)++;
+		}
 		if (dir && regex)
 			excludes_scan(ex, c, rel, false);
 		if (n->child && !is_dir && (have_stat || errno == ENOENT || errno == ENOTDIR)) {
 			/* Gone, or now a file or a symlink: its own push or
-			 * deletion settles everything below it, and listing a
-			 * path through a symlink would send what it points to. */
+			 * deletion settles everything below it (a directory
+			 * that went had its deletion reported), and listing a
+			 * path through a file is an error to rsync, through a
+			 * symlink it would send what that points to.  Also when
+			 * only entries below it are listed: the one above may
+			 * have been pushed in an earlier batch. */
 			const struct pnode *skip = n;
 			next = NULL;
 			for (; skip != top && !next; skip = skip->parent)

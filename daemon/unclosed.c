@@ -98,13 +98,33 @@ remove_at(struct unclosed *u, size_t i)
 		u->v[i].node->ival = (int32_t)i;
 }
 
+static bool
+is_below(const struct pnode *n, const struct pnode *top)
+{
+	for (; n; n = n->parent)
+		if (n == top)
+			return true;
+	return false;
+}
+
 void
 unclosed_forget(struct unclosed *u, const char *rel)
 {
-	const struct unclosed_file *f = find(u, rel);
+	const struct pnode *top = u->n ? ptree_lookup(&u->index, rel) : NULL;
 
-	if (f)
-		remove_at(u, (size_t)(f - u->v));
+	if (!top)
+		return;
+	if (!top->child) {
+		if (top->flags)
+			remove_at(u, (size_t)top->ival);
+		return;
+	}
+	/* A directory: what waits below it now has another name, or none. */
+	for (size_t i = 0; i < u->n;)
+		if (is_below(u->v[i].node, top))
+			remove_at(u, i);
+		else
+			i++;
 }
 
 uint64_t

@@ -47,7 +47,9 @@ unclosed_empty(const struct unclosed *u)
 bool unclosed_touch(struct unclosed *u, const char *rel, uint64_t now);
 /* rel waits from now on; -1 when out of memory. */
 int unclosed_add(struct unclosed *u, const char *rel, uint64_t now);
-/* Closed, deleted or moved away: it no longer waits. */
+/* Closed, deleted or moved away: rel, and all that waits below it (a
+ * directory's), no longer wait.  A file moved away that is still written
+ * waits again under its new name, from its next write. */
 void unclosed_forget(struct unclosed *u, const char *rel);
 typedef void (*unclosed_fn)(void *ctx, const char *rel);
 /* Hands every file due at now (every file if all) to fn and forgets it;

@@ -591,7 +591,7 @@ handle(struct watch *w, const struct inotify_event *ev)
 			}
 		}
 	}
-	if (!isdir && (ev->mask & (IN_MODIFY | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM)))
+	if (ev->mask & (IN_MODIFY | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM))
 		unclosed_seen(w, rel, ev->mask);
 	if ((ev->mask & IN_CLOSE_WRITE) && (c->events & EV_CLOSE_WRITE))
 		emit(w, rel, CH_PATH);

@@ -24,10 +24,9 @@
 #   CHURN_OPS_EXCLUDE  op kinds or groups left out, e.g. "known" or
 #                      "link_unlink,open" (tests/helpers/churn.py kinds)
 #   CHURN_OPS_ONLY     only these op kinds or groups
-#   CHURN_OPTIONS      [rsync] options (default: syncd's own, -artuz)
+#   CHURN_OPTIONS      [rsync] options (default: syncd's own, -artz)
 #   CHURN_RSYNC        [rsync] binary (default: syncd's own, rsync)
-#   CHURN_EVENTS       [source] events (default: the default ones + attrib,
-#                      without which a chmod is never pushed, by design)
+#   CHURN_EVENTS       [source] events (default: syncd's own)
 #   CHURN_BATCH        "default" (settle 20ms, max_delay 1s) or "fast"
 #                      (fast_sections: 50ms, 500ms)
 #   CHURN_VERBOSE=0    run the worker without -v
@@ -60,7 +59,7 @@ else
 fi
 [ ${#seeds[@]} -gt 0 ] || fail "no seeds (CHURN_SEEDS, CHURN_BASE, CHURN_COUNT)"
 OPS=${CHURN_OPS:-150}
-EVENTS=${CHURN_EVENTS:-create_dir, close_write, move, delete, attrib}
+EVENTS=${CHURN_EVENTS:-}
 # the kinds are checked once, before anything starts
 churn run --seed 0 --src /nonexistent --outside /nonexistent --log /dev/null \
 	--ops 0 --ops-exclude "${CHURN_OPS_EXCLUDE:-}" --ops-only "${CHURN_OPS_ONLY:-}" ||
@@ -175,7 +174,7 @@ run_seed() {
 		fail "churn.py populate failed"
 	local cfg=$d/churn-$seed.ini
 	{
-		source_section "$d/src" "events = $EVENTS"
+		source_section "$d/src" ${EVENTS:+"events = $EVENTS"}
 		rsyncd_remote rd | sed "s|^target = .*|&/s$seed|"
 		local_remote loc "$d/local"
 		if [ -n "${CHURN_OPTIONS:-}" ] || [ -n "${CHURN_RSYNC:-}" ]; then

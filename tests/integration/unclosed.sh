@@ -7,7 +7,9 @@
 #     [source] unclosed, again after more writes, and at its close;
 #   - a file written without pause and never closed, unclosed_max after its
 #     first write;
-#   - on flush, every file written and still open, as it is now.
+#   - on flush, every file written and still open, as it is now;
+#   - an open file in a directory moved away is not pushed under its old
+#     name (which is a file by then).
 # A file written and closed is pushed once, not also as an open one.
 set -u
 # shellcheck source=../lib.sh
@@ -65,6 +67,20 @@ wait_for 5 "the busy file on the mirror before its writer is done" test -s "$MIR
 _lib_alive "$busy" || fail "the writer ended before the busy file was on the mirror"
 wait "$busy"
 wait_for 5 "the whole busy file" eval 'cmp -s "$SRC/busy.log" "$MIRROR/busy.log"'
+
+# an open file whose directory is moved away, and a file takes the
+# directory's name: nothing is pushed under the old name (through what is
+# now a file)
+mkdir "$SRC/dir"
+exec 5>>"$SRC/dir/open.txt"
+printf 'open\n' >&5
+mv "$SRC/dir" "$SRC/dir2"
+printf 'now a file\n' >"$SRC/dir"
+sleep 0.8
+out=$(ctl flush 10s) || fail "flush after the open file's directory moved: '$out'"
+exec 5>&-
+wait_converged "$SRC" "$MIRROR"
+assert_no_log 'Not a directory'
 
 # flush pushes an open file as it is, without waiting for unclosed
 stop_syncd
