@@ -38,7 +38,8 @@ path is bytes (os.fsencode), so any name works.
 One documented limit is respected: a write, truncate or chmod through one
 name of a file with several hard links changes the other names without an
 inotify event for them, so no such change is ever made to a path (or an
-open file) whose st_nlink > 1.
+open file) whose st_nlink > 1, nor through an open file whose name was
+unlinked while another name keeps it (a link() then unlink() of it).
 """
 
 import argparse
@@ -746,6 +747,11 @@ class Gen:
         st = os.fstat(fd)
         if st.st_nlink > 1:
             return False    # the other names would change without an event
+        if st.st_nlink == 1 and self.fd_path(fd).endswith(' (deleted)'):
+            # The name it was opened by is gone and the file lives on
+            # under another (a link() then unlink()): the same limit, the
+            # kernel reports writes for the name written through only.
+            return False
         data = self.rng.randbytes(self.rng.randint(1, 3000))
         if st.st_size and self.rng.random() < 0.3 and not append:
             data = data[:st.st_size]
