@@ -1,5 +1,6 @@
 #include "linkpass.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,19 @@ writes_in_place(const struct config *c)
 	return false;
 }
 
+bool
+linkpass_names_safe(const struct remote_conf *r, const char *path)
+{
+	if (r->kind == TARGET_LOCAL)
+		return true;
+	if (r->kind == TARGET_RSYNCD)
+		return !strpbrk(path, "*?[");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		if (*p < 0x80 && !isalnum(*p) && !strchr("._-+/@%=,:~", *p))
+			return false;
+	return true;
+}
+
 struct child *
 linkpass_start(struct loop *l, const struct config *c, const struct remote_conf *r,
     const struct move *mv, child_exit_fn on_exit, void *ctx)
@@ -130,7 +144,8 @@ linkpass_start(struct loop *l, const struct config *c, const struct remote_conf 
 	char **argv = NULL;
 	struct child *ch = NULL;
 
-	if (writes_in_place(c))
+	if (writes_in_place(c) || !linkpass_names_safe(r, mv->to) ||
+	    !linkpass_names_safe(r, mv->from))
 		return NULL;
 	snprintf(label, sizeof label, "%s link pass", r->name);
 	if (linkpass_link_dest(mv->from, mv->to, dest, sizeof dest) < 0 ||

@@ -37,6 +37,13 @@ void moves_clear(struct moves *m);
 
 /* "../../a/old" for from "a/old", to "b/c/new": from, seen from DEST/to/. */
 int linkpass_link_dest(const char *from, const char *to, char *buf, size_t len);
+/* Whether path can be named on the command line of a link pass to r.  Its
+ * destination is DEST/NEW/ and its --link-dest OLD: an rsync daemon expands
+ * wildcards (*?[) in the paths it is given, with no way to escape them that
+ * also works when nothing matches; over ssh, rsync before 3.2.4 hands the
+ * remote shell its arguments unquoted.  With other names the batch sends
+ * the files. */
+bool linkpass_names_safe(const struct remote_conf *r, const char *path);
 /* Starts the link pass of mv; NULL (after logging) when it cannot run. */
 struct child *linkpass_start(struct loop *l, const struct config *c, const struct remote_conf *r,
     const struct move *mv, child_exit_fn on_exit, void *ctx);

@@ -177,6 +177,8 @@ build(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
 		strv_add(&s, "--ignore-existing");
 		strv_add(&s, "--delete");
 		strv_add(&s, "--force");
+		/* A directory that went meanwhile has its own deletion. */
+		strv_add(&s, "--ignore-missing-args");
 	} else if (mode != RSYNC_FULL && mode != RSYNC_VERIFY) {
 		/* Exactly the listed paths: "dir/" syncs one level of dir, a
 		 * missing path is a deletion; nothing recurses on its own. */

@@ -7,7 +7,9 @@
 #     not (files deleted just before a directory was moved over that name)
 #     goes;
 #   - a directory moved in the tree and moved out of it while its link pass
-#     runs is deleted on the mirror.
+#     runs is deleted on the mirror;
+#   - a directory moved to a name with a wildcard (which an rsync daemon
+#     would expand in a link pass's destination) lands under that name.
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -82,6 +84,21 @@ assert_not_exists "$MIRROR/d2"
 if ! trees_equal "$SRC" "$MIRROR"; then
 	show_difference "$SRC" "$MIRROR"
 	fail "the mirror differs after the move in and out"
+fi
+
+# moved to a name with a wildcard, beside a directory it would match: an
+# rsync daemon would expand it in a link pass's destination
+mkdir -p "$SRC/d3" "$SRC/other"
+printf 'd3\n' >"$SRC/d3/f"
+printf 'other\n' >"$SRC/other/o"
+out=$(ctl flush 20s) || fail "flush: '$out'"
+mv "$SRC/d3" "$SRC/o*"
+out=$(ctl flush 20s) || fail "flush: '$out'"
+assert_content "$MIRROR/o*/f" $'d3\n'
+assert_not_exists "$MIRROR/other/f"
+if ! trees_equal "$SRC" "$MIRROR"; then
+	show_difference "$SRC" "$MIRROR"
+	fail "the mirror differs after the move to o*"
 fi
 
 assert_syncd_running

@@ -147,6 +147,7 @@ START_TEST(prune)
 	HAS("--no-recursive");
 	HAS("--existing");
 	HAS("--ignore-existing");
+	HAS("--ignore-missing-args");
 	HAS("--delete");
 	HAS("--force");
 	HAS("--exclude-from=/x.excl");
@@ -251,6 +252,26 @@ START_TEST(link_pass)
 	r.path = "/mnt/mirror";
 	argv = rsync_argv_link(&c, &r, "new", "../old", 0);
 	ck_assert_str_eq(argv[argc() - 1], "/mnt/mirror/new/");
+}
+END_TEST
+
+/* Names a daemon would glob, or an old rsync would hand a remote shell
+ * unquoted, are not put on a link pass's command line. */
+START_TEST(link_pass_names)
+{
+	struct remote_conf rc = { .kind = TARGET_RSYNCD };
+
+	ck_assert(linkpass_names_safe(&rc, "a/new dir/caf\xc3\xa9"));
+	ck_assert(!linkpass_names_safe(&rc, "a/*"));
+	ck_assert(!linkpass_names_safe(&rc, "a/[x]"));
+	ck_assert(!linkpass_names_safe(&rc, "what?"));
+	rc.kind = TARGET_SSH;
+	ck_assert(linkpass_names_safe(&rc, "a/new-dir_1.2/caf\xc3\xa9"));
+	ck_assert(!linkpass_names_safe(&rc, "a/new dir"));
+	ck_assert(!linkpass_names_safe(&rc, "a/$(reboot)"));
+	ck_assert(!linkpass_names_safe(&rc, "it's"));
+	rc.kind = TARGET_LOCAL;
+	ck_assert(linkpass_names_safe(&rc, "a/* $(x) 'q'"));
 }
 END_TEST
 
@@ -513,6 +534,7 @@ rsync_argv_suite(void)
 	tcase_add_test(tc, ssh_plain_and_ipv6);
 	tcase_add_test(tc, local_remote);
 	tcase_add_test(tc, link_pass);
+	tcase_add_test(tc, link_pass_names);
 	tcase_add_test(tc, link_dest_climbs_to_the_root);
 	tcase_add_test(tc, moves_are_bounded_hints);
 	suite_add_tcase(s, tc);
