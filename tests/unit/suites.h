@@ -18,5 +18,6 @@ Suite *show_suite(void);
 Suite *import_sersync_suite(void);
 Suite *hook_suite(void);
 Suite *http_suite(void);
+Suite *rsync_version_suite(void);
 
 #endif
