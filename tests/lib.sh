@@ -67,7 +67,10 @@ _LIB_PATH_RSYNC=$(command -v rsync 2>/dev/null) || _LIB_PATH_RSYNC=rsync
 _lib_rsync_knob() {
 	local var=$1 v p
 	v=${!var}
-	p=$(command -v -- "$v" 2>/dev/null)
+	case $v in
+	*/*) p=$(realpath -e -- "$v" 2>/dev/null) ;;
+	*) p=$(command -v -- "$v" 2>/dev/null) ;;
+	esac
 	case $p in
 	/*) ;;
 	*) p= ;;
@@ -806,7 +809,8 @@ settle_for() { sleep "$1"; }
 
 # make_counting_rsync [REAL-RSYNC]: write $T/bin/rsync-counting, a wrapper
 # that appends one line per run to $RSYNC_COUNT_FILE and execs the real
-# rsync with all its arguments.  Prints the wrapper's path.
+# rsync with all its arguments.  The worker's version probe at start
+# (--version) is not counted.  Prints the wrapper's path.
 RSYNC_COUNT_FILE=$T/rsync.count
 make_counting_rsync() {
 	local real=${1:-$(command -v rsync)} w=$T/bin/rsync-counting
@@ -814,7 +818,7 @@ make_counting_rsync() {
 	: >"$RSYNC_COUNT_FILE"
 	cat >"$w" <<EOF
 #!/usr/bin/env bash
-printf 'run %s\n' "\$\$" >>'$RSYNC_COUNT_FILE'
+[ "\$1" = --version ] || printf 'run %s\n' "\$\$" >>'$RSYNC_COUNT_FILE'
 exec '$real' "\$@"
 EOF
 	chmod 755 "$w"
