@@ -77,6 +77,7 @@ _lib_rsync_knob() {
 	esac
 	if [ -z "$p" ] || ! "$p" --version >/dev/null 2>&1; then
 		printf 'FAIL: %s=%s: not an rsync that runs\n' "$var" "$v" >&2
+		rm -rf "$T"
 		exit 1
 	fi
 	printf -v "$var" '%s' "$p"
@@ -361,6 +362,7 @@ RSYNCD_BIN=${RSYNCD_BIN:-${TEST_RSYNCD:-$_LIB_PATH_RSYNC}}
 
 # Every test says which rsyncs it runs with.
 log "rsync: sending end $(rsync_version_of rsync) ($(command -v rsync)${TEST_RSYNC:+ -> $TEST_RSYNC}), receiving end $(rsync_version_of "$RSYNCD_BIN") ($RSYNCD_BIN)"
+
 # What syncd.ini(5) recommends for a daemon that receives pushes: without
 # TCP_NODELAY its small replies wait for the client's delayed ACK, ~40 ms a
 # push.  RSYNCD_SOCKET_OPTIONS= (empty) runs a stock daemon.
