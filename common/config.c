@@ -495,10 +495,12 @@ rsync_key(struct parse *p, const char *name, const char *v)
 	if (!cfg_first_time(p, "rsync", name))
 		return;
 	if (!strcmp(name, "binary")) {
-		if (!*v)
+		if (!*v) {
 			cfg_err(p, p->line, "binary: empty");
-		else
+		} else {
 			cfg_set_str(&c->rsync_binary, v);
+			c->rsync_binary_line = p->line;
+		}
 	} else if (!strcmp(name, "delete")) {
 		cfg_bool(p, name, v, &c->rsync_delete);
 	} else {
@@ -767,6 +769,7 @@ config_load(const char *file, struct config *c, char *err, size_t errlen)
 		cfg_err(&p, p.line, "cannot parse (out of memory)");
 
 	int endline = p.line ? p.line : 1;
+	c->end_line = endline;
 	if (!c->source && !p.source_line)
 		cfg_err(&p, endline, "no [source] section: say which directory to watch with [source] path = /dir");
 	else if (!c->source && p.source_line)
@@ -789,7 +792,8 @@ config_load(const char *file, struct config *c, char *err, size_t errlen)
 	if (c->sup.watchdog_ms && c->sup.watchdog_ms < 200)
 		cfg_err(&p, endline, "[instance] watchdog must be 0 (off) or at least 200ms");
 	if (!in_path(c->rsync_binary))
-		cfg_err(&p, endline, "[rsync] binary '%s' was not found or is not executable", c->rsync_binary);
+		cfg_err(&p, c->rsync_binary_line ? c->rsync_binary_line : endline,
+		    "[rsync] binary '%s' was not found or is not executable", c->rsync_binary);
 
 	for (size_t i = 0; i < p.nseen; i++)
 		free(p.seen[i].key);

@@ -106,6 +106,7 @@ struct config {
 	struct hook_conf *hooks;
 	size_t nhooks;
 	char *rsync_binary;
+	int rsync_binary_line;	/* of "[rsync] binary", 0: the default */
 	char **rsync_options;	/* NULL-terminated */
 	bool rsync_delete;
 	uint64_t settle_ms, max_delay_ms;
@@ -116,6 +117,7 @@ struct config {
 	uint64_t full_every_ms;	/* 0: never */
 	uint64_t verify_every_ms;	/* [verify] every; 0: never */
 	struct supervision sup;
+	int end_line;		/* the file's last line: where errors about the whole file point */
 };
 
 /* "command", "socket", "http", "cdn". */

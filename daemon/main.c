@@ -10,6 +10,7 @@
 #include "config.h"
 #include "fsutil.h"
 #include "log.h"
+#include "rsync_version.h"
 #include "worker.h"
 
 static void
@@ -25,7 +26,8 @@ usage(FILE *f)
 	    "                         ($SYNCD_STATE_DIR); this instance uses DIR/NAME\n"
 	    "      --runtime-dir DIR  base of the runtime directory, default /run/syncd\n"
 	    "                         ($SYNCD_RUNTIME_DIR)\n"
-	    "      --check            validate the configuration and exit (0 good, 2 bad)\n"
+	    "      --check            validate the configuration (and the rsync version) and\n"
+	    "                         exit (0 good, 2 bad)\n"
 	    "  -v, --verbose          log every event and every rsync command line\n"
 	    "  -h, --help             show this help\n"
 	    "  -V, --version          show the version\n"
@@ -73,7 +75,9 @@ main(int argc, char **argv)
 	if (config_load(file, &cfg, NULL, 0) < 0)
 		return 2;
 	if (check) {
-		if (config_check_source(&cfg) < 0) {
+		int bad = config_check_source(&cfg) < 0;
+		bad |= rsync_version_check(&cfg, true) < 0;
+		if (bad) {
 			config_free(&cfg);
 			return 2;
 		}
@@ -84,6 +88,11 @@ main(int argc, char **argv)
 	char ident[128];
 	snprintf(ident, sizeof ident, "syncd[%s]", cfg.name);
 	log_init(ident, verbose);
+	/* An rsync too old is one: the operator has to install another. */
+	if (rsync_version_check(&cfg, false) < 0) {
+		config_free(&cfg);
+		return 2;
+	}
 	/* A missing source is worth retrying (a late mount): not a config error. */
 	if (config_check_source(&cfg) < 0) {
 		config_free(&cfg);

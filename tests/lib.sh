@@ -20,6 +20,17 @@
 #                  useful under valgrind)
 #   KEEP_TMP=1     keep $T after the test for inspection
 #   LIB_QUIET=1    no progress messages from log()
+#   TEST_RSYNC     the rsync of the sending end: a private directory
+#                  $T/rsync-client holding an `rsync` symlink to it goes in
+#                  front of PATH, so the worker's default [rsync] binary =
+#                  rsync, the tests' own rsync runs (trees_equal ...) and
+#                  wrappers that exec `rsync` all run it.  A local target's
+#                  receiver is this rsync too (rsync forks it).
+#   TEST_RSYNCD    the rsync of the receiving end: the rsync daemon of
+#                  start_rsyncd (RSYNCD_BIN) and the rsync that the sshd of
+#                  start_sshd runs for ssh targets (PATH through SetEnv).
+#                  Either unset: that end runs the rsync found in PATH, as
+#                  before.  Each test logs the versions it runs with.
 
 set -u
 set -o pipefail
@@ -44,6 +55,50 @@ T=$(mktemp -d "/tmp/syncd-test.${TEST_NAME//[^A-Za-z0-9_-]/_}.XXXXXX") || {
 }
 chmod 755 "$T"
 export T
+
+# ------------------------------------------------------- rsync versions --
+
+# The rsync in PATH before TEST_RSYNC changes it: the receiving end's
+# default.
+_LIB_PATH_RSYNC=$(command -v rsync 2>/dev/null) || _LIB_PATH_RSYNC=rsync
+
+# _lib_rsync_knob VAR: VAR (TEST_RSYNC or TEST_RSYNCD) as an absolute path
+# to an rsync that runs, or the test fails (exit 1) saying why.
+_lib_rsync_knob() {
+	local var=$1 v p
+	v=${!var}
+	case $v in
+	*/*) p=$(realpath -e -- "$v" 2>/dev/null) ;;
+	*) p=$(command -v -- "$v" 2>/dev/null) ;;
+	esac
+	case $p in
+	/*) ;;
+	*) p= ;;
+	esac
+	if [ -z "$p" ] || ! "$p" --version >/dev/null 2>&1; then
+		printf 'FAIL: %s=%s: not an rsync that runs\n' "$var" "$v" >&2
+		rm -rf "$T"
+		exit 1
+	fi
+	printf -v "$var" '%s' "$p"
+	export "${var?}"
+}
+
+if [ -n "${TEST_RSYNC:-}" ]; then
+	_lib_rsync_knob TEST_RSYNC
+	mkdir -p "$T/rsync-client"
+	ln -s "$TEST_RSYNC" "$T/rsync-client/rsync"
+	PATH=$T/rsync-client:$PATH
+	export PATH
+fi
+if [ -n "${TEST_RSYNCD:-}" ]; then
+	_lib_rsync_knob TEST_RSYNCD
+fi
+
+# rsync_version_of PROGRAM: "3.2.7" (from its --version), empty if none.
+rsync_version_of() {
+	"$1" --version 2>/dev/null | sed -n '1s/^rsync *version v\{0,1\}\([0-9][0-9.]*[0-9]\).*/\1/p'
+}
 
 # Processes to stop on exit, in the order they were started.
 _LIB_PIDS=()
@@ -303,7 +358,11 @@ free_port() {
 
 RSYNCD_USER=syncuser
 RSYNCD_SECRET=s3cret-Pa55
-RSYNCD_BIN=${RSYNCD_BIN:-rsync}
+RSYNCD_BIN=${RSYNCD_BIN:-${TEST_RSYNCD:-$_LIB_PATH_RSYNC}}
+
+# Every test says which rsyncs it runs with.
+log "rsync: sending end $(rsync_version_of rsync) ($(command -v rsync)${TEST_RSYNC:+ -> $TEST_RSYNC}), receiving end $(rsync_version_of "$RSYNCD_BIN") ($RSYNCD_BIN)"
+
 # What syncd.ini(5) recommends for a daemon that receives pushes: without
 # TCP_NODELAY its small replies wait for the client's delayed ACK, ~40 ms a
 # push.  RSYNCD_SOCKET_OPTIONS= (empty) runs a stock daemon.
@@ -470,6 +529,13 @@ UsePAM no
 StrictModes no
 Subsystem sftp internal-sftp
 EOF
+		# the rsync that ssh targets run on this side: TEST_RSYNCD first in
+		# PATH (root's shell rc files may add to it, not take it away)
+		if [ -n "${TEST_RSYNCD:-}" ]; then
+			mkdir -p "$d/bin"
+			ln -sfn "$TEST_RSYNCD" "$d/bin/rsync"
+			printf 'SetEnv PATH=%s:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n' "$d/bin" >>"$d/sshd_config"
+		fi
 		/usr/sbin/sshd -t -f "$d/sshd_config" 2>>"$d/sshd.log" || fail "sshd -t failed: $(tail -n 3 "$d/sshd.log")"
 		/usr/sbin/sshd -D -e -f "$d/sshd_config" 2>>"$d/sshd.log" &
 		SSHD_PID=$!
@@ -478,6 +544,7 @@ EOF
 		SSH_CMD=(ssh -p "$SSHD_PORT" -i "$SSH_KEY" $SSH_OPTIONS)
 		if _lib_await_server "$SSHD_PID" 100 0.1 _sshd_answers; then
 			export SSHD_PORT
+			_sshd_check_rsync
 			log "sshd pid $SSHD_PID on 127.0.0.1:$SSHD_PORT"
 			return 0
 		fi
@@ -485,6 +552,20 @@ EOF
 	done
 	cat "$d/sshd.log" >&2
 	fail "sshd did not start"
+}
+
+# _sshd_check_rsync: the rsync an ssh login runs is TEST_RSYNCD's version
+# (if set); logs it.
+_sshd_check_rsync() {
+	local got want
+	got=$("${SSH_CMD[@]}" root@127.0.0.1 rsync --version 2>&1 | head -n 1)
+	log "sshd runs ${got:-no rsync}"
+	[ -n "${TEST_RSYNCD:-}" ] || return 0
+	want=$(rsync_version_of "$TEST_RSYNCD")
+	case $got in
+	*"version $want "* | *"version v$want "*) ;;
+	*) fail "the sshd's rsync is '$got', not TEST_RSYNCD's $want ($TEST_RSYNCD)" ;;
+	esac
 }
 
 # ssh_remote NAME DIR [EXTRA-LINE...]: a [remote NAME] section for the sshd.
@@ -730,7 +811,8 @@ settle_for() { sleep "$1"; }
 
 # make_counting_rsync [REAL-RSYNC]: write $T/bin/rsync-counting, a wrapper
 # that appends one line per run to $RSYNC_COUNT_FILE and execs the real
-# rsync with all its arguments.  Prints the wrapper's path.
+# rsync with all its arguments.  The worker's version probe at start
+# (--version) is not counted.  Prints the wrapper's path.
 RSYNC_COUNT_FILE=$T/rsync.count
 make_counting_rsync() {
 	local real=${1:-$(command -v rsync)} w=$T/bin/rsync-counting
@@ -738,7 +820,7 @@ make_counting_rsync() {
 	: >"$RSYNC_COUNT_FILE"
 	cat >"$w" <<EOF
 #!/usr/bin/env bash
-printf 'run %s\n' "\$\$" >>'$RSYNC_COUNT_FILE'
+[ "\$1" = --version ] || printf 'run %s\n' "\$\$" >>'$RSYNC_COUNT_FILE'
 exec '$real' "\$@"
 EOF
 	chmod 755 "$w"

@@ -19,5 +19,6 @@ Suite *import_sersync_suite(void);
 Suite *hook_suite(void);
 Suite *http_suite(void);
 Suite *verify_suite(void);
+Suite *rsync_version_suite(void);
 
 #endif

@@ -126,6 +126,8 @@ START_TEST(minimal_defaults)
 	ck_assert_uint_eq(cfg.max_backoff_ms, 300000);
 	ck_assert(cfg.rsync_delete);
 	ck_assert_str_eq(cfg.rsync_binary, "rsync");
+	ck_assert_int_eq(cfg.rsync_binary_line, 0);
+	ck_assert_int_eq(cfg.end_line, 4);
 	ck_assert_ptr_nonnull(cfg.rsync_options);
 	ck_assert_str_eq(cfg.rsync_options[0], "-artz");	/* no -u: rollbacks reach the mirror */
 	ck_assert_ptr_null(cfg.rsync_options[1]);
@@ -232,6 +234,8 @@ START_TEST(every_key)
 	ck_assert(filter_excluded(cfg.filter, "a/x.bak", false));
 	ck_assert(filter_excluded(cfg.filter, "cache", true));
 	ck_assert_str_eq(cfg.rsync_binary, "/bin/true");
+	ck_assert_int_eq(cfg.rsync_binary_line, 13);
+	ck_assert_int_eq(cfg.end_line, 36);
 	ck_assert_str_eq(cfg.rsync_options[0], "-a");
 	ck_assert_str_eq(cfg.rsync_options[1], "--compress");
 	ck_assert_str_eq(cfg.rsync_options[2], "--chmod=D755");
@@ -476,6 +480,9 @@ START_TEST(err_rsync_options)
 	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\noptions = --rsh=ssh\n", 6, "set by syncd");
 	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\noptions = -a /dest\n", 6, "not an option");
 	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\nbinary = /nonexistent/rsync\n", 6, "not found");
+	/* at the key's line, not at the end of the file */
+	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\nbinary = /nonexistent/rsync\ndelete = yes\n", 6, "not found");
+	load_fails(MIN_HEAD "[rsync]\nbinary = /nonexistent/rsync\n" MIN_REMOTE, 4, "not found");
 	/* similar names that are not ours are fine */
 	ck_assert_msg(load(MIN_HEAD MIN_REMOTE "[rsync]\noptions = -a --timeoutx --no-relative\n") == 0,
 	    "%s", errtext);
