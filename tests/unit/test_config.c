@@ -235,7 +235,7 @@ START_TEST(every_key)
 	ck_assert(filter_excluded(cfg.filter, "cache", true));
 	ck_assert_str_eq(cfg.rsync_binary, "/bin/true");
 	ck_assert_int_eq(cfg.rsync_binary_line, 13);
-	ck_assert_int_eq(cfg.end_line, 36);
+	ck_assert_int_eq(cfg.end_line, 40);
 	ck_assert_str_eq(cfg.rsync_options[0], "-a");
 	ck_assert_str_eq(cfg.rsync_options[1], "--compress");
 	ck_assert_str_eq(cfg.rsync_options[2], "--chmod=D755");
