@@ -20,6 +20,10 @@
  *                                            poll DST for each (1 ms); prints
  *                                            "p50_ms p99_ms max_ms seen n
  *                                            t_end converge_s"
+ *   gen rmone PATH                           unlink(2) PATH; prints t_end
+ *   gen gone PATH T_END TIMEOUT_S            poll (1 ms) until PATH does not
+ *                                            exist; prints seconds since T_END,
+ *                                            or "timeout"
  *   gen converge SRC DST T_END TIMEOUT_S INTERVAL_MS
  *                                            poll until DST equals SRC (names,
  *                                            types, sizes, then contents);
@@ -303,6 +307,35 @@ static int cmd_trickle(char **av)
 	else
 		printf("- - - %d %d %lld timeout\n", nseen, n, (long long)t_end);
 	return 0;
+}
+
+static int cmd_rmone(char **av)
+{
+	if (unlink(av[0]) < 0)
+		die(av[0]);
+	print_end();
+	return 0;
+}
+
+/* One deletion in a large directory: polling for that one name costs
+ * nothing, where converge would read the whole directory each time. */
+static int cmd_gone(char **av)
+{
+	int64_t t_end = atoll(av[1]);
+	double timeout = atof(av[2]);
+	struct stat st;
+	for (;;) {
+		int64_t t = now_ns();
+		if (lstat(av[0], &st) < 0 && errno == ENOENT) {
+			printf("%.3f\n", (t - t_end) / 1e9);
+			return 0;
+		}
+		if (t - t_end > (int64_t)(timeout * 1e9)) {
+			printf("timeout\n");
+			return 1;
+		}
+		sleep_ms(1);
+	}
 }
 
 /* ----------------------------------------------------------- converge -- */
@@ -671,6 +704,7 @@ int main(int argc, char **argv)
 		{"rename", 2, cmd_rename},       {"unlink", 1, cmd_unlink},
 		{"dirs", 3, cmd_dirs},           {"trickle", 6, cmd_trickle},
 		{"converge", 5, cmd_converge},   {"watches", 1, cmd_watches},
+		{"rmone", 1, cmd_rmone},         {"gone", 3, cmd_gone},
 		{"waitready", 4, cmd_waitready}, {"descendants", 1, cmd_descendants},
 	};
 	if (argc == 2 && !strcmp(argv[1], "now")) {
