@@ -34,20 +34,28 @@ excludes_init(struct excludes *e, const struct config *c)
 	}
 }
 
-/* An anchored rule matching exactly this path.  rsync reads backslashes as
- * escapes only in patterns that hold a wildcard character. */
 void
-excludes_add_exact(struct excludes *e, const char *path)
+excludes_add_anchored(struct excludes *e, char sign, const char *path, const char *tail)
 {
-	bool wild = strpbrk(path, "*?[") != NULL;
+	bool wild = strpbrk(path, "*?[") || strpbrk(tail, "*?[");
+	char head[3] = { sign, ' ', '/' };
 
-	put(e, "- /", 3);
+	put(e, head, 3);
 	for (const char *p = path; *p; p++) {
 		if (wild && strchr("*?[\\", *p))
 			put(e, "\\", 1);
 		put(e, p, 1);
 	}
+	if (!*path && *tail == '/')
+		tail++;		/* a slash and a star after the root's own one */
+	put(e, tail, strlen(tail));
 	end_rule(e);
+}
+
+void
+excludes_add_exact(struct excludes *e, const char *path)
+{
+	excludes_add_anchored(e, '-', path, "");
 }
 
 static void

@@ -1,6 +1,7 @@
 #include "push.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "buf.h"
 #include "excludes.h"
+#include "fsutil.h"
 #include "log.h"
 #include "rsync_argv.h"
 #include "strv.h"
@@ -46,15 +48,20 @@ push_log_argv(const char *label, char *const *argv)
 	log_debug("%s: running %s", label, line);
 }
 
+/* from: RSYNC_DELETE's source. */
 static struct child *
 start(struct loop *l, const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
-    const char *exclude_file, char *input, size_t input_len, child_exit_fn on_exit, void *ctx)
+    const char *exclude_file, const char *from, char *input, size_t input_len,
+    child_exit_fn on_exit, void *ctx)
 {
 	char label[128];
-	char **argv = rsync_argv(c, r, mode, exclude_file, log_verbose());
+	char **argv = mode == RSYNC_DELETE ?
+	    rsync_argv_delete(c, r, exclude_file, log_verbose(), from) :
+	    rsync_argv(c, r, mode, exclude_file, log_verbose());
 
 	snprintf(label, sizeof label, "%s %s", r->name, mode == RSYNC_FULL ? "full sync" :
-	    mode == RSYNC_PRUNE ? "prune" : mode == RSYNC_VERIFY ? "verify" : "push");
+	    mode == RSYNC_PRUNE ? "prune" : mode == RSYNC_DELETE ? "delete" :
+	    mode == RSYNC_VERIFY ? "verify" : "push");
 	if (!argv) {
 		log_err("%s: out of memory building the rsync command", label);
 		free(input);
@@ -67,21 +74,16 @@ start(struct loop *l, const struct config *c, const struct remote_conf *r, enum 
 }
 
 /* Lists the entries of cs: "path" or "dir/"; below a path that is gone
- * nothing is listed, its deletion on the mirror takes it all. */
+ * nothing is listed, its deletion on the mirror takes it all.  With
+ * skip_missing a path that is gone is not listed either. */
 static void
-list_entries(const struct config *c, const struct changeset *cs, bool root_dir,
+list_entries(const struct config *c, const struct changeset *cs, bool skip_missing,
     struct buf *list, struct excludes *ex, size_t *paths)
 {
 	char rel[PATHBUF], abs[PATHBUF];
 	bool regex = filter_has_regex(c->filter);
 	const struct pnode *top = &cs->tree.root;
 
-	if (root_dir) {
-		list_add(list, "", 0, false);
-		(*paths)++;
-		if (regex)
-			excludes_scan(ex, c, "", false);
-	}
 	for (const struct pnode *n = top->child; n;) {
 		const struct pnode *next = ptree_next(n, top);
 		long len;
@@ -91,12 +93,13 @@ list_entries(const struct config *c, const struct changeset *cs, bool root_dir,
 		}
 		struct stat st;
 		bool have_stat = false, is_dir = false;
-		if (((n->flags & CH_DIR) || n->child) && config_source_path(c, rel, abs, sizeof abs)) {
+		if (((n->flags & CH_DIR) || n->child || skip_missing) &&
+		    config_source_path(c, rel, abs, sizeof abs)) {
 			have_stat = lstat(abs, &st) == 0;
 			is_dir = have_stat && S_ISDIR(st.st_mode);
 		}
 		bool dir = (n->flags & CH_DIR) && is_dir;
-		if (n->flags) {
+		if (n->flags && (have_stat || !skip_missing)) {
 			list_add(list, rel, (size_t)len, dir);
 			(*paths)++;
 		}
@@ -119,45 +122,14 @@ list_entries(const struct config *c, const struct changeset *cs, bool root_dir,
 	}
 }
 
-/* Into out, as CH_DIR entries, the nearest existing parent of every path
- * of cs that is gone; *root_dir is set when that parent is the root. */
-static int
-parents_of_deletions(const struct config *c, const struct changeset *cs, struct changeset *out,
-    bool *root_dir)
-{
-	char rel[PATHBUF], abs[PATHBUF];
-	const struct pnode *top = &cs->tree.root;
-	struct stat st;
-
-	for (const struct pnode *n = top->child; n; n = ptree_next(n, top)) {
-		if (!n->flags || ptree_path(n, rel, sizeof rel) < 0)
-			continue;
-		if (!config_source_path(c, rel, abs, sizeof abs) || lstat(abs, &st) == 0 ||
-		    (errno != ENOENT && errno != ENOTDIR))
-			continue;
-		for (;;) {
-			char *slash = strrchr(rel, '/');
-			if (!slash) {
-				*root_dir = true;
-				break;
-			}
-			*slash = '\0';
-			if (config_source_path(c, rel, abs, sizeof abs) && lstat(abs, &st) == 0) {
-				if (changeset_add(out, rel, CH_DIR, n->uval) < 0)
-					return -1;
-				break;
-			}
-		}
-	}
-	return 0;
-}
-
-/* Writes the rules of ex (or none) and starts the run of list. */
+/* Writes the rules of ex (or none) and starts the run of list.  When it
+ * cannot, *paths is not left 0: that means nothing to run. */
 static struct child *
 start_listed(struct loop *l, const struct config *c, const struct remote_conf *r,
     enum rsync_mode mode, struct buf *list, struct excludes *ex, const char *exclude_file,
-    child_exit_fn on_exit, void *ctx)
+    const char *from, size_t *paths, child_exit_fn on_exit, void *ctx)
 {
+	struct child *ch;
 	int rc = 0;
 
 	if (list->oom) {
@@ -172,9 +144,13 @@ start_listed(struct loop *l, const struct config *c, const struct remote_conf *r
 	excludes_free(ex);
 	if (rc < 0) {
 		buf_free(list);
-		return NULL;
+		ch = NULL;
+	} else {
+		ch = start(l, c, r, mode, exclude_file, from, list->p, list->len, on_exit, ctx);
 	}
-	return start(l, c, r, mode, exclude_file, list->p, list->len, on_exit, ctx);
+	if (!ch && !*paths)
+		*paths = 1;
+	return ch;
 }
 
 struct child *
@@ -187,35 +163,147 @@ push_batch(struct loop *l, const struct config *c, const struct remote_conf *r,
 
 	excludes_init(&ex, c);
 	*paths = 0;
-	list_entries(c, cs, false, &list, &ex, paths);
-	return start_listed(l, c, r, keep_missing ? RSYNC_PUSH_KEEP : RSYNC_PUSH, &list, &ex,
-	    exclude_file, on_exit, ctx);
-}
-
-struct child *
-push_deletions(struct loop *l, const struct config *c, const struct remote_conf *r,
-    const struct changeset *cs, const char *exclude_file, size_t *paths, child_exit_fn on_exit,
-    void *ctx)
-{
-	struct buf list = { 0 };
-	struct excludes ex;
-	struct changeset parents;
-	bool root_dir = false;
-
-	*paths = 0;
-	changeset_init(&parents);
-	excludes_init(&ex, c);
-	if (parents_of_deletions(c, cs, &parents, &root_dir) < 0)
-		list.oom = 1;
-	else
-		list_entries(c, &parents, root_dir, &list, &ex, paths);
-	changeset_clear(&parents);
-	if (!*paths) {
+	list_entries(c, cs, keep_missing, &list, &ex, paths);
+	if (!*paths && !list.oom) {
 		excludes_free(&ex);
 		buf_free(&list);
 		return NULL;
 	}
-	return start_listed(l, c, r, RSYNC_PRUNE, &list, &ex, exclude_file, on_exit, ctx);
+	return start_listed(l, c, r, keep_missing ? RSYNC_PUSH_KEEP : RSYNC_PUSH, &list, &ex,
+	    exclude_file, NULL, paths, on_exit, ctx);
+}
+
+/* The deleted paths of cs, each in names as the child of its nearest
+ * existing parent that leads to it (a/b for a deleted a/b/c when b is gone
+ * too), and those parents, flagged, in parents (the root: its own
+ * flag).  A deletion below what is now a file or a symlink is left out: the
+ * push of that one replaces it all. */
+static int
+deletions(const struct config *c, const struct changeset *cs, struct ptree *names,
+    struct ptree *parents)
+{
+	char rel[PATHBUF], abs[PATHBUF];
+	const struct pnode *top = &cs->tree.root;
+	struct stat st;
+
+	for (const struct pnode *n = top->child; n; n = ptree_next(n, top)) {
+		if (!n->flags || ptree_path(n, rel, sizeof rel) < 0 ||
+		    !config_source_path(c, rel, abs, sizeof abs) || lstat(abs, &st) == 0 ||
+		    (errno != ENOENT && errno != ENOTDIR))
+			continue;
+		char parent[PATHBUF];
+		memcpy(parent, rel, strlen(rel) + 1);
+		for (;;) {
+			char *slash = strrchr(parent, '/');
+			if (slash)
+				*slash = '\0';
+			else
+				parent[0] = '\0';
+			bool found = !*parent;
+			if (!found && config_source_path(c, parent, abs, sizeof abs) &&
+			    lstat(abs, &st) == 0) {
+				if (!S_ISDIR(st.st_mode))
+					break;
+				found = true;
+			}
+			if (found) {
+				struct pnode *a = ptree_make(names, rel), *b = ptree_make(parents, parent);
+				if (!a || !b)
+					return -1;
+				a->flags = b->flags = 1;
+				break;
+			}
+			memcpy(rel, parent, strlen(parent) + 1);	/* gone too: its name goes */
+		}
+	}
+	return 0;
+}
+
+static int
+remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	if (ftw->level > 0 && remove(path) < 0 && errno != ENOENT) {
+		log_err("cannot remove %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* empty (made empty first: a crash may have left some) holds an empty
+ * directory for each parent and the directories above it. */
+static int
+empty_copies(const char *empty, const struct ptree *parents)
+{
+	char rel[PATHBUF], abs[PATHBUF];
+
+	if (nftw(empty, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
+		return -1;
+	for (const struct pnode *n = &parents->root; n; n = ptree_next(n, &parents->root)) {
+		if (!n->flags || n->child)
+			continue;	/* made with the ones below it */
+		if (ptree_path(n, rel, sizeof rel) < 0 ||
+		    snprintf(abs, sizeof abs, "%s/%s", empty, rel) >= (int)sizeof abs) {
+			log_err("%s: path too long", empty);
+			return -1;
+		}
+		if (make_dirs(abs, 0700) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct child *
+push_deletions(struct loop *l, const struct config *c, const struct remote_conf *r,
+    const struct changeset *cs, const char *exclude_file, const char *empty, size_t *paths,
+    child_exit_fn on_exit, void *ctx)
+{
+	char rel[PATHBUF];
+	struct buf list = { 0 };
+	struct excludes ex;
+	struct ptree names, parents;
+
+	*paths = 0;
+	ptree_init(&names);
+	ptree_init(&parents);
+	excludes_init(&ex, c);
+	if (deletions(c, cs, &names, &parents) < 0)
+		list.oom = 1;
+	/* rsync reads only empty copies of the parents on this side: reading
+	 * the source's, with an lstat of every entry, was two thirds of a
+	 * deletion in a directory of 50,000 files (0.46 s of 0.65 s). */
+	else if (names.count && empty_copies(empty, &parents) < 0)
+		list.oom = 1;
+	/* After the configured excludes, which keep what they match: the
+	 * parents and the directories above them (rsync applies the rules to
+	 * the listed names too), the deleted names, then nothing else of the
+	 * parents.  Each parent is listed whole, but rsync sends no file list
+	 * of it (on both ends it still reads it). */
+	for (const struct pnode *n = parents.root.child; n; n = ptree_next(n, &parents.root))
+		if (ptree_path(n, rel, sizeof rel) >= 0)
+			excludes_add_anchored(&ex, '+', rel, "/");
+	for (const struct pnode *n = &names.root; n; n = ptree_next(n, &names.root))
+		if (n->flags && ptree_path(n, rel, sizeof rel) >= 0) {
+			excludes_add_anchored(&ex, '+', rel, "");
+			(*paths)++;
+		}
+	for (const struct pnode *n = &parents.root; n; n = ptree_next(n, &parents.root)) {
+		long len = ptree_path(n, rel, sizeof rel);
+		if (n->flags && len >= 0) {
+			list_add(&list, rel, (size_t)len, true);
+			excludes_add_anchored(&ex, '-', rel, "/*");
+		}
+	}
+	ptree_clear(&names);
+	ptree_clear(&parents);
+	if (!*paths && !list.oom) {
+		excludes_free(&ex);
+		buf_free(&list);
+		return NULL;
+	}
+	return start_listed(l, c, r, RSYNC_DELETE, &list, &ex, exclude_file, empty, paths, on_exit,
+	    ctx);
 }
 
 struct dir_list {
@@ -243,11 +331,14 @@ push_prune_tree(struct loop *l, const struct config *c, const struct remote_conf
 	struct excludes ex;
 	struct dir_list d = { &list, &ex, filter_has_regex(c->filter) };
 
+	size_t paths = 1;
+
 	excludes_init(&ex, c);
 	list_add(&list, dir, strlen(dir), true);
 	if (tree_walk(c, dir, true, add_dir, &d) < 0)
 		list.oom = 1;
-	return start_listed(l, c, r, RSYNC_PRUNE, &list, &ex, exclude_file, on_exit, ctx);
+	return start_listed(l, c, r, RSYNC_PRUNE, &list, &ex, exclude_file, NULL, &paths, on_exit,
+	    ctx);
 }
 
 /* A run over the whole tree, RSYNC_FULL or RSYNC_VERIFY: both exclude
@@ -267,7 +358,7 @@ whole_tree(struct loop *l, const struct config *c, const struct remote_conf *r,
 	excludes_free(&ex);
 	if (rc < 0)
 		return NULL;
-	return start(l, c, r, mode, exclude_file, NULL, 0, on_exit, ctx);
+	return start(l, c, r, mode, exclude_file, NULL, NULL, 0, on_exit, ctx);
 }
 
 struct child *

@@ -11,19 +11,22 @@
 #include "child.h"
 
 /* Starts rsync for the entries of cs; *paths tells how many were listed.
- * With keep_missing a path that is gone is left alone on the mirror (for
- * receivers that reject --delete-missing-args: push_deletions then
- * deletes it).  Returns NULL after logging when nothing could be started. */
+ * With keep_missing a path that is gone is not listed (for receivers that
+ * reject --delete-missing-args: push_deletions then deletes it).  NULL with
+ * *paths 0 when there is nothing to list; NULL with *paths > 0 (after
+ * logging) when it could not start. */
 struct child *push_batch(struct loop *l, const struct config *c, const struct remote_conf *r,
     const struct changeset *cs, bool keep_missing, const char *exclude_file, size_t *paths,
     child_exit_fn on_exit, void *ctx);
 
-/* Starts the deletions of cs as prunes of their nearest existing parents:
- * deleted there, nothing else sent.  NULL with *paths 0 when cs deletes
- * nothing; NULL with *paths > 0 (after logging) when it could not start. */
+/* Starts the deletions of cs as prunes of their nearest existing parents,
+ * from empty copies of those made in the directory empty: the deleted
+ * names deleted there, nothing else touched.  NULL with *paths 0 when cs
+ * deletes nothing; NULL with *paths > 0 (after logging) when it could not
+ * start. */
 struct child *push_deletions(struct loop *l, const struct config *c, const struct remote_conf *r,
-    const struct changeset *cs, const char *exclude_file, size_t *paths, child_exit_fn on_exit,
-    void *ctx);
+    const struct changeset *cs, const char *exclude_file, const char *empty, size_t *paths,
+    child_exit_fn on_exit, void *ctx);
 
 /* Starts a prune of dir and every directory below it: what the source does
  * not have goes, nothing is sent. */

@@ -33,6 +33,7 @@ remote_init(struct remote *r, struct worker *w, const struct remote_conf *rc)
 	changeset_init(&r->inflight);
 	changeset_init(&r->during_full);
 	if (asprintf(&r->push_excludes, "%s/%s.push-excludes", w->state_dir, rc->name) < 0 ||
+	    asprintf(&r->empty_copies, "%s/%s.deletions", w->state_dir, rc->name) < 0 ||
 	    asprintf(&r->full_excludes, "%s/%s.full-excludes", w->state_dir, rc->name) < 0 ||
 	    asprintf(&jpath, "%s/%s.journal", w->state_dir, rc->name) < 0) {
 		log_err("out of memory");
@@ -61,6 +62,7 @@ remote_free(struct remote *r)
 	moves_clear(&r->moves);
 	move_free(&r->linking);
 	free(r->push_excludes);
+	free(r->empty_copies);
 	free(r->full_excludes);
 }
 
@@ -167,12 +169,31 @@ deletions_done(struct child *c, int status, void *ctx)
 	finished(r);
 }
 
+/* For a receiver that rejects --delete-missing-args, the second run of a
+ * batch: its deletions.  1: started (or failed, logged); 0: there are none. */
+static int
+start_deletions(struct remote *r)
+{
+	struct worker *w = r->w;
+	size_t paths;
+
+	r->push = push_deletions(&w->loop, w->cfg, r->rc, &r->inflight, r->push_excludes,
+	    r->empty_copies, &paths, deletions_done, r);
+	if (r->push)
+		return 1;
+	if (!paths)
+		return 0;
+	changeset_merge(&r->pending, &r->inflight);
+	spawn_failed(r, "push");
+	return 1;
+}
+
 static void
 push_done(struct child *c, int status, void *ctx)
 {
 	struct remote *r = ctx;
 	struct worker *w = r->w;
-	size_t n = changeset_count(&r->inflight), paths;
+	size_t n = changeset_count(&r->inflight);
 	enum rsync_outcome o = rsync_outcome(status, c->tail);
 
 	r->push = NULL;
@@ -181,16 +202,10 @@ push_done(struct child *c, int status, void *ctx)
 		changeset_merge(&r->pending, &r->inflight);
 	} else if (o == RSYNC_OK && r->parent_deletes) {
 		/* The batch without its deletions is there: now those. */
-		r->push = push_deletions(&w->loop, w->cfg, r->rc, &r->inflight, r->push_excludes,
-		    &paths, deletions_done, r);
-		if (r->push)
-			return;
-		if (paths) {
-			changeset_merge(&r->pending, &r->inflight);
-			spawn_failed(r, "push");
-		} else {
+		if (start_deletions(r) == 0)
 			pushed(r);
-		}
+		else if (r->push)
+			return;
 	} else if (o == RSYNC_OK) {
 		pushed(r);
 	} else if (!r->parent_deletes && WIFEXITED(status) && WEXITSTATUS(status) == 2 &&
@@ -345,9 +360,16 @@ remote_kick(struct remote *r)
 		}
 		r->push = push_batch(&w->loop, w->cfg, r->rc, &r->inflight, r->parent_deletes,
 		    r->push_excludes, &paths, push_done, r);
-		if (!r->push) {
+		if (r->push)
+			return;
+		if (paths) {
 			changeset_merge(&r->pending, &r->inflight);
 			spawn_failed(r, "push");
+		} else if (!r->parent_deletes || start_deletions(r) == 0) {
+			/* Nothing to send: all of it deletions (or below what
+			 * replaces it all, pushed before). */
+			pushed(r);
+			finished(r);
 		}
 	}
 }

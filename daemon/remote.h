@@ -34,6 +34,7 @@ struct remote {
 	enum rsync_outcome last_outcome;
 	struct timer retry;
 	char *push_excludes, *full_excludes;
+	char *empty_copies;		/* where push_deletions makes its source */
 	/* figures */
 	uint64_t pushes, paths_pushed, full_syncs;
 	uint64_t last_ok_wall;		/* wall ms of the last success, 0: none yet */

@@ -140,10 +140,11 @@ add_verify_options(struct strv *s, char *const *opts)
 	}
 }
 
-/* subdir, link_dest: RSYNC_LINK's. */
+/* subdir, link_dest: RSYNC_LINK's; from: RSYNC_DELETE's. */
 static char **
 build(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
-    const char *exclude_file, int verbose, const char *subdir, const char *link_dest)
+    const char *exclude_file, int verbose, const char *subdir, const char *link_dest,
+    const char *from)
 {
 	struct strv s = { 0 };
 	unsigned timeout = seconds(r->timeout_ms);
@@ -165,7 +166,7 @@ build(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
 		strv_add(&s, "--dirs");
 		strv_add(&s, "--checksum");
 		strv_addf(&s, "--link-dest=%s", link_dest);
-	} else if (mode == RSYNC_PRUNE) {
+	} else if (mode == RSYNC_PRUNE || mode == RSYNC_DELETE) {
 		/* What the listed directories hold on the mirror and the
 		 * source does not goes; nothing is created or updated, so a
 		 * deletion sends no file of its siblings. */
@@ -179,6 +180,16 @@ build(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
 		strv_add(&s, "--force");
 		/* A directory that went meanwhile has its own deletion. */
 		strv_add(&s, "--ignore-missing-args");
+		if (mode == RSYNC_DELETE) {
+			/* The empty copies' own attributes are not the
+			 * source's: none of them goes to the mirror. */
+			strv_add(&s, "--omit-dir-times");
+			strv_add(&s, "--no-perms");
+			strv_add(&s, "--no-owner");
+			strv_add(&s, "--no-group");
+			strv_add(&s, "--no-acls");
+			strv_add(&s, "--no-xattrs");
+		}
 	} else if (mode != RSYNC_FULL && mode != RSYNC_VERIFY) {
 		/* Exactly the listed paths: "dir/" syncs one level of dir, a
 		 * missing path is a deletion; nothing recurses on its own. */
@@ -248,7 +259,7 @@ build(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
 		strv_addf(&s, "%s/%s/", c->source, subdir);
 		strv_addf(&s, "%s%s/", dst, subdir);
 	} else {
-		strv_addf(&s, "%s/", c->source);
+		strv_addf(&s, "%s/", from ? from : c->source);
 		strv_add(&s, dst);
 	}
 	free(dst);
@@ -259,12 +270,19 @@ char **
 rsync_argv(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
     const char *exclude_file, int verbose)
 {
-	return build(c, r, mode, exclude_file, verbose, NULL, NULL);
+	return build(c, r, mode, exclude_file, verbose, NULL, NULL, NULL);
 }
 
 char **
 rsync_argv_link(const struct config *c, const struct remote_conf *r, const char *subdir,
     const char *link_dest, int verbose)
 {
-	return build(c, r, RSYNC_LINK, NULL, verbose, subdir, link_dest);
+	return build(c, r, RSYNC_LINK, NULL, verbose, subdir, link_dest, NULL);
+}
+
+char **
+rsync_argv_delete(const struct config *c, const struct remote_conf *r, const char *exclude_file,
+    int verbose, const char *from)
+{
+	return build(c, r, RSYNC_DELETE, exclude_file, verbose, NULL, NULL, from);
 }

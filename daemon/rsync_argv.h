@@ -8,6 +8,8 @@ enum rsync_mode {
 	RSYNC_PUSH,		/* the paths of a batch, NUL-separated on stdin */
 	RSYNC_PUSH_KEEP,	/* the same, paths that are gone left alone (not deleted) */
 	RSYNC_PRUNE,		/* listed "dir/": deletes what the source lacks, sends nothing */
+	RSYNC_DELETE,		/* the same from empty copies of the listed dirs, their
+				   attributes left alone: the rules say what goes */
 	RSYNC_FULL,		/* the whole tree, recursively */
 	RSYNC_LINK,		/* a moved directory's entries, hardlinked from its old copy */
 	RSYNC_VERIFY,		/* the whole tree compared, nothing changed: a line per difference */
@@ -22,6 +24,11 @@ char **rsync_argv(const struct config *c, const struct remote_conf *r, enum rsyn
  * DEST/subdir/). */
 char **rsync_argv_link(const struct config *c, const struct remote_conf *r, const char *subdir,
     const char *link_dest, int verbose);
+
+/* RSYNC_DELETE: the listed directories of from (empty copies of the
+ * source's) to DEST. */
+char **rsync_argv_delete(const struct config *c, const struct remote_conf *r,
+    const char *exclude_file, int verbose, const char *from);
 
 /* Where rsync writes: "rsync://u@h:873/mod/dir/", "u@h:/path/" or "/path/". */
 char *rsync_destination(const struct remote_conf *r);

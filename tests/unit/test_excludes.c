@@ -186,6 +186,23 @@ START_TEST(globs_then_exact)
 }
 END_TEST
 
+/* The rules of a deletion's prune: its name in, the rest of its parent
+ * out; wildcards in a name escaped only where the rule has a wildcard. */
+START_TEST(anchored_rules)
+{
+	excludes_init(&e, &c);
+	excludes_add_anchored(&e, '+', "a/b\\c", "");
+	excludes_add_anchored(&e, '+', "a/x*", "");
+	excludes_add_anchored(&e, '-', "a", "/*");
+	excludes_add_anchored(&e, '-', "[p]\\q", "/*");
+	excludes_add_anchored(&e, '-', "", "/*");
+	excludes_add_exact(&e, "e*");
+	static const char want[] = "+ /a/b\\c\0+ /a/x\\*\0- /a/*\0- /\\[p]\\\\q/*\0- /*\0- /e\\*";
+	ck_assert_uint_eq(e.rules.len, sizeof want);
+	ck_assert_int_eq(memcmp(e.rules.p, want, sizeof want), 0);
+}
+END_TEST
+
 START_TEST(write_file)
 {
 	char f[400], buf[256];
@@ -221,6 +238,7 @@ excludes_suite(void)
 	tcase_add_test(tc, scan_subdir);
 	tcase_add_test(tc, scan_missing_dir);
 	tcase_add_test(tc, globs_then_exact);
+	tcase_add_test(tc, anchored_rules);
 	tcase_add_test(tc, write_file);
 	suite_add_tcase(s, tc);
 	return s;

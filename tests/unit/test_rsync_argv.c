@@ -158,6 +158,26 @@ START_TEST(prune)
 }
 END_TEST
 
+/* Deletions from empty copies of their directories: none of the copies'
+ * attributes reaches the mirror. */
+START_TEST(delete_from_empty_copies)
+{
+	argv = rsync_argv_delete(&c, &r, "/x.excl", 0, "/var/lib/syncd/i/r.deletions");
+	ck_assert_ptr_nonnull(argv);
+	HAS("--existing");
+	HAS("--ignore-existing");
+	HAS("--delete");
+	HAS("--omit-dir-times");
+	HAS("--no-perms");
+	HAS("--no-owner");
+	HAS("--no-group");
+	HAS("--exclude-from=/x.excl");
+	HASNT("--ignore-times");
+	ck_assert_str_eq(argv[argc() - 2], "/var/lib/syncd/i/r.deletions/");
+	ck_assert_str_eq(argv[argc() - 1], "rsync://user@host.example:8873/module/dir/");
+}
+END_TEST
+
 START_TEST(full)
 {
 	build(RSYNC_FULL, "/x.excl", 0);
@@ -524,6 +544,7 @@ rsync_argv_suite(void)
 	tcase_add_test(tc, no_delete);
 	tcase_add_test(tc, push_keep);
 	tcase_add_test(tc, prune);
+	tcase_add_test(tc, delete_from_empty_copies);
 	tcase_add_test(tc, full);
 	tcase_add_test(tc, verify);
 	tcase_add_test(tc, verify_drops_update_and_quiet);
