@@ -12,6 +12,8 @@
 #include "push.h"
 #include "worker.h"
 
+static void nothing_ran(void *ctx);
+
 static void
 retry_due(void *ctx)
 {
@@ -48,6 +50,8 @@ remote_init(struct remote *r, struct worker *w, const struct remote_conf *rc)
 		r->full_wanted = full;
 		r->full_for_lost = full;
 	}
+	if (timer_init(&w->loop, &r->nothing_ran, nothing_ran, r) < 0)
+		return -1;
 	return timer_init(&w->loop, &r->retry, retry_due, r);
 }
 
@@ -55,6 +59,7 @@ void
 remote_free(struct remote *r)
 {
 	timer_close(&r->retry);
+	timer_close(&r->nothing_ran);
 	journal_close(&r->journal);
 	changeset_clear(&r->pending);
 	changeset_clear(&r->inflight);
@@ -131,6 +136,12 @@ finished(struct remote *r)
 	remote_kick(r);
 	worker_status(r->w);
 	worker_remote_done(r->w);
+}
+
+static void
+nothing_ran(void *ctx)
+{
+	finished(ctx);
 }
 
 static void
@@ -366,10 +377,12 @@ remote_kick(struct remote *r)
 			changeset_merge(&r->pending, &r->inflight);
 			spawn_failed(r, "push");
 		} else if (!r->parent_deletes || start_deletions(r) == 0) {
-			/* Nothing to send: all of it deletions (or below what
-			 * replaces it all, pushed before). */
+			/* Nothing to send: all of it below what replaces it
+			 * all, or deletions of what is gone already.  Done,
+			 * but said from the loop: a kick may come from inside
+			 * the worker's seal(), which must not seal again. */
 			pushed(r);
-			finished(r);
+			timer_arm(&r->nothing_ran, 0);
 		}
 	}
 }

@@ -33,6 +33,7 @@ struct remote {
 	unsigned failures;		/* in a row */
 	enum rsync_outcome last_outcome;
 	struct timer retry;
+	struct timer nothing_ran;	/* a batch needed no run: finish it from the loop */
 	char *push_excludes, *full_excludes;
 	char *empty_copies;		/* where push_deletions makes its source */
 	/* figures */

@@ -71,4 +71,34 @@ fi
 assert_no_log 'r1 prune: [<>]f'
 assert_syncd_running
 stop_syncd
+
+# A batch that needs no run: one entry a batch, the deletion of d3/x pushed
+# after d3 became a file (whose own push took x along).  It is done once,
+# and nothing spins.
+mkdir "$SRC/d3"
+printf 'x\n' >"$SRC/d3/x"
+{
+	source_section "$SRC" 'exclude = *.keep'
+	rsyncd_remote r1
+	printf '[batch]\nsettle = 50ms\nmax_delay = 500ms\nmax_files = 1\n'
+	printf '[retry]\nmin_backoff = 200ms\nmax_backoff = 1s\n'
+} >"$CFG"
+start_syncd "$CFG" -v
+wait_ready
+wait_ctl
+wait_converged "$SRC" "$MIRROR" 20 --exclude='*.keep'
+out=$(ctl pause) || fail "pause: '$out'"
+rm "$SRC/d3/x"
+sleep 0.3
+rm -r "$SRC/d3"
+printf 'now a file\n' >"$SRC/d3"
+sleep 0.3
+out=$(ctl resume) || fail "resume: '$out'"
+out=$(ctl flush 20s) || fail "flush: '$out'"
+assert_content "$MIRROR/d3" $'now a file\n'
+batches=$(log_count 'sealed')
+sleep 1
+assert_eq "$(log_count 'sealed')" "$batches" "batches sealed with nothing changing"
+assert_syncd_running
+stop_syncd
 pass
