@@ -167,6 +167,15 @@ ptree_make(struct ptree *t, const char *path)
 	return walk(t, path, 1);
 }
 
+bool
+ptree_is_below(const struct pnode *n, const struct pnode *top)
+{
+	for (; n; n = n->parent)
+		if (n == top)
+			return true;
+	return false;
+}
+
 struct pnode *
 ptree_next(const struct pnode *n, const struct pnode *top)
 {

@@ -5,6 +5,7 @@
 #ifndef SYNCD_PATHTREE_H
 #define SYNCD_PATHTREE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,8 @@ void ptree_prune(struct ptree *t, struct pnode *n);
 int ptree_move(struct ptree *t, struct pnode *n, struct pnode *newparent,
     const char *name, size_t len);
 
+/* n is top or below it. */
+bool ptree_is_below(const struct pnode *n, const struct pnode *top);
 /* Pre-order walk of top's subtree, top itself first. */
 struct pnode *ptree_next(const struct pnode *n, const struct pnode *top);
 

@@ -98,15 +98,6 @@ remove_at(struct unclosed *u, size_t i)
 		u->v[i].node->ival = (int32_t)i;
 }
 
-static bool
-is_below(const struct pnode *n, const struct pnode *top)
-{
-	for (; n; n = n->parent)
-		if (n == top)
-			return true;
-	return false;
-}
-
 void
 unclosed_forget(struct unclosed *u, const char *rel)
 {
@@ -121,7 +112,7 @@ unclosed_forget(struct unclosed *u, const char *rel)
 	}
 	/* A directory: what waits below it now has another name, or none. */
 	for (size_t i = 0; i < u->n;)
-		if (is_below(u->v[i].node, top))
+		if (ptree_is_below(u->v[i].node, top))
 			remove_at(u, i);
 		else
 			i++;

@@ -230,15 +230,6 @@ add_watch(struct watch *w, const char *abs)
 	return wd;
 }
 
-static bool
-is_below(const struct pnode *n, const struct pnode *top)
-{
-	for (; n; n = n->parent)
-		if (n == top)
-			return true;
-	return false;
-}
-
 static void
 unmark_moved(struct watch *w, const struct pnode *n)
 {
@@ -271,7 +262,7 @@ watch_dir(struct watch *w, struct pnode *parent, const char *name, char *from, s
 		unmark_moved(w, n);	/* it is back where it was */
 		return n;
 	}
-	if (n && is_below(parent, n)) {
+	if (n && ptree_is_below(parent, n)) {
 		/* Its own descendant (a bind mount of itself, or a race with a
 		 * rename): linking it there would make a cycle. */
 		log_warn("%s is the same directory as one above it; not watched twice",
@@ -280,7 +271,7 @@ watch_dir(struct watch *w, struct pnode *parent, const char *name, char *from, s
 	}
 	if (here && here != &w->dirs.root) {
 		/* Another directory sat here before (deleted or moved away). */
-		bool inside = n && is_below(n, here);
+		bool inside = n && ptree_is_below(n, here);
 		forget_subtree(w, here, true);
 		if (inside) {
 			/* This one was below it and lost its watch with it. */
