@@ -99,17 +99,16 @@ GROUPS = {
     'moves': ['rename_file', 'rename_over', 'rename_dir', 'rename_dir_over',
               'move_in', 'move_out', 'dir_in_out'],
     'chmod': ['chmod_file', 'chmod_dir'],
-    # The kinds that exercise the bugs known when this test was written:
-    # link()+unlink() of a new name (a hardlink whose other name goes within
-    # milliseconds hits it too, now and then); a file written but never
+    # The kinds that exercised the bugs this test was written for (all
+    # fixed): link()+unlink() of a new name; a file written but never
     # closed (held open, or truncated by path); a directory moved in and out
     # at once; -u skipping an older file renamed over a newer one.
     'known': ['link_unlink', 'open_hold', 'open_write', 'open_close', 'truncate',
               'dir_in_out', 'rename_over'],
     # A directory moved inside the tree: syncd's link pass (--link-dest from
     # the old copy on the mirror), which this test found to lose changes made
-    # under the new name while it runs, to leave stale entries in a
-    # directory renamed over one, and to keep a same-size rewrite's old data.
+    # under the new name while it ran, to leave stale entries in a directory
+    # renamed over one, and to keep a same-size rewrite's old data (fixed).
     'linkpass': ['rename_dir', 'rename_dir_over'],
 }
 
