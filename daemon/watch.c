@@ -422,6 +422,52 @@ dir_appeared(struct watch *w, struct pnode *parent, const char *name, const char
 	scan(w, n, report);
 }
 
+/* A filesystem was mounted or unmounted at rel: what is there now is not
+ * what the watch on that place sees, so it is watched and read again, and
+ * sent as a whole.  A directory of the tree mounted at a second place in it
+ * has one watch, under its first name: changes made through the second
+ * one reach the mirror only with a full sync. */
+static void
+mount_changed(void *ctx, const char *rel)
+{
+	struct watch *w = ctx;
+	char abs[PATHBUF], parent_rel[PATHBUF], q[PATHBUF];
+	struct stat st;
+
+	if (!*rel) {
+		log_warn("a filesystem was mounted on or unmounted from %s itself: the watches see "
+		    "what was there before; restart the instance", w->cfg->source);
+		return;
+	}
+	if (w->failed || !config_source_path(w->cfg, rel, abs, sizeof abs) || lstat(abs, &st) < 0)
+		return;
+	bool isdir = S_ISDIR(st.st_mode);
+	const char *slash = strrchr(rel, '/'), *name = slash ? slash + 1 : rel;
+	snprintf(parent_rel, sizeof parent_rel, "%.*s", slash ? (int)(slash - rel) : 0, rel);
+	struct pnode *parent = *parent_rel ? ptree_lookup(&w->dirs, parent_rel) : &w->dirs.root;
+	if (!parent || filter_excluded(w->cfg->filter, rel, isdir))
+		return;		/* not watched: neither is what is mounted there */
+	log_info("mount table: %s changed, reading it again", log_quote(abs, q, sizeof q));
+	if (!isdir) {
+		emit(w, rel, CH_PATH);
+		return;
+	}
+	int wd = add_watch(w, abs);
+	struct pnode *n = wd < 0 ? NULL : map_get(w, wd);
+	struct pnode *here = ptree_child(&w->dirs, parent, name, strlen(name));
+	if (n && n != here) {
+		char first[PATHBUF];
+		if (ptree_path(n, first, sizeof first) < 0)
+			first[0] = '\0';
+		log_warn("%s is the directory %s of the tree mounted a second time: changes made "
+		    "through this name reach the mirrors only with a full sync",
+		    log_quote(abs, q, sizeof q), first);
+		emit(w, rel, CH_DIR);
+		return;
+	}
+	dir_appeared(w, parent, name, rel, false, true);
+}
+
 static void
 emit_unclosed(void *ctx, const char *rel)
 {
@@ -724,6 +770,8 @@ watch_open(struct watch *w, struct loop *l, const struct config *cfg,
 		goto fail;
 	if (loop_add(l, &w->io, w->fd, EPOLLIN, on_readable, w) < 0)
 		goto fail;
+	/* Not fatal: without it only mounting inside the tree goes unseen. */
+	mounts_open(&w->mounts, l, cfg->source, mount_changed, w);
 	return 0;
 fail:
 	timer_close(&w->move_timer);
@@ -740,6 +788,7 @@ void
 watch_close(struct watch *w)
 {
 	loop_del(w->loop, &w->io);
+	mounts_close(&w->mounts);
 	timer_close(&w->move_timer);
 	timer_close(&w->unclosed_timer);
 	unclosed_free(&w->unclosed);

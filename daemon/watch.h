@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "loop.h"
+#include "mounts.h"
 #include "pathtree.h"
 #include "unclosed.h"
 
@@ -46,6 +47,7 @@ struct watch {
 	struct timer move_timer;
 	struct unclosed unclosed;	/* files written, not closed yet */
 	struct timer unclosed_timer;
+	struct mounts mounts;		/* filesystems mounted in the tree */
 	uint64_t events;		/* seen since start */
 	dev_t leaf_dev;			/* the filesystem leaf_ok is about */
 	int leaf_ok;			/* its link counts tell leaves: 1, 0, -1 unknown */

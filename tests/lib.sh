@@ -174,6 +174,7 @@ _lib_cleanup() {
 	if [ "$_LIB_CREATED_RUN_SSHD" = 1 ]; then
 		rmdir /run/sshd 2>/dev/null || true
 	fi
+	_lib_unmount_under "$T"
 	if [ "${KEEP_TMP:-0}" = 1 ]; then
 		echo "kept $T" >&2
 	else
@@ -187,6 +188,26 @@ trap 'exit 130' INT
 trap 'exit 129' HUP
 
 _lib_track() { _LIB_PIDS+=("$1"); }
+
+# _lib_unmount_under DIR: what a test mounted below DIR, deepest first, so
+# that removing DIR never reaches through a mount.
+_lib_unmount_under() {
+	local point
+	awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
+		while read -r point; do umount -l "$point" 2>/dev/null; done
+}
+
+# in_own_mount_namespace "$@": run the rest of the test in a mount namespace
+# of its own (root only), so a mount it makes never outlives it.
+in_own_mount_namespace() {
+	need_root
+	if [ -z "${_LIB_IN_MOUNT_NS:-}" ]; then
+		command -v unshare >/dev/null || skip "no unshare"
+		trap - EXIT
+		rm -rf "$T"
+		_LIB_IN_MOUNT_NS=1 exec unshare --mount --propagation private -- "$BASH" "$0" "$@"
+	fi
+}
 
 # ---------------------------------------------------------- fail / assert --
 
