@@ -234,6 +234,17 @@ pass() {
 
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
 
+# packaging_pass_only: the packages are built from the source tree and use
+# the system's rsync: they are tested in the normal build's pass with the
+# system's rsync, not again on the ASan build or with other rsyncs.
+packaging_pass_only() {
+	case $SYNCD in
+	*/build-san/*) skip "the packages are tested with the normal build only" ;;
+	esac
+	[ -z "${TEST_RSYNC:-}${TEST_RSYNCD:-}" ] ||
+		skip "the packages are tested with the system's rsync only"
+}
+
 need_syncd() {
 	[ -x "$SYNCD" ] || fail "worker binary $SYNCD not found (build it first)"
 }

@@ -9,15 +9,13 @@
 # syncctl is the same before the install and after the purge.  The package
 # is purged on the way out even when the test fails.
 #
-# Root only; run for the normal build only (the package is built from the
-# source, so the ASan build would just repeat it).
+# Root only; run in the normal build's pass with the system's rsync only
+# (the package is built from the source: other passes would repeat it).
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need_root
-case $SYNCD in
-*/build-san/*) skip "the packages are tested with the normal build only" ;;
-esac
+packaging_pass_only
 for c in dpkg-buildpackage dh lintian man systemd-analyze; do
 	command -v "$c" >/dev/null || skip "$c is not installed (tests/install-deps installs it)"
 done

@@ -20,15 +20,13 @@
 #       ...): the .deb lists every parent directory, the .rpm only those
 #       it owns (%dir).
 #
-# Root only (the throwaway root install sets owners); run for the normal
-# build only.
+# Root only (the throwaway root install sets owners); run in the normal
+# build's pass with the system's rsync only.
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need_root
-case $SYNCD in
-*/build-san/*) skip "the packages are tested with the normal build only" ;;
-esac
+packaging_pass_only
 for c in rpmbuild rpm dpkg-buildpackage dh; do
 	command -v "$c" >/dev/null || skip "$c is not installed (tests/install-deps installs it)"
 done
