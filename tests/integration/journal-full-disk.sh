@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# A journal that cannot be written is off, says so, and comes back by
+# itself.  The state dir is a 64 KiB tmpfs (root only: mounted by the test):
+#  1. with the remote down, 3,000 files are rewritten: the journal fills the
+#     disk and goes off with one warning; every change stays pending in
+#     memory; "status", "status --json" and sd_notify's STATUS= say
+#     "journal off (No space left on device)" for the remote;
+#  2. the remote comes back: the mirror converges, the stale journal is
+#     truncated (its header line only) and the journal is on again (one
+#     info line, the status says so);
+#  3. a change with the remote down again is journaled: after a SIGKILL the
+#     restarted worker replays it and it reaches the mirror;
+#  4. the worker starts on a read-only state dir: its journal is off
+#     ("Read-only file system") and the status says that the running mark
+#     is missing (an unclean stop would go unnoticed); mirroring goes on;
+#     once the dir is writable again a batch brings the journal and the mark
+#     back.
+# Prints the journal's size when full and after, and the times to recover.
+set -u
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_root
+need_syncd
+need_ctl
+LISTEN=$(dirname "$SYNCD")/notify_listen
+[ -x "$LISTEN" ] || fail "$LISTEN is missing (make builds it)"
+
+# The source and the mirror on a tmpfs too: 3,000 files are written three
+# times, which takes seconds on a busy disk.
+FAST=$T/fast
+MOUNTS=()
+mkdir -p "$SYNCD_STATE" "$FAST"
+mount -t tmpfs -o size=64k,mode=0755 syncd-test "$SYNCD_STATE" 2>"$T/mount.err" ||
+	skip "cannot mount a tmpfs: $(cat "$T/mount.err")"
+MOUNTS+=("$SYNCD_STATE")
+mount -t tmpfs -o size=64m,mode=0755 syncd-test "$FAST" || fail "cannot mount a tmpfs on $FAST"
+MOUNTS+=("$FAST")
+# Unmounted before lib.sh removes $T, once the worker and the rsync daemon
+# that hold files on them are gone.
+# shellcheck disable=SC2317 # run by the trap
+_jfd_cleanup() {
+	local rc=$? m
+	[ -z "$SYNCD_PID" ] || stop_pid "$SYNCD_PID" 15
+	stop_rsyncd
+	for m in "${MOUNTS[@]}"; do
+		umount "$m" 2>/dev/null || umount -l "$m"
+	done
+	(exit "$rc")
+	_lib_cleanup
+}
+trap _jfd_cleanup EXIT
+
+MSGS=$T/notify.msgs
+"$LISTEN" "$T/notify.sock" >"$MSGS" &
+_lib_track "$!"
+wait_for 5 "the notify socket" test -S "$T/notify.sock"
+start_worker() {
+	NOTIFY_SOCKET=$T/notify.sock start_syncd "$CFG"
+	wait_ready
+	wait_ctl
+}
+# the last STATUS= the worker sent
+last_status() { grep ' STATUS=' "$MSGS" | tail -n 1; }
+status_says() { last_status | grep -qF -- "$1"; }
+status_text_says() { ctl status | grep -qF -- "$1"; }
+# paths not on the mirror yet: pending and in flight
+unpushed() {
+	local j p f
+	j=$(ctl status --json) || return 1
+	p=$(json_remote_field "$j" r1 pending) && f=$(json_remote_field "$j" r1 in_flight) &&
+		echo $((p + f))
+}
+unpushed_is() { [ "$(unpushed)" = "$1" ]; }
+# journal warnings and infos in the worker log
+warned_off() { log_count '^<4>.*journal .*r1\.journal.*'"$1"; }
+
+MIRROR=$FAST/mirror
+start_rsyncd
+SRC=$FAST/src
+mkdir -p "$SRC"
+# long names: the journal outgrows the disk well before the 3,000th record
+for d in $(seq -w 1 30); do
+	mkdir "$SRC/directory-with-a-long-name-$d"
+	for f in $(seq -w 1 100); do
+		printf 'first %s\n' "$f" >"$SRC/directory-with-a-long-name-$d/file-with-a-long-name-$f"
+	done
+done
+CFG=$T/jfull.ini
+{ source_section "$SRC"; rsyncd_remote r1; fast_sections; } >"$CFG"
+start_worker
+JOURNAL=$(journal_file r1)
+wait_converged "$SRC" "$MIRROR" 30
+wait_for 5 "r1's journal on" remote_field_is r1 journal on
+
+# ---- 1: the disk fills
+stop_rsyncd
+for d in $(seq -w 1 30); do
+	for f in $(seq -w 1 100); do
+		printf 'second\n' >>"$SRC/directory-with-a-long-name-$d/file-with-a-long-name-$f"
+	done
+done
+wait_for 10 "r1's journal off" remote_field_is r1 journal off
+wait_for 10 "3000 changes pending for r1" unpushed_is 3000
+assert_eq "$(remote_status r1 journal_error)" "No space left on device" "r1 journal_error"
+status_text_says "journal off (No space left on device)" ||
+	fail "status does not say 'journal off (No space left on device)': $(ctl status)"
+wait_for 5 "STATUS= saying r1's journal is off" status_says "r1: journal off (No space left on device)"
+full_size=$(stat -c %s "$JOURNAL")
+used=$(df --output=used -k "$SYNCD_STATE" | tail -n 1)
+log "journal off: $full_size bytes, ${used// /} KiB of 64 used; $(last_status)"
+# more batches while it is off: tried again at a bounded rate, said once
+for i in 1 2 3 4 5; do
+	printf 'more %s\n' "$i" >>"$SRC/directory-with-a-long-name-01/file-with-a-long-name-001"
+	sleep 0.3
+done
+wait_for 5 "3000 changes pending for r1" unpushed_is 3000
+assert_eq "$(warned_off 'No space left on device')" 1 "warnings that r1's journal is off"
+
+# ---- 2: the remote comes back
+restart_rsyncd
+back=$(now_ms)
+wait_converged "$SRC" "$MIRROR" 30
+converged=$CONVERGE_SECONDS
+wait_for 10 "r1's journal on again" remote_field_is r1 journal on
+on_again=$(elapsed_since "$back")
+wait_for 5 "r1's journal truncated to its header" journal_is_empty r1
+after_size=$(stat -c %s "$JOURNAL")
+assert_eq "$(remote_status r1 journal_error)" "" "r1 journal_error once on"
+assert_eq "$(log_count '^<6>.*journal .*r1\.journal.* on again')" 1 "infos that r1's journal is on again"
+if status_text_says "journal off"; then fail "status still says 'journal off': $(ctl status)"; fi
+wait_for 5 "STATUS= without 'journal off'" eval '! status_says "journal off"'
+echo "journal-full-disk: journal ${full_size} bytes when the disk was full, ${after_size} after;" \
+	"converged ${converged}s and journal on ${on_again}s after the remote came back"
+
+# ---- 3: journaled again: a SIGKILL loses nothing
+stop_rsyncd
+printf 'after recovery\n' >"$SRC/after-recovery"
+wait_for 5 "the new change in r1's journal" grep -aq 'after-recovery' "$JOURNAL"
+kill_syncd
+start_worker
+run_log_text | grep -Eqi 'r1: replayed [1-9]' || fail "r1's journal was not replayed: $(run_log_text | head -n 5)"
+restart_rsyncd
+wait_converged "$SRC" "$MIRROR" 20
+assert_file "$MIRROR/after-recovery"
+
+# ---- 4: a read-only state dir
+stop_syncd
+mount -o remount,ro "$SYNCD_STATE" || fail "cannot remount $SYNCD_STATE read-only"
+start_worker
+wait_for 5 "r1's journal off" remote_field_is r1 journal off
+assert_eq "$(remote_status r1 journal_error)" "Read-only file system" "r1 journal_error"
+j=$(ctl status --json)
+assert_eq "$(json_field "$j" running_mark)" off "running_mark"
+assert_eq "$(json_field "$j" running_mark_error)" "Read-only file system" "running_mark_error"
+out=$(ctl status)
+printf '%s\n' "$out" | grep -qF "journal off (Read-only file system)" ||
+	fail "status does not say 'journal off (Read-only file system)': $out"
+printf '%s\n' "$out" | grep -Eq '^warning: .*running.*Read-only file system.*unclean stop would go unnoticed' ||
+	fail "status does not warn that an unclean stop would go unnoticed: $out"
+wait_for 5 "STATUS= saying r1's journal is off" status_says "r1: journal off (Read-only file system)"
+status_says "no running mark (Read-only file system)" || fail "STATUS= does not say the running mark is missing: $(last_status)"
+printf 'read-only state\n' >"$SRC/ro-state"
+wait_converged "$SRC" "$MIRROR" 10
+mount -o remount,rw "$SYNCD_STATE" || fail "cannot remount $SYNCD_STATE read-write"
+rw=$(now_ms)
+printf 'writable again\n' >"$SRC/rw-state"
+wait_for 5 "r1's journal on" remote_field_is r1 journal on
+wait_for 5 "the running mark" test -e "$SYNCD_IDIR/running"
+wait_for 5 "running_mark ok" eval '[ "$(json_field "$(ctl status --json)" running_mark)" = ok ]'
+log "read-only state dir: journal and mark back $(elapsed_since "$rw")s after the remount"
+wait_converged "$SRC" "$MIRROR" 10
+assert_syncd_running
+stop_syncd
+assert_not_exists "$SYNCD_IDIR/running"
+pass
