@@ -40,6 +40,7 @@ MOUNTS+=("$FAST")
 # shellcheck disable=SC2317 # run by the trap
 _jfd_cleanup() {
 	local rc=$? m
+	_lib_syncctl_cleanup
 	[ -z "$SYNCD_PID" ] || stop_pid "$SYNCD_PID" 15
 	stop_rsyncd
 	for m in "${MOUNTS[@]}"; do
@@ -75,6 +76,16 @@ unpushed_is() { [ "$(unpushed)" = "$1" ]; }
 warned_off() { log_count '^<4>.*journal .*r1\.journal.*'"$1"; }
 
 MIRROR=$FAST/mirror
+# rewrite_all WORD: 3,000 changes
+rewrite_all() {
+	local d f
+	for d in $(seq -w 1 30); do
+		for f in $(seq -w 1 100); do
+			printf '%s\n' "$1" >>"$SRC/directory-with-a-long-name-$d/file-with-a-long-name-$f"
+		done
+	done
+}
+
 start_rsyncd
 SRC=$FAST/src
 mkdir -p "$SRC"
@@ -94,17 +105,14 @@ wait_for 5 "r1's journal on" remote_field_is r1 journal on
 
 # ---- 1: the disk fills
 stop_rsyncd
-for d in $(seq -w 1 30); do
-	for f in $(seq -w 1 100); do
-		printf 'second\n' >>"$SRC/directory-with-a-long-name-$d/file-with-a-long-name-$f"
-	done
-done
+rewrite_all second
 wait_for 10 "r1's journal off" remote_field_is r1 journal off
 wait_for 10 "3000 changes pending for r1" unpushed_is 3000
 assert_eq "$(remote_status r1 journal_error)" "No space left on device" "r1 journal_error"
 status_text_says "journal off (No space left on device)" ||
 	fail "status does not say 'journal off (No space left on device)': $(ctl status)"
 wait_for 5 "STATUS= saying r1's journal is off" status_says "r1: journal off (No space left on device)"
+ctl status >&2
 full_size=$(stat -c %s "$JOURNAL")
 used=$(df --output=used -k "$SYNCD_STATE" | tail -n 1)
 log "journal off: $full_size bytes, ${used// /} KiB of 64 used; $(last_status)"
@@ -143,10 +151,31 @@ restart_rsyncd
 wait_converged "$SRC" "$MIRROR" 20
 assert_file "$MIRROR/after-recovery"
 
-# ---- 4: a read-only state dir
+# ---- 4: a clean stop while the journal is off keeps the running mark
+stop_rsyncd
+rewrite_all third
+wait_for 10 "r1's journal off" remote_field_is r1 journal off
+stop_syncd
+assert_exists "$SYNCD_IDIR/running"
+run_log_text | grep -Eq '^<4>.*r1: 3000 changes pending are not in the journal \(No space left on device\): the next start runs a full sync' ||
+	fail "no warning at the stop that the pending changes are not in the journal: $(run_log_text | tail -n 3)"
+start_worker
+run_log_text | grep -qi 'unclean' || fail "no unclean start after a stop that left changes out of the journal"
+# what the stale journal held is replayed, but it cannot be rewritten yet
+wait_for 5 "r1's journal off" remote_field_is r1 journal off
+restart_rsyncd
+wait_converged "$SRC" "$MIRROR" 20
+wait_for 10 "r1's journal on again" remote_field_is r1 journal on
+wait_for 5 "r1's journal truncated to its header" journal_is_empty r1
+
+# ---- 5: a read-only state dir; what its journal holds is replayed
+stop_rsyncd
+printf 'replayed read-only\n' >"$SRC/ro-replay"
+wait_for 5 "the new change in r1's journal" grep -aq 'ro-replay' "$JOURNAL"
 stop_syncd
 mount -o remount,ro "$SYNCD_STATE" || fail "cannot remount $SYNCD_STATE read-only"
 start_worker
+run_log_text | grep -Eqi 'r1: replayed [1-9]' || fail "r1's read-only journal was not replayed: $(run_log_text | head -n 5)"
 wait_for 5 "r1's journal off" remote_field_is r1 journal off
 assert_eq "$(remote_status r1 journal_error)" "Read-only file system" "r1 journal_error"
 j=$(ctl status --json)
@@ -159,17 +188,39 @@ printf '%s\n' "$out" | grep -Eq '^warning: .*running.*Read-only file system.*unc
 	fail "status does not warn that an unclean stop would go unnoticed: $out"
 wait_for 5 "STATUS= saying r1's journal is off" status_says "r1: journal off (Read-only file system)"
 status_says "no running mark (Read-only file system)" || fail "STATUS= does not say the running mark is missing: $(last_status)"
+restart_rsyncd
 printf 'read-only state\n' >"$SRC/ro-state"
 wait_converged "$SRC" "$MIRROR" 10
 mount -o remount,rw "$SYNCD_STATE" || fail "cannot remount $SYNCD_STATE read-write"
 rw=$(now_ms)
-printf 'writable again\n' >"$SRC/rw-state"
 wait_for 5 "r1's journal on" remote_field_is r1 journal on
-wait_for 5 "the running mark" test -e "$SYNCD_IDIR/running"
 wait_for 5 "running_mark ok" eval '[ "$(json_field "$(ctl status --json)" running_mark)" = ok ]'
+assert_exists "$SYNCD_IDIR/running"
 log "read-only state dir: journal and mark back $(elapsed_since "$rw")s after the remount"
+printf 'writable again\n' >"$SRC/rw-state"
 wait_converged "$SRC" "$MIRROR" 10
 assert_syncd_running
 stop_syncd
 assert_not_exists "$SYNCD_IDIR/running"
+
+# ---- 6: syncctl shows what the worker says
+need_syncctl
+mkdir -p "$SCTL_STATE/www"
+mount -t tmpfs -o ro,size=64k,mode=0755 syncd-test "$SCTL_STATE/www" || fail "cannot mount a tmpfs on $SCTL_STATE/www"
+MOUNTS+=("$SCTL_STATE/www")
+instance_ini www
+start_supervisor
+wait_state www running 10
+wait_for 5 "www's STATUS= saying its journal is off" eval \
+	'sctl status www | grep -Eq "^www +running .*m: journal off \(Read-only file system\)"'
+out=$(sctl status www)
+printf '%s\n' "$out" >&2
+printf '%s\n' "$out" | grep -Eq '^    remote m -> .*: [a-z]+, journal off \(Read-only file system\), ' ||
+	fail "syncctl status: no remote line with 'journal off (Read-only file system)': $out"
+printf '%s\n' "$out" | grep -Eq '^    warning: cannot create the running mark .*unclean stop would go unnoticed' ||
+	fail "syncctl status: no warning about the running mark: $out"
+j=$(sctl status --json www)
+assert_eq "$(json_instance_field "$j" www worker.remotes.0.journal)" off "syncctl status --json: the journal"
+assert_eq "$(json_instance_field "$j" www worker.running_mark)" off "syncctl status --json: the running mark"
+stop_supervisor
 pass
