@@ -63,7 +63,12 @@ start_worker() {
 # the last STATUS= the worker sent
 last_status() { grep ' STATUS=' "$MSGS" | tail -n 1; }
 status_says() { last_status | grep -qF -- "$1"; }
-status_text_says() { ctl status | grep -qF -- "$1"; }
+# (grep -q reads a here-string: fed by a pipe, under pipefail, its early
+# exit could fail the writer with SIGPIPE)
+status_text_says() {
+	local out
+	out=$(ctl status) && grep -qF -- "$1" <<<"$out"
+}
 # paths not on the mirror yet: pending and in flight
 unpushed() {
 	local j p f
@@ -182,9 +187,9 @@ j=$(ctl status --json)
 assert_eq "$(json_field "$j" running_mark)" off "running_mark"
 assert_eq "$(json_field "$j" running_mark_error)" "Read-only file system" "running_mark_error"
 out=$(ctl status)
-printf '%s\n' "$out" | grep -qF "journal off (Read-only file system)" ||
+grep -qF "journal off (Read-only file system)" <<<"$out" ||
 	fail "status does not say 'journal off (Read-only file system)': $out"
-printf '%s\n' "$out" | grep -Eq '^warning: .*running.*Read-only file system.*unclean stop would go unnoticed' ||
+grep -Eq '^warning: .*running.*Read-only file system.*unclean stop would go unnoticed' <<<"$out" ||
 	fail "status does not warn that an unclean stop would go unnoticed: $out"
 wait_for 5 "STATUS= saying r1's journal is off" status_says "r1: journal off (Read-only file system)"
 status_says "no running mark (Read-only file system)" || fail "STATUS= does not say the running mark is missing: $(last_status)"
@@ -212,12 +217,12 @@ instance_ini www
 start_supervisor
 wait_state www running 10
 wait_for 5 "www's STATUS= saying its journal is off" eval \
-	'sctl status www | grep -Eq "^www +running .*m: journal off \(Read-only file system\)"'
+	'grep -Eq "^www +running .*m: journal off \(Read-only file system\)" <<<"$(sctl status www)"'
 out=$(sctl status www)
 printf '%s\n' "$out" >&2
-printf '%s\n' "$out" | grep -Eq '^    remote m -> .*: [a-z]+, journal off \(Read-only file system\), ' ||
+grep -Eq '^    remote m -> .*: [a-z]+, journal off \(Read-only file system\), ' <<<"$out" ||
 	fail "syncctl status: no remote line with 'journal off (Read-only file system)': $out"
-printf '%s\n' "$out" | grep -Eq '^    warning: cannot create the running mark .*unclean stop would go unnoticed' ||
+grep -Eq '^    warning: cannot create the running mark .*unclean stop would go unnoticed' <<<"$out" ||
 	fail "syncctl status: no warning about the running mark: $out"
 j=$(sctl status --json www)
 assert_eq "$(json_instance_field "$j" www worker.remotes.0.journal)" off "syncctl status --json: the journal"
