@@ -160,6 +160,7 @@ assert_file "$MIRROR/after-recovery"
 stop_rsyncd
 rewrite_all third
 wait_for 10 "r1's journal off" remote_field_is r1 journal off
+wait_for 10 "3000 changes pending for r1" unpushed_is 3000
 stop_syncd
 assert_exists "$SYNCD_IDIR/running"
 run_log_text | grep -Eq '^<4>.*r1: 3000 changes pending are not in the journal \(No space left on device\): the next start runs a full sync' ||
