@@ -10,11 +10,16 @@
 #     info line, the status says so);
 #  3. a change with the remote down again is journaled: after a SIGKILL the
 #     restarted worker replays it and it reaches the mirror;
-#  4. the worker starts on a read-only state dir: its journal is off
-#     ("Read-only file system") and the status says that the running mark
-#     is missing (an unclean stop would go unnoticed); mirroring goes on;
-#     once the dir is writable again a batch brings the journal and the mark
-#     back.
+#  4. the disk fills again and the worker is stopped cleanly: the changes
+#     only memory held are named, the running mark stays, the next start
+#     is unclean (a full sync) and the journal comes back once current;
+#  5. the worker starts on a read-only state dir: it replays the journal it
+#     cannot write, which is off ("Read-only file system"); the status says
+#     the running mark is missing (an unclean stop would go unnoticed);
+#     mirroring goes on; once the dir is writable the journal and the mark
+#     come back by themselves;
+#  6. syncctl shows the same for an instance whose state dir is read-only:
+#     its table's STATUS=, the worker's lines, the worker's JSON.
 # Prints the journal's size when full and after, and the times to recover.
 set -u
 # shellcheck source=../lib.sh
