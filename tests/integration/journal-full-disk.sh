@@ -21,6 +21,7 @@
 #  6. syncctl shows the same for an instance whose state dir is read-only:
 #     its table's STATUS=, the worker's lines, the worker's JSON.
 # Prints the journal's size when full and after, and the times to recover.
+# shellcheck disable=SC2317 # functions called through wait_for
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -42,7 +43,6 @@ mount -t tmpfs -o size=64m,mode=0755 syncd-test "$FAST" || fail "cannot mount a 
 MOUNTS+=("$FAST")
 # Unmounted before lib.sh removes $T, once the worker and the rsync daemon
 # that hold files on them are gone.
-# shellcheck disable=SC2317 # run by the trap
 _jfd_cleanup() {
 	local rc=$? m
 	_lib_syncctl_cleanup
@@ -68,6 +68,7 @@ start_worker() {
 # the last STATUS= the worker sent
 last_status() { grep ' STATUS=' "$MSGS" | tail -n 1; }
 status_says() { last_status | grep -qF -- "$1"; }
+status_says_on() { ! status_says "journal off"; }
 # (grep -q reads a here-string: fed by a pipe, under pipefail, its early
 # exit could fail the writer with SIGPIPE)
 status_text_says() {
@@ -82,6 +83,9 @@ unpushed() {
 		echo $((p + f))
 }
 unpushed_is() { [ "$(unpushed)" = "$1" ]; }
+running_mark_is() { [ "$(json_field "$(ctl status --json)" running_mark)" = "$1" ]; }
+# syncctl's table line of www says its journal is off
+www_row_says_off() { grep -Eq '^www +running .*m: journal off \(Read-only file system\)' <<<"$(sctl status www)"; }
 # journal warnings and infos in the worker log
 warned_off() { log_count '^<4>.*journal .*r1\.journal.*'"$1"; }
 
@@ -146,7 +150,7 @@ after_size=$(stat -c %s "$JOURNAL")
 assert_eq "$(remote_status r1 journal_error)" "" "r1 journal_error once on"
 assert_eq "$(log_count '^<6>.*journal .*r1\.journal.* on again')" 1 "infos that r1's journal is on again"
 if status_text_says "journal off"; then fail "status still says 'journal off': $(ctl status)"; fi
-wait_for 5 "STATUS= without 'journal off'" eval '! status_says "journal off"'
+wait_for 5 "STATUS= without 'journal off'" status_says_on
 echo "journal-full-disk: journal ${full_size} bytes when the disk was full, ${after_size} after;" \
 	"converged ${converged}s and journal on ${on_again}s after the remote came back"
 
@@ -205,7 +209,7 @@ wait_converged "$SRC" "$MIRROR" 10
 mount -o remount,rw "$SYNCD_STATE" || fail "cannot remount $SYNCD_STATE read-write"
 rw=$(now_ms)
 wait_for 5 "r1's journal on" remote_field_is r1 journal on
-wait_for 5 "running_mark ok" eval '[ "$(json_field "$(ctl status --json)" running_mark)" = ok ]'
+wait_for 5 "running_mark ok" running_mark_is ok
 assert_exists "$SYNCD_IDIR/running"
 log "read-only state dir: journal and mark back $(elapsed_since "$rw")s after the remount"
 printf 'writable again\n' >"$SRC/rw-state"
@@ -222,8 +226,7 @@ MOUNTS+=("$SCTL_STATE/www")
 instance_ini www
 start_supervisor
 wait_state www running 10
-wait_for 5 "www's STATUS= saying its journal is off" eval \
-	'grep -Eq "^www +running .*m: journal off \(Read-only file system\)" <<<"$(sctl status www)"'
+wait_for 5 "www's STATUS= saying its journal is off" www_row_says_off
 out=$(sctl status www)
 printf '%s\n' "$out" >&2
 grep -Eq '^    remote m -> .*: [a-z]+, journal off \(Read-only file system\), ' <<<"$out" ||
