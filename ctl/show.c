@@ -183,7 +183,7 @@ show_table(const struct status *st, char **names, const char *runtime_dir, FILE 
 		}
 		char *save = NULL;
 		for (char *l = strtok_r(reply, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-			if (!strncmp(l, "remote ", 7) || !strncmp(l, "hook ", 5) ||
+			if (!strncmp(l, "remote ", 7) || !strncmp(l, "hook ", 5) || !strncmp(l, "warning: ", 9) ||
 			    !strncmp(l, "  last error", 12) || !strncmp(l, "  last verify", 13))
 				fprintf(f, "    %s\n", l[0] == ' ' ? l + 2 : l);
 		free(reply);

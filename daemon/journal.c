@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -30,14 +31,17 @@ put_entries(struct buf *b, const struct changeset *cs)
 	}
 }
 
+/* Turns it off, said once: while off, its attempts to come back fail
+ * quietly (the remote paces them). */
 static void
 broken(struct journal *j, const char *what)
 {
-	log_err("journal %s: %s: %s; pending changes are kept in memory only until it works",
-	    j->path, what, strerror(errno));
-	if (j->fd >= 0)
-		close(j->fd);
-	j->fd = -1;
+	if (!j->err)
+		log_warn("journal %s: %s: %s; the journal is off: pending changes are kept in memory "
+		    "only until it can be written again", j->path, what, strerror(errno));
+	else
+		log_debug("journal %s: %s: %s; still off", j->path, what, strerror(errno));
+	j->err = errno ? errno : EIO;
 }
 
 static int
@@ -49,9 +53,9 @@ append(struct journal *j, struct buf *b)
 		broken(j, "cannot build a record");
 		return -1;
 	}
-	if (j->fd < 0 || !b->len) {
+	if (j->err || !b->len) {
 		buf_free(b);
-		return j->fd < 0 ? -1 : 0;
+		return j->err ? -1 : 0;
 	}
 	size_t len = b->len;
 	int rc = write_all(j->fd, b->p, len);
@@ -105,12 +109,24 @@ journal_open(struct journal *j, const char *path, struct changeset *into, uint64
 	struct buf b = { 0 };
 	char chunk[65536];
 	ssize_t n;
+	int rw_err = 0;
 
-	j->path = strdup(path);
 	j->size = j->compacted = 0;
+	j->err = 0;
 	*replayed = 0;
+	if (!(j->path = strdup(path))) {
+		j->err = ENOMEM;
+		log_err("journal %s: out of memory; the journal is off", path);
+		return -1;
+	}
 	j->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (j->fd < 0) {
+		/* A read-only state dir: what it holds still goes out. */
+		rw_err = errno;
+		j->fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (j->fd < 0) {
+		errno = rw_err;
 		broken(j, "cannot open");
 		return -1;
 	}
@@ -120,13 +136,20 @@ journal_open(struct journal *j, const char *path, struct changeset *into, uint64
 	if (n < 0 || b.oom) {
 		buf_free(&b);
 		broken(j, "cannot read");
-		return -1;
-	}
-	if (b.len >= HEADER_LEN && !memcmp(b.p, HEADER, HEADER_LEN))
+	} else if (b.len >= HEADER_LEN && !memcmp(b.p, HEADER, HEADER_LEN)) {
 		replay(j, b.p, b.len, into, now, full, replayed);
-	else if (b.len)
+	} else if (b.len) {
 		log_warn("journal %s: not a syncd journal (or of another version); ignored", path);
+	}
 	buf_free(&b);
+	if (rw_err) {
+		close(j->fd);
+		j->fd = -1;
+		errno = rw_err;
+		broken(j, "cannot open for writing");
+	}
+	if (j->err)
+		return -1;
 	/* Start from a clean copy: drops a torn tail and foreign contents. */
 	return journal_rewrite(j, into, NULL, *full);
 }
@@ -198,13 +221,17 @@ journal_rewrite(struct journal *j, const struct changeset *a, const struct chang
 	}
 	j->size = j->compacted = (off_t)b.len;
 	buf_free(&b);
+	if (j->err)
+		log_info("journal %s: on again, with what is pending (%lld bytes)", j->path,
+		    (long long)j->size);
+	j->err = 0;
 	return 0;
 }
 
 void
 journal_reset(struct journal *j)
 {
-	if (j->fd < 0 || j->size == (off_t)HEADER_LEN)
+	if (j->err || j->size == (off_t)HEADER_LEN)
 		return;
 	if (ftruncate(j->fd, (off_t)HEADER_LEN) < 0) {
 		broken(j, "cannot truncate");
@@ -214,9 +241,23 @@ journal_reset(struct journal *j)
 }
 
 bool
+journal_drop(struct journal *j)
+{
+	struct stat st;
+
+	if (!j->err || j->fd < 0 || fstat(j->fd, &st) < 0 || !st.st_size)
+		return false;
+	if (ftruncate(j->fd, 0) < 0) {
+		log_debug("journal %s: cannot drop its stale records: %s", j->path, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+bool
 journal_bloated(const struct journal *j)
 {
-	return j->fd >= 0 && j->size > 4 * j->compacted + (1 << 20);
+	return !j->err && j->size > 4 * j->compacted + (1 << 20);
 }
 
 void

@@ -6,7 +6,13 @@
  * pending and rewritten compactly when it grows.  Format: the line
  * "syncd-journal 1\n", then records of one kind byte ('P' path, 'D' directory
  * contents, 'G' path gone, 'F' full sync wanted), the relative path, a NUL.
- * A last record without its NUL is a torn write and is dropped. */
+ * A last record without its NUL is a torn write and is dropped.
+ *
+ * A write that fails (a full disk, a read-only or failing state dir) turns
+ * the journal off: pending changes stay in memory only, nothing more is
+ * appended (a record after a lost one would leave a gap), and the file
+ * stays open so that its stale records can be dropped in place, which
+ * frees their space.  A rewrite of all that is pending turns it on again. */
 #ifndef SYNCD_JOURNAL_H
 #define SYNCD_JOURNAL_H
 
@@ -18,22 +24,30 @@
 
 struct journal {
 	char *path;
-	int fd;			/* -1: not usable (the error was logged) */
+	int fd;			/* the file, -1: none */
+	int err;		/* why it is off (an errno), 0: on */
 	off_t size, compacted;	/* now, and right after the last rewrite */
 };
 
 /* Opens (creating) the journal and adds what it holds to into (dated now_ms)
- * and to *full; *replayed counts the entries.  -1 if it cannot be used. */
+ * and to *full; *replayed counts the entries.  A journal that can be read
+ * but not written is replayed, and off.  -1 if it is off (logged). */
 int journal_open(struct journal *j, const char *path, struct changeset *into, uint64_t now_ms,
     bool *full, size_t *replayed);
+/* Appends a batch, or a wanted full sync; -1 if off (nothing written). */
 int journal_append(struct journal *j, const struct changeset *cs);
 int journal_append_full(struct journal *j);
-/* Replaces the contents with exactly these (either may be NULL). */
+/* Replaces the contents with exactly these (either may be NULL), and so
+ * turns a journal that is off on again (logged once). */
 int journal_rewrite(struct journal *j, const struct changeset *a, const struct changeset *b,
     bool full);
 /* Empties it: the remote has everything.  Not synced: should the old
  * records survive a crash, they only cause a redundant push. */
 void journal_reset(struct journal *j);
+/* Empties a journal that is off in place (its file stays open): the remote
+ * has everything, and the space its stale records hold may be what it
+ * needs to come back.  False if there was nothing to drop. */
+bool journal_drop(struct journal *j);
 /* Worth a rewrite: it grew well past what it held after the last one. */
 bool journal_bloated(const struct journal *j);
 void journal_close(struct journal *j);

@@ -13,6 +13,8 @@
 #include "worker.h"
 
 static void nothing_ran(void *ctx);
+static void journal_retry_due(void *ctx);
+static void retry_journal_later(struct remote *r);
 
 static void
 retry_due(void *ctx)
@@ -50,8 +52,11 @@ remote_init(struct remote *r, struct worker *w, const struct remote_conf *rc)
 		r->full_wanted = full;
 		r->full_for_lost = full;
 	}
-	if (timer_init(&w->loop, &r->nothing_ran, nothing_ran, r) < 0)
+	if (timer_init(&w->loop, &r->nothing_ran, nothing_ran, r) < 0 ||
+	    timer_init(&w->loop, &r->journal_retry, journal_retry_due, r) < 0)
 		return -1;
+	if (r->journal.err)
+		retry_journal_later(r);
 	return timer_init(&w->loop, &r->retry, retry_due, r);
 }
 
@@ -60,6 +65,7 @@ remote_free(struct remote *r)
 {
 	timer_close(&r->retry);
 	timer_close(&r->nothing_ran);
+	timer_close(&r->journal_retry);
 	journal_close(&r->journal);
 	changeset_clear(&r->pending);
 	changeset_clear(&r->inflight);
@@ -71,21 +77,74 @@ remote_free(struct remote *r)
 	free(r->full_excludes);
 }
 
+static int
+rewrite(struct remote *r)
+{
+	/* Oldest first: replay reads later records as newer. */
+	return journal_rewrite(&r->journal, &r->inflight, &r->pending, r->full_wanted || r->full);
+}
+
+/* A journal that is off is rewritten with all that is pending on the
+ * [retry] backoff, whether changes come or not: a full disk is neither
+ * written to nor logged about at every batch, and a journal whose disk got
+ * room again comes back by itself. */
+static void
+retry_journal_later(struct remote *r)
+{
+	timer_arm(&r->journal_retry, backoff_delay(r->w->cfg, ++r->journal_failures));
+}
+
+/* The journal went off or came back (was: its err before): the status
+ * shows it. */
+static void
+journal_noted(struct remote *r, int was)
+{
+	if (!was == !r->journal.err)
+		return;
+	r->journal_failures = 0;
+	if (r->journal.err)
+		retry_journal_later(r);
+	else
+		timer_disarm(&r->journal_retry);
+	worker_status(r->w);
+}
+
+static void
+revive(struct remote *r)
+{
+	int was = r->journal.err;
+
+	if (was && rewrite(r) < 0)
+		retry_journal_later(r);
+	journal_noted(r, was);
+}
+
+static void
+journal_retry_due(void *ctx)
+{
+	revive(ctx);
+}
+
 /* Keeps the journal no bigger than what is really pending. */
 static void
 compact(struct remote *r)
 {
-	bool full = r->full_wanted || r->full;
+	bool current = !r->full_wanted && !r->full && !changeset_count(&r->pending) &&
+	    !changeset_count(&r->inflight);
+	int was = r->journal.err;
 
-	if (!full && !changeset_count(&r->pending) && !changeset_count(&r->inflight)) {
-		if (r->journal.fd >= 0)
-			journal_reset(&r->journal);
-		else
-			journal_rewrite(&r->journal, NULL, NULL, false);
-	} else if (r->journal.fd < 0 || journal_bloated(&r->journal)) {
-		/* Oldest first: replay reads later records as newer. */
-		journal_rewrite(&r->journal, &r->inflight, &r->pending, full);
+	if (was) {
+		/* Its stale records go at once, and it tries to come back in
+		 * the space they held. */
+		if (current && journal_drop(&r->journal))
+			revive(r);
+		return;
 	}
+	if (current)
+		journal_reset(&r->journal);
+	else if (journal_bloated(&r->journal))
+		rewrite(r);
+	journal_noted(r, was);
 }
 
 static void
@@ -390,8 +449,11 @@ remote_kick(struct remote *r)
 int
 remote_offer(struct remote *r, const struct changeset *sealed, const struct moves *moves)
 {
+	int was = r->journal.err;
+
 	/* On disk before it can be attempted. */
 	journal_append(&r->journal, sealed);
+	journal_noted(r, was);
 	moves_append(&r->moves, moves);
 	if (changeset_copy(&r->pending, sealed) < 0)
 		return -1;
@@ -404,8 +466,11 @@ remote_offer(struct remote *r, const struct changeset *sealed, const struct move
 void
 remote_full(struct remote *r, bool lost)
 {
+	int was = r->journal.err;
+
 	if (!r->full_wanted)
 		journal_append_full(&r->journal);
+	journal_noted(r, was);
 	r->full_wanted = true;
 	r->full_for_lost |= lost;
 	remote_kick(r);
@@ -461,4 +526,17 @@ remote_kill(struct remote *r, int sig)
 		child_kill(r->push, sig);
 	if (r->full)
 		child_kill(r->full, sig);
+}
+
+bool
+remote_journaled(struct remote *r)
+{
+	size_t n = changeset_count(&r->pending) + changeset_count(&r->inflight);
+
+	if (!r->journal.err || (!n && !r->full_wanted) || rewrite(r) == 0)
+		return true;
+	log_warn("%s: %zu changes%s pending are not in the journal (%s): the next start runs a "
+	    "full sync", r->rc->name, n, r->full_wanted ? " and a full sync" : "",
+	    strerror(r->journal.err));
+	return false;
 }

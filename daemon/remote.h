@@ -24,6 +24,8 @@ struct remote {
 	struct changeset inflight;	/* in the push that runs now */
 	struct changeset during_full;	/* sealed while the full sync runs */
 	struct journal journal;		/* pending + inflight + full_wanted, on disk */
+	struct timer journal_retry;	/* while it is off: the next rewrite */
+	unsigned journal_failures;	/* rewrites failed since it went off */
 	struct child *push, *full;	/* push: a batch, or a link pass before one */
 	struct moves moves;		/* directories moved in the batches pending */
 	struct move linking;		/* the move whose link pass runs */
@@ -62,5 +64,8 @@ bool remote_current(const struct remote *r, uint64_t t);
 /* "ok", "pushing", "backoff", "failing", "operator-error" or "paused". */
 const char *remote_state(const struct remote *r);
 void remote_kill(struct remote *r, int sig);
+/* At a clean stop: all that is pending is in the journal (a journal that is
+ * off gets one more try).  False, logged: the next start needs a full sync. */
+bool remote_journaled(struct remote *r);
 
 #endif

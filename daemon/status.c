@@ -1,5 +1,6 @@
 #include "status.h"
 
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,14 +43,34 @@ full_state(const struct remote *r)
 	return r->full ? "running" : r->full_wanted ? "wanted" : "idle";
 }
 
+static const char *
+journal_error(const struct remote *r)
+{
+	return r->journal.err ? strerror(r->journal.err) : "";
+}
+
+/* ", journal off (reason)", or nothing while it is on. */
+static const char *
+journal_note(const struct remote *r, char *buf, size_t len)
+{
+	if (!r->journal.err)
+		return "";
+	snprintf(buf, len, ", journal off (%s)", journal_error(r));
+	return buf;
+}
+
 void
 status_text(const struct worker *w, FILE *f)
 {
 	uint64_t now = now_ms();
-	char when[32];
+	char when[32], note[128];
 
 	fprintf(f, "instance %s (pid %d): %s, up %.0fs\n", w->cfg->name, (int)getpid(),
 	    worker_state(w), (double)(now - w->started) / 1000);
+	if (w->running_err)
+		fprintf(f, "warning: cannot create the running mark %s: %s; an unclean stop would go "
+		    "unnoticed (no full sync at the next start)\n", w->running,
+		    strerror(w->running_err));
 	fprintf(f, "source %s: %zu directories watched, %llu events, %llu batches, %zu changes "
 	    "gathering\n", w->cfg->source, watch_count(&w->watch),
 	    (unsigned long long)w->watch.events, (unsigned long long)w->batches,
@@ -58,9 +79,10 @@ status_text(const struct worker *w, FILE *f)
 		const struct remote *r = &w->remotes[i];
 		if (r->last_ok_wall)
 			status_time(r->last_ok_wall, when, sizeof when);
-		fprintf(f, "remote %s -> %s: %s, lag %.3fs, %zu pending, %zu in flight, full sync %s, "
+		fprintf(f, "remote %s -> %s: %s%s, lag %.3fs, %zu pending, %zu in flight, full sync %s, "
 		    "last success %s, %u failures in a row, %llu pushes of %llu paths, %llu full syncs\n",
-		    r->rc->name, r->rc->target, remote_state(r), lag_s(w, r, now),
+		    r->rc->name, r->rc->target, remote_state(r), journal_note(r, note, sizeof note),
+		    lag_s(w, r, now),
 		    changeset_count(&r->pending), changeset_count(&r->inflight), full_state(r),
 		    r->last_ok_wall ? when : "never", r->failures, (unsigned long long)r->pushes,
 		    (unsigned long long)r->paths_pushed, (unsigned long long)r->full_syncs);
@@ -92,7 +114,10 @@ status_json(const struct worker *w, FILE *f)
 
 	fputs("{\"instance\":", f);
 	json_str(f, w->cfg->name);
-	fprintf(f, ",\"pid\":%d,\"state\":\"%s\",\"source\":", (int)getpid(), worker_state(w));
+	fprintf(f, ",\"pid\":%d,\"state\":\"%s\",\"running_mark\":\"%s\",\"running_mark_error\":",
+	    (int)getpid(), worker_state(w), w->running_err ? "off" : "ok");
+	json_str(f, w->running_err ? strerror(w->running_err) : "");
+	fputs(",\"source\":", f);
 	json_str(f, w->cfg->source);
 	fprintf(f, ",\"uptime_s\":%.3f,\"watched_dirs\":%zu,\"events\":%llu,\"batches\":%llu,"
 	    "\"gathering\":%zu,\"remotes\":[", (double)(now - w->started) / 1000,
@@ -104,8 +129,11 @@ status_json(const struct worker *w, FILE *f)
 		json_str(f, r->rc->name);
 		fputs(",\"target\":", f);
 		json_str(f, r->rc->target);
-		fprintf(f, ",\"state\":\"%s\",\"pending\":%zu,\"in_flight\":%zu,\"full_sync\":\"%s\","
-		    "\"last_success\":", remote_state(r), changeset_count(&r->pending),
+		fprintf(f, ",\"state\":\"%s\",\"journal\":\"%s\",\"journal_error\":", remote_state(r),
+		    r->journal.err ? "off" : "on");
+		json_str(f, journal_error(r));
+		fprintf(f, ",\"pending\":%zu,\"in_flight\":%zu,\"full_sync\":\"%s\","
+		    "\"last_success\":", changeset_count(&r->pending),
 		    changeset_count(&r->inflight), full_state(r));
 		if (r->last_ok_wall) {
 			status_time(r->last_ok_wall, when, sizeof when);

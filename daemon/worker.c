@@ -11,6 +11,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "hook.h"
 #include "log.h"
 #include "remote.h"
@@ -329,8 +330,16 @@ worker_status(struct worker *w)
 		size_t hfailing = 0;
 		for (size_t i = 0; i < w->cfg->nhooks; i++)
 			hfailing += !strcmp(hook_state(&w->hooks[i]), "backoff");
-		snprintf(buf + o, sizeof buf - o, "; %zu of %zu hooks failing", hfailing, w->cfg->nhooks);
+		o += (size_t)snprintf(buf + o, sizeof buf - o, "; %zu of %zu hooks failing", hfailing,
+		    w->cfg->nhooks);
 	}
+	/* What the state dir could not take: durability is degraded. */
+	for (size_t i = 0; i < w->cfg->nremotes && o < sizeof buf; i++)
+		if (w->remotes[i].journal.err)
+			o += (size_t)snprintf(buf + o, sizeof buf - o, "; %s: journal off (%s)",
+			    w->remotes[i].rc->name, strerror(w->remotes[i].journal.err));
+	if (w->running_err && o < sizeof buf)
+		snprintf(buf + o, sizeof buf - o, "; no running mark (%s)", strerror(w->running_err));
 	sd_notify(0, buf);
 }
 
@@ -363,18 +372,49 @@ setup_signals(struct worker *w)
 }
 
 /* A mark that exists while a worker runs: found at start, it says the last
- * run ended without cleaning up (killed, crashed, power lost). */
+ * run ended without cleaning up (killed, crashed, power lost).  One that
+ * cannot be made is tried again on the [retry] backoff, said once each
+ * way. */
 static bool
-mark_running(const char *file)
+mark_running(struct worker *w)
 {
-	bool unclean = access(file, F_OK) == 0;
-	int fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+	bool unclean = access(w->running, F_OK) == 0;
+	int fd = unclean ? -1 : open(w->running, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
 
-	if (fd < 0)
-		log_warn("cannot create %s: %s", file, strerror(errno));
-	else
+	if (fd >= 0)
 		close(fd);
+	if ((unclean || fd >= 0) && w->running_err) {
+		log_info("running mark %s made: an unclean stop is noticed again", w->running);
+		w->running_err = 0;
+		w->running_failures = 0;
+		worker_status(w);
+	} else if (!unclean && fd < 0) {
+		if (!w->running_err)
+			log_warn("cannot create the running mark %s: %s; an unclean stop of this worker "
+			    "would go unnoticed (no full sync at the next start)", w->running,
+			    strerror(errno));
+		w->running_err = errno;
+		timer_arm(&w->running_timer, backoff_delay(w->cfg, ++w->running_failures));
+	}
 	return unclean;
+}
+
+static void
+running_due(void *ctx)
+{
+	mark_running(ctx);
+}
+
+/* At a clean stop: what is pending is in the journals, or the running mark
+ * stays and the next start runs a full sync. */
+static bool
+all_journaled(struct worker *w, size_t nremotes)
+{
+	bool all = true;
+
+	for (size_t i = 0; i < nremotes; i++)
+		all &= remote_journaled(&w->remotes[i]);
+	return all;
 }
 
 int
@@ -383,16 +423,16 @@ worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir)
 	struct worker w = { .cfg = cfg, .sigfd = -1, .exit_code = 1 };
 	size_t nremotes = 0, nhooks = 0;
 	uint64_t usec = 0;
-	char *running = NULL, *sock = NULL, *faillog = NULL;
+	char *sock = NULL, *faillog = NULL;
 	bool unclean = false;
 
 	w.state_dir = (char *)state_dir;
 	w.started = now_ms();
-	if (asprintf(&running, "%s/running", state_dir) < 0 ||
+	if (asprintf(&w.running, "%s/running", state_dir) < 0 ||
 	    asprintf(&sock, "%s/%s.sock", runtime_dir, cfg->name) < 0 ||
 	    asprintf(&faillog, "%s/failed.log", state_dir) < 0) {
 		log_err("out of memory");
-		free(running);
+		free(w.running);
 		free(sock);
 		return 1;
 	}
@@ -407,7 +447,8 @@ worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir)
 	    timer_init(&w.loop, &w.full_timer, full_sync_due, &w) < 0 ||
 	    timer_init(&w.loop, &w.watchdog_timer, watchdog_due, &w) < 0 ||
 	    timer_init(&w.loop, &w.stop_timer, stop_grace_over, &w) < 0 ||
-	    timer_init(&w.loop, &w.verify_timer, verify_due, &w) < 0)
+	    timer_init(&w.loop, &w.verify_timer, verify_due, &w) < 0 ||
+	    timer_init(&w.loop, &w.running_timer, running_due, &w) < 0)
 		goto out;
 	w.remotes = calloc(cfg->nremotes + 1, sizeof *w.remotes);
 	w.verifies = calloc(cfg->nremotes + 1, sizeof *w.verifies);
@@ -417,7 +458,7 @@ worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir)
 	w.control = control_open(&w, sock);
 	if (!w.control)
 		goto out;
-	unclean = mark_running(running);
+	unclean = mark_running(&w);
 	for (; nremotes < cfg->nremotes; nremotes++)
 		if (remote_init(&w.remotes[nremotes], &w, &cfg->remotes[nremotes]) < 0 ||
 		    verify_init(&w.verifies[nremotes], &w, &w.remotes[nremotes]) < 0) {
@@ -444,7 +485,7 @@ worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir)
 	worker_status(&w);
 	if (unclean) {
 		log_warn("the previous run of this instance did not stop cleanly (unclean stop: "
-		    "%s was left): full sync of every remote", running);
+		    "%s was left): full sync of every remote", w.running);
 		full_sync_all(&w, true);
 	} else if (cfg->full_on_start) {
 		full_sync_all(&w, false);
@@ -471,9 +512,9 @@ out:
 	control_close(w.control);
 	/* Whatever is pending is in the journals: a stop that was asked for is
 	 * clean; after a fatal error the next start runs a full sync. */
-	if (w.control && w.exit_code == 0)
-		unlink(running);
-	free(running);
+	if (w.control && w.exit_code == 0 && all_journaled(&w, nremotes))
+		unlink(w.running);
+	free(w.running);
 	free(sock);
 	free(faillog);
 	for (size_t i = 0; i < nremotes; i++) {
@@ -489,6 +530,7 @@ out:
 	timer_close(&w.watchdog_timer);
 	timer_close(&w.stop_timer);
 	timer_close(&w.verify_timer);
+	timer_close(&w.running_timer);
 	if (w.sigfd >= 0)
 		close(w.sigfd);
 	loop_close(&w.loop);

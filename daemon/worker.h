@@ -21,13 +21,16 @@ struct hook;
 struct worker {
 	struct config *cfg;
 	char *state_dir;		/* this instance's */
+	char *running;			/* the mark of a run: state_dir/running */
+	int running_err;		/* why it could not be made (an errno), 0: made */
+	unsigned running_failures;	/* attempts to make it that failed */
 	const char *fail_log;		/* NULL: none */
 	struct loop loop;
 	struct watch watch;
 	struct changeset gather;	/* changes not sealed into a batch yet */
 	struct moves moves;		/* directories moved in gather (hints) */
 	struct batch batch;
-	struct timer batch_timer, full_timer, watchdog_timer, stop_timer, verify_timer;
+	struct timer batch_timer, full_timer, watchdog_timer, stop_timer, verify_timer, running_timer;
 	struct remote *remotes;
 	struct verify *verifies;	/* one per remote, in the same order */
 	unsigned verifying;		/* of them waiting or running: changes are noted */

@@ -1,6 +1,11 @@
 /* The pending journal: what is appended comes back on replay, a torn last
- * record is dropped, reset and rewrite keep it small. */
+ * record is dropped, reset and rewrite keep it small, a write that fails
+ * turns it off until a rewrite. */
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "journal.h"
@@ -163,6 +168,70 @@ START_TEST(foreign_file_is_ignored)
 }
 END_TEST
 
+static off_t
+size_of(int fd)
+{
+	struct stat st;
+
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	return st.st_size;
+}
+
+/* Off, not shut: nothing more is appended, the file stays open, drop
+ * empties it in place, and a rewrite turns it on with what is pending. */
+START_TEST(off_until_rewritten)
+{
+	struct journal j;
+	struct changeset cs, back;
+	struct rlimit was, small;
+	bool full = false;
+	size_t n;
+	char p[64];
+
+	changeset_init(&cs);
+	ck_assert_int_eq(journal_open(&j, file, &cs, 1, &full, &n), 0);
+	changeset_add(&cs, "first", CH_PATH, 1);
+	ck_assert_int_eq(journal_append(&j, &cs), 0);
+	/* A file size limit stands for a full disk. */
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
+	small = was;
+	small.rlim_cur = 64;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	for (int i = 0; i < 10; i++) {
+		snprintf(p, sizeof p, "a/rather/long/path/%d", i);
+		changeset_add(&cs, p, CH_PATH, 1);
+	}
+	ck_assert_int_eq(journal_append(&j, &cs), -1);
+	ck_assert_int_eq(j.err, EFBIG);
+	ck_assert_int_ge(j.fd, 0);
+	off_t torn = size_of(j.fd);
+	ck_assert_int_eq(journal_append(&j, &cs), -1);
+	ck_assert_int_eq(journal_append_full(&j), -1);
+	ck_assert_int_eq(size_of(j.fd), torn);
+	ck_assert_int_eq(journal_rewrite(&j, &cs, NULL, true), -1);
+	ck_assert_int_eq(j.err, EFBIG);
+	ck_assert(journal_drop(&j));
+	ck_assert_int_eq(size_of(j.fd), 0);
+	ck_assert(!journal_drop(&j));
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &was), 0);
+	ck_assert_int_eq(journal_rewrite(&j, &cs, NULL, true), 0);
+	ck_assert_int_eq(j.err, 0);
+	ck_assert(!journal_drop(&j));
+	changeset_clear(&cs);
+	changeset_add(&cs, "later", CH_PATH, 1);
+	ck_assert_int_eq(journal_append(&j, &cs), 0);
+	journal_close(&j);
+	changeset_clear(&cs);
+	reopen(&back, &full, &n);
+	ck_assert_uint_eq(n, 12);
+	ck_assert(full);
+	ck_assert(has(&back, "a/rather/long/path/9", CH_PATH));
+	ck_assert(has(&back, "later", CH_PATH));
+	changeset_clear(&back);
+}
+END_TEST
+
 START_TEST(rsync_outcomes)
 {
 	ck_assert_int_eq(rsync_outcome(0, ""), RSYNC_OK);
@@ -191,6 +260,7 @@ journal_suite(void)
 	tcase_add_test(tc, reset_empties_and_rewrite_compacts);
 	tcase_add_test(tc, reset_after_appends);
 	tcase_add_test(tc, foreign_file_is_ignored);
+	tcase_add_test(tc, off_until_rewritten);
 	tcase_add_test(tc, rsync_outcomes);
 	suite_add_tcase(s, tc);
 	return s;
