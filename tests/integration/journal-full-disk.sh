@@ -25,36 +25,19 @@
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
-need_root
+in_own_mount_namespace "$@"
 need_syncd
 need_ctl
 LISTEN=$(dirname "$SYNCD")/notify_listen
 [ -x "$LISTEN" ] || fail "$LISTEN is missing (make builds it)"
 
 # The source and the mirror on a tmpfs too: 3,000 files are written three
-# times, which takes seconds on a busy disk.
+# times, which takes seconds on a busy disk.  (lib.sh unmounts them.)
 FAST=$T/fast
-MOUNTS=()
 mkdir -p "$SYNCD_STATE" "$FAST"
 mount -t tmpfs -o size=64k,mode=0755 syncd-test "$SYNCD_STATE" 2>"$T/mount.err" ||
 	skip "cannot mount a tmpfs: $(cat "$T/mount.err")"
-MOUNTS+=("$SYNCD_STATE")
 mount -t tmpfs -o size=64m,mode=0755 syncd-test "$FAST" || fail "cannot mount a tmpfs on $FAST"
-MOUNTS+=("$FAST")
-# Unmounted before lib.sh removes $T, once the worker and the rsync daemon
-# that hold files on them are gone.
-_jfd_cleanup() {
-	local rc=$? m
-	_lib_syncctl_cleanup
-	[ -z "$SYNCD_PID" ] || stop_pid "$SYNCD_PID" 15
-	stop_rsyncd
-	for m in "${MOUNTS[@]}"; do
-		umount "$m" 2>/dev/null || umount -l "$m"
-	done
-	(exit "$rc")
-	_lib_cleanup
-}
-trap _jfd_cleanup EXIT
 
 MSGS=$T/notify.msgs
 "$LISTEN" "$T/notify.sock" >"$MSGS" &
@@ -222,7 +205,6 @@ assert_not_exists "$SYNCD_IDIR/running"
 need_syncctl
 mkdir -p "$SCTL_STATE/www"
 mount -t tmpfs -o ro,size=64k,mode=0755 syncd-test "$SCTL_STATE/www" || fail "cannot mount a tmpfs on $SCTL_STATE/www"
-MOUNTS+=("$SCTL_STATE/www")
 instance_ini www
 start_supervisor
 wait_state www running 10
