@@ -273,7 +273,9 @@ begin_stop(struct worker *w, const char *why)
 	log_info("%s: stopping", why);
 	sd_notify(0, "STOPPING=1");
 	w->stopping = true;
-	seal(w);
+	/* What happened before the stop goes with it: the events still
+	 * queued, and the files written and not closed yet, as they are. */
+	worker_flush_begin(w);
 	timer_disarm(&w->verify_timer);
 	for (size_t i = 0; i < w->cfg->nremotes; i++) {
 		verify_stop(&w->verifies[i], SIGTERM);

@@ -107,6 +107,14 @@ for i in $(seq 1 50); do printf 'f %s\n' "$i" >"$SRC/closed$i"; done
 wait_converged "$SRC" "$MIRROR"
 assert_eq "$(log_count 'written and still open')" "$runs" "files pushed as open after their close"
 
+# a stop pushes an open file as it is, and what was written just before it
+exec 4>>"$SRC/held-at-stop.txt"
+printf 'at stop\n' >&4
+sleep 0.3
+for i in $(seq 1 20); do printf 'g %s\n' "$i" >"$SRC/last$i"; done
 assert_syncd_running
 stop_syncd
+exec 4>&-
+assert_content "$MIRROR/held-at-stop.txt" $'at stop\n'
+for i in $(seq 1 20); do assert_content "$MIRROR/last$i" "g $i"$'\n'; done
 pass
