@@ -16,6 +16,7 @@
 #include "remote.h"
 #include "child.h"
 #include "control.h"
+#include "statelock.h"
 
 /* How long in-flight rsync runs get to finish once we are told to stop. */
 #define STOP_GRACE_MS 10000
@@ -385,7 +386,11 @@ worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir)
 	uint64_t usec = 0;
 	char *running = NULL, *sock = NULL, *faillog = NULL;
 	bool unclean = false;
+	/* First: a second worker must leave the journals and the mark alone. */
+	int lock = statelock_take(state_dir, cfg->name);
 
+	if (lock < 0)
+		return 1;
 	w.state_dir = (char *)state_dir;
 	w.started = now_ms();
 	if (asprintf(&running, "%s/running", state_dir) < 0 ||
@@ -394,14 +399,20 @@ worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir)
 		log_err("out of memory");
 		free(running);
 		free(sock);
+		close(lock);
 		return 1;
 	}
 	w.fail_log = !cfg->fail_log ? faillog : strcmp(cfg->fail_log, "none") ? cfg->fail_log : NULL;
 	changeset_init(&w.gather);
 	batch_init(&w.batch, cfg->settle_ms, cfg->max_delay_ms, cfg->max_files);
 	srandom((unsigned)getpid() ^ (unsigned)now_ms());
-	if (loop_init(&w.loop) < 0)
+	if (loop_init(&w.loop) < 0) {
+		free(running);
+		free(sock);
+		free(faillog);
+		close(lock);
 		return 1;
+	}
 	if (setup_signals(&w) < 0 ||
 	    timer_init(&w.loop, &w.batch_timer, batch_due, &w) < 0 ||
 	    timer_init(&w.loop, &w.full_timer, full_sync_due, &w) < 0 ||
@@ -492,5 +503,7 @@ out:
 	if (w.sigfd >= 0)
 		close(w.sigfd);
 	loop_close(&w.loop);
+	/* Last: the journals are closed and the mark is settled. */
+	close(lock);
 	return w.exit_code;
 }
