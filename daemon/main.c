@@ -36,6 +36,23 @@ usage(FILE *f)
 	    "Configuration keys: syncd.ini(5).  Everything else: syncd(8).\n");
 }
 
+/* What the worker checks as it starts beyond the file, and so what --check
+ * checks: the same calls, or the check would pass what the start refuses.
+ * 0, or the exit status: 2 for what the operator must fix, 1 for a source
+ * that is not there (yet), which the worker's supervisor retries. */
+static int
+check_system(struct config *cfg, bool check)
+{
+	/* An rsync too old is one: the operator has to install another. */
+	int rc = rsync_version_check(cfg, check) < 0 ? 2 : 0;
+	int src = config_check_source(cfg);
+
+	/* Asked whether a start would work, --check says 2 for anything wrong. */
+	if (check && src)
+		src = 2;
+	return rc > src ? rc : src;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -72,31 +89,19 @@ main(int argc, char **argv)
 	log_init("syncd", verbose);
 
 	struct config cfg;
+	char ident[128];	/* the log keeps it */
 	if (config_load(file, &cfg, NULL, 0) < 0)
 		return 2;
-	if (check) {
-		int bad = config_check_source(&cfg) < 0;
-		bad |= rsync_version_check(&cfg, true) < 0;
-		if (bad) {
-			config_free(&cfg);
-			return 2;
-		}
+	if (!check) {
+		snprintf(ident, sizeof ident, "syncd[%s]", cfg.name);
+		log_init(ident, verbose);
+	}
+	int rc = check_system(&cfg, check);
+	if (check && !rc)
 		printf("%s: configuration of instance %s is valid\n", file, cfg.name);
+	if (check || rc) {
 		config_free(&cfg);
-		return 0;
-	}
-	char ident[128];
-	snprintf(ident, sizeof ident, "syncd[%s]", cfg.name);
-	log_init(ident, verbose);
-	/* An rsync too old is one: the operator has to install another. */
-	if (rsync_version_check(&cfg, false) < 0) {
-		config_free(&cfg);
-		return 2;
-	}
-	/* A missing source is worth retrying (a late mount): not a config error. */
-	if (config_check_source(&cfg) < 0) {
-		config_free(&cfg);
-		return 1;
+		return rc;
 	}
 
 	char *state_dir = NULL;
@@ -104,7 +109,7 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
-	int rc = 1;
+	rc = 1;
 	const char *run_dir = runtime && *runtime ? runtime : "/run/syncd";
 	if (make_dirs(state_dir, 0750) == 0 && make_dirs(run_dir, 0755) == 0)
 		rc = worker_run(&cfg, state_dir, run_dir);
