@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "fsutil.h"
+#include "hook.h"
 #include "log.h"
 #include "rsync_version.h"
 #include "worker.h"
@@ -47,6 +48,9 @@ check_system(struct config *cfg, bool check)
 	int rc = rsync_version_check(cfg, check) < 0 ? 2 : 0;
 	int src = config_check_source(cfg);
 
+	for (size_t i = 0; i < cfg->nhooks; i++)
+		if (hook_check(&cfg->hooks[i]) < 0)
+			rc = 2;
 	/* Asked whether a start would work, --check says 2 for anything wrong. */
 	if (check && src)
 		src = 2;

@@ -6,6 +6,8 @@
 #  - [rsync] binary that is a directory is an error at its line for both,
 #    and a directory named rsync early in PATH is passed over as the
 #    worker's spawn passes it over;
+#  - an http hook's header_file that holds something else than headers is
+#    an error for both (exit 2);
 #  - [source] path that is a symbolic link to a directory is followed: both
 #    accept it, and the worker watches and mirrors the directory; a local
 #    target inside that directory is an error for both, although the paths
@@ -108,6 +110,26 @@ path = $T/real
 [remote a]
 target = $T/dst
 EOF
+
+# ---- what a hook reads as it opens
+printf 'not a header\n' >"$T/headers"
+chmod 600 "$T/headers"
+cat >"$C/header-file.ini" <<EOF
+[source]
+path = $T/real
+[hook h]
+type = http
+url = http://127.0.0.1:9/
+header_file = $T/headers
+EOF
+verdicts "$C/header-file.ini"
+[ "$CHECK_RC" = 2 ] && [ "$START_RC" = 2 ] ||
+	fail "header-file: --check exit $CHECK_RC, start exit $START_RC, expected 2 and 2: $CHECK_OUT / $START_OUT"
+for out in "$CHECK_OUT" "$START_OUT"; do
+	printf '%s\n' "$out" | grep -qF "$T/headers:1: not a header line" ||
+		fail "header-file: no error naming the file and line: $out"
+done
+log "ok header-file: $(printf '%s\n' "$CHECK_OUT" | _lib_hide_T)"
 
 # ---- [source] path, a symbolic link
 mirrors source-symlink "$T/link" "$T/dst" <<EOF
