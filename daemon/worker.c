@@ -379,12 +379,12 @@ mark_running(const char *file)
 }
 
 int
-worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir)
+worker_run(struct config *cfg, const char *state_dir, const char *sock)
 {
 	struct worker w = { .cfg = cfg, .sigfd = -1, .exit_code = 1 };
 	size_t nremotes = 0, nhooks = 0;
 	uint64_t usec = 0;
-	char *running = NULL, *sock = NULL, *faillog = NULL;
+	char *running = NULL, *faillog = NULL;
 	bool unclean = false;
 	/* First: a second worker must leave the journals and the mark alone. */
 	int lock = statelock_take(state_dir, cfg->name);
@@ -394,11 +394,9 @@ worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir)
 	w.state_dir = (char *)state_dir;
 	w.started = now_ms();
 	if (asprintf(&running, "%s/running", state_dir) < 0 ||
-	    asprintf(&sock, "%s/%s.sock", runtime_dir, cfg->name) < 0 ||
 	    asprintf(&faillog, "%s/failed.log", state_dir) < 0) {
 		log_err("out of memory");
 		free(running);
-		free(sock);
 		close(lock);
 		return 1;
 	}
@@ -408,7 +406,6 @@ worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir)
 	srandom((unsigned)getpid() ^ (unsigned)now_ms());
 	if (loop_init(&w.loop) < 0) {
 		free(running);
-		free(sock);
 		free(faillog);
 		close(lock);
 		return 1;
@@ -485,7 +482,6 @@ out:
 	if (w.control && w.exit_code == 0)
 		unlink(running);
 	free(running);
-	free(sock);
 	free(faillog);
 	for (size_t i = 0; i < nremotes; i++) {
 		verify_free(&w.verifies[i]);

@@ -6,6 +6,8 @@
 #  - [rsync] binary that is a directory is an error at its line for both,
 #    and a directory named rsync early in PATH is passed over as the
 #    worker's spawn passes it over;
+#  - an instance name too long for its control socket's path in the runtime
+#    directory is an error for both;
 #  - an http hook's header_file that holds something else than headers is
 #    an error for both (exit 2);
 #  - [source] path that is a symbolic link to a directory is followed: both
@@ -26,7 +28,8 @@ if [ -n "${SYNCD_WRAPPER:-}" ]; then read -r -a WRAPPER <<<"$SYNCD_WRAPPER"; fi
 # worker started in the foreground (stopped after a few seconds if it runs:
 # START_RC 124 then).
 verdicts() {
-	CHECK_OUT=$(timeout $((10 * TEST_SLOW)) "${WRAPPER[@]}" "$SYNCD" --check --config "$1" 2>&1 </dev/null)
+	CHECK_OUT=$(timeout $((10 * TEST_SLOW)) "${WRAPPER[@]}" "$SYNCD" --check --config "$1" \
+		--state-dir "$T/state" --runtime-dir "$T/run" 2>&1 </dev/null)
 	CHECK_RC=$?
 	START_OUT=$(timeout -k 2 $((3 * TEST_SLOW)) "${WRAPPER[@]}" "$SYNCD" --config "$1" \
 		--state-dir "$T/state" --runtime-dir "$T/run" 2>&1 </dev/null)
@@ -110,6 +113,18 @@ path = $T/real
 [remote a]
 target = $T/dst
 EOF
+
+# ---- the control socket, RUNTIME/NAME.sock, is a path of 107 bytes at most
+f=$C/$(name 80 i).ini
+printf '[source]\npath = %s\n[remote a]\ntarget = %s\n' "$T/real" "$T/dst" >"$f"
+verdicts "$f"
+[ "$CHECK_RC" = 2 ] && [ "$START_RC" = 2 ] ||
+	fail "long instance name: --check exit $CHECK_RC, start exit $START_RC, expected 2 and 2: $CHECK_OUT / $START_OUT"
+for out in "$CHECK_OUT" "$START_OUT"; do
+	printf '%s\n' "$out" | grep -F "$f: " | grep -q 'control socket.*bytes' ||
+		fail "long instance name: no error about the control socket's path: $out"
+done
+log "ok long instance name: $(printf '%s\n' "$CHECK_OUT" | _lib_hide_T)"
 
 # ---- what a hook reads as it opens
 printf 'not a header\n' >"$T/headers"
