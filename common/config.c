@@ -50,13 +50,25 @@ cfg_trim(char *s)
 }
 
 bool
-cfg_valid_name(const char *s)
+cfg_check_name(struct parse *p, int line, const char *what, const char *s)
 {
-	if (!*s)
+	size_t n = strlen(s);
+
+	if (!n) {
+		cfg_err(p, line, "[%s] needs a name: [%s NAME]", what, what);
 		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+	}
+	if (n > CFG_NAME_MAX) {
+		cfg_err(p, line, "%s name '%.20s...' is %zu characters long: at most %d are allowed", what,
+		    s, n, CFG_NAME_MAX);
+		return false;
+	}
+	for (const char *c = s; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("_.-", *c)) {
+			cfg_err(p, line, "%s name '%s' may only hold letters, digits, '_', '.' and '-'",
+			    what, s);
 			return false;
+		}
 	return true;
 }
 
@@ -99,17 +111,11 @@ on_section(struct parse *p, const char *name)
 		    "retry, full_sync, verify, instance, hook NAME)", name);
 		return;
 	}
-	char rn[256];
-	snprintf(rn, sizeof rn, "%s", name + 6);
-	const char *rname = cfg_trim(rn);
-	if (!*rname) {
-		cfg_err(p, p->line, "[remote] needs a name: [remote NAME]");
+	const char *rname = name + 6;	/* name is trimmed at its end */
+	while (isspace((unsigned char)*rname))
+		rname++;
+	if (!cfg_check_name(p, p->line, "remote", rname))
 		return;
-	}
-	if (!cfg_valid_name(rname)) {
-		cfg_err(p, p->line, "remote name '%s' may only hold letters, digits, '_', '.' and '-'", rname);
-		return;
-	}
 	for (size_t i = 0; i < c->nremotes; i++)
 		if (!strcmp(c->remotes[i].name, rname)) {
 			cfg_err(p, p->line, "remote '%s' is defined twice (first at line %d)", rname,
@@ -635,22 +641,33 @@ handler(void *user, const char *section, const char *name, const char *value)
 	return 1;
 }
 
-/* Where posix_spawnp would find it. */
-static bool
-in_path(const char *prog)
+/* Why posix_spawnp could not run prog, NULL if it could: a regular file we
+ * may execute, found in PATH when prog has no '/' (where a directory or
+ * another file of that name is passed over, as posix_spawnp passes it). */
+static const char *
+not_runnable(const char *prog)
 {
-	if (strchr(prog, '/'))
-		return access(prog, X_OK) == 0;
+	struct stat st;
+
+	if (strchr(prog, '/')) {
+		if (stat(prog, &st) < 0)
+			return strerror(errno);
+		if (S_ISDIR(st.st_mode))
+			return strerror(EISDIR);
+		if (!S_ISREG(st.st_mode))
+			return "not a regular file";
+		return access(prog, X_OK) < 0 ? strerror(errno) : NULL;
+	}
 	const char *path = getenv("PATH");
 	char *copy = strdup(path ? path : "/usr/bin:/bin"), *save = NULL, buf[4096];
 	bool found = false;
 
 	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
 		snprintf(buf, sizeof buf, "%s/%s", *d ? d : ".", prog);
-		found = access(buf, X_OK) == 0;
+		found = stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0;
 	}
 	free(copy);
-	return found;
+	return found ? NULL : "no executable file of that name in PATH";
 }
 
 static bool
@@ -791,9 +808,10 @@ config_load(const char *file, struct config *c, char *err, size_t errlen)
 		cfg_err(&p, endline, "[instance] start_timeout, stop_timeout and restart_interval must not be 0");
 	if (c->sup.watchdog_ms && c->sup.watchdog_ms < 200)
 		cfg_err(&p, endline, "[instance] watchdog must be 0 (off) or at least 200ms");
-	if (!in_path(c->rsync_binary))
+	const char *why = not_runnable(c->rsync_binary);
+	if (why)
 		cfg_err(&p, c->rsync_binary_line ? c->rsync_binary_line : endline,
-		    "[rsync] binary '%s' was not found or is not executable", c->rsync_binary);
+		    "[rsync] binary '%s' was not found or is not executable: %s", c->rsync_binary, why);
 
 	for (size_t i = 0; i < p.nseen; i++)
 		free(p.seen[i].key);
@@ -853,14 +871,62 @@ config_source_path(const struct config *c, const char *rel, char *buf, size_t le
 	return true;
 }
 
+/* Where a local target really is, though it may not exist yet (rsync
+ * creates its last component): its real path, or its parent's with its
+ * name, or as written. */
+static char *
+real_target(const char *path)
+{
+	char *real = realpath(path, NULL), *parent;
+	const char *name = strrchr(path, '/');
+
+	if (real || errno != ENOENT || !name || name == path)
+		return real ? real : strdup(path);
+	parent = strndup(path, (size_t)(name - path));
+	real = parent ? realpath(parent, NULL) : NULL;
+	free(parent);
+	if (!real)
+		return strdup(path);
+	parent = real;
+	if (asprintf(&real, "%s%s", !strcmp(parent, "/") ? "" : parent, name) < 0)
+		real = NULL;
+	free(parent);
+	return real;
+}
+
 int
-config_check_source(const struct config *c)
+config_check_source(struct config *c)
 {
 	struct stat st;
-	int e = stat(c->source, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	char *real = realpath(c->source, NULL);
+	int e = !real ? errno : stat(real, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	int rc = 0;
 
-	if (!e)
-		return 0;
-	log_err("%s:%d: path: %s: %s", c->file, c->source_line, c->source, strerror(e));
-	return -1;
+	if (e) {
+		free(real);
+		log_err("%s:%d: path: %s: %s", c->file, c->source_line, c->source, strerror(e));
+		return 1;
+	}
+	/* Through links, paths that look apart may not be. */
+	for (size_t i = 0; i < c->nremotes; i++) {
+		const struct remote_conf *r = &c->remotes[i];
+		char *t = r->kind == TARGET_LOCAL ? real_target(r->path) : NULL;
+		if (t && (is_below(t, real) || is_below(real, t))) {
+			log_err("%s:%d: [remote %s]: target %s and the source %s must not contain each "
+			    "other: following links, they are %s and %s", c->file, r->line, r->name,
+			    r->path, c->source, t, real);
+			rc = 2;
+		}
+		free(t);
+	}
+	if (!rc && strcmp(real, c->source)) {
+		log_info("%s:%d: path: %s leads to %s: that directory is watched and mirrored (a link "
+		    "changed later is followed at the next start)", c->file, c->source_line, c->source,
+		    real);
+		free(c->source);
+		c->source = real;
+		real = NULL;
+	}
+	free(real);
+	return rc;
 }

@@ -128,8 +128,13 @@ const char *hook_type_name(enum hook_type t);
  * anything is wrong (cfg is then freed).  The source directory is not looked
  * at: see config_check_source(). */
 int config_load(const char *file, struct config *cfg, char *err, size_t errlen);
-/* The source exists and is a directory; logs file:line: why not. */
-int config_check_source(const struct config *cfg);
+/* What the file cannot tell: the source exists and is a directory (1 if
+ * not: a source mounted late is worth waiting for), and no local target is
+ * inside it or contains it once links are followed (2).  A source that is a
+ * symbolic link, or has one among its parents, is replaced by its real path,
+ * which the worker watches.  Logs file:line: why; 0 when all is well.  The
+ * worker runs it as it starts, --check and syncctl check run it too. */
+int config_check_source(struct config *cfg);
 void config_free(struct config *cfg);
 /* SOURCE/rel into buf, SOURCE itself for the root (rel ""); false when
  * it does not fit. */

@@ -39,8 +39,12 @@ struct parse {
 /* Logs "file:line: msg"; the first one is also kept for the caller. */
 void cfg_err(struct parse *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 const char *cfg_trim(char *s);
-/* Letters, digits, '_', '.' and '-': names of remotes and hooks. */
-bool cfg_valid_name(const char *s);
+/* Names of remotes and hooks (what: "remote", "hook"): letters, digits,
+ * '_', '.' and '-', at most CFG_NAME_MAX of them: a remote's state files are
+ * named after it (NAME.journal, NAME.verify-excludes...), and a file name
+ * holds at most 255 bytes.  False after reporting. */
+#define CFG_NAME_MAX 200
+bool cfg_check_name(struct parse *p, int line, const char *what, const char *s);
 /* False (after reporting) when a single-valued key is given again. */
 bool cfg_first_time(struct parse *p, const char *section, const char *name);
 bool cfg_bool(struct parse *p, const char *name, const char *v, bool *out);

@@ -69,18 +69,12 @@ void
 hook_section(struct parse *p, const char *rest, int line)
 {
 	struct config *c = p->cfg;
-	char buf[256];
+	const char *name = rest;		/* trimmed at its end */
 
-	snprintf(buf, sizeof buf, "%s", rest);
-	const char *name = cfg_trim(buf);
-	if (!*name) {
-		cfg_err(p, line, "[hook] needs a name: [hook NAME]");
+	while (isspace((unsigned char)*name))
+		name++;
+	if (!cfg_check_name(p, line, "hook", name))
 		return;
-	}
-	if (!cfg_valid_name(name)) {
-		cfg_err(p, line, "hook name '%s' may only hold letters, digits, '_', '.' and '-'", name);
-		return;
-	}
 	for (size_t i = 0; i < c->nhooks; i++)
 		if (!strcmp(c->hooks[i].name, name)) {
 			cfg_err(p, line, "hook '%s' is defined twice (first at line %d)", name, c->hooks[i].line);

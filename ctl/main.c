@@ -685,7 +685,7 @@ cmd_check(char **args)
 		if (config_load(file, &cfg, NULL, 0) < 0) {
 			rc = EX_FAIL;
 		} else {
-			if (config_check_source(&cfg) < 0)
+			if (config_check_source(&cfg) != 0)
 				rc = EX_FAIL;
 			else
 				printf("%s: ok (instance %s)\n", file, cfg.name);

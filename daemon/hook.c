@@ -41,6 +41,14 @@ static const struct hook_ops *const ops_of[] = {
 };
 
 int
+hook_check(const struct hook_conf *hc)
+{
+	const struct hook_ops *ops = ops_of[hc->type];
+
+	return ops->check ? ops->check(hc) : 0;
+}
+
+int
 hook_init(struct hook *h, struct worker *w, const struct hook_conf *hc)
 {
 	memset(h, 0, sizeof *h);

@@ -44,6 +44,7 @@ struct hook_call {
  * (it timed out, or the worker stops); the call is reported as failed, at
  * once or when its work is gone (a killed command: at its exit). */
 struct hook_ops {
+	int (*check)(const struct hook_conf *hc);	/* what open checks; may be NULL */
 	int (*open)(struct hook *h);		/* may be NULL */
 	void (*close)(struct hook *h);		/* may be NULL */
 	void (*start)(struct hook_call *c);
@@ -70,6 +71,10 @@ struct hook {
 	char last_error[512];
 };
 
+/* What hook_init would refuse in the hook's configuration beyond the file
+ * (a header_file or credentials_file that is not what it should be,
+ * libcurl missing): -1 after logging it.  For --check and the worker's start. */
+int hook_check(const struct hook_conf *hc);
 int hook_init(struct hook *h, struct worker *w, const struct hook_conf *hc);
 void hook_free(struct hook *h);
 /* Queues the entries of a sealed batch that pass the hook's filters. */

@@ -195,10 +195,11 @@ free_impl(struct http_hook *hh)
 	free(hh);
 }
 
-static int
-hook_http_open(struct hook *h)
+/* What the hook makes of its configuration: libcurl, the headers, the
+ * files they come from.  Apart from open so that --check runs it too. */
+static struct http_hook *
+prepare(const struct hook_conf *hc)
 {
-	const struct hook_conf *hc = h->hc;
 	struct http_hook *hh = calloc(1, sizeof *hh);
 	char err[256];
 	int rc;
@@ -207,7 +208,7 @@ hook_http_open(struct hook *h)
 		if (!hh)
 			log_err("hook %s: %s", hc->name, strerror(errno));
 		free(hh);
-		return -1;
+		return NULL;
 	}
 	for (char **p = hc->headers; p && *p; p++) {
 		if (!header_ok(*p)) {
@@ -236,15 +237,38 @@ hook_http_open(struct hook *h)
 	}
 	if (hc->type == HOOK_CDN && hc->credentials_file && read_credentials(hc, hh) < 0)
 		goto fail;
-	if (!http_get(&h->w->loop))
-		goto fail;
-	h->impl = hh;
-	return 0;
+	return hh;
 nomem:
 	log_err("hook %s: %s", hc->name, strerror(ENOMEM));
 fail:
 	free_impl(hh);
-	return -1;
+	return NULL;
+}
+
+static int
+hook_http_check(const struct hook_conf *hc)
+{
+	struct http_hook *hh = prepare(hc);
+
+	if (!hh)
+		return -1;
+	free_impl(hh);
+	return 0;
+}
+
+static int
+hook_http_open(struct hook *h)
+{
+	struct http_hook *hh = prepare(h->hc);
+
+	if (!hh)
+		return -1;
+	if (!http_get(&h->w->loop)) {
+		free_impl(hh);
+		return -1;
+	}
+	h->impl = hh;
+	return 0;
 }
 
 static void
@@ -433,6 +457,7 @@ hook_http_cancel(struct hook_call *c)
 }
 
 const struct hook_ops hook_http_ops = {
+	.check = hook_http_check,
 	.open = hook_http_open,
 	.close = hook_http_close,
 	.start = hook_http_start,
@@ -440,6 +465,7 @@ const struct hook_ops hook_http_ops = {
 };
 
 const struct hook_ops hook_cdn_ops = {
+	.check = hook_http_check,
 	.open = hook_http_open,
 	.close = hook_http_close,
 	.start = hook_cdn_start,

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include "config.h"
 #include "fsutil.h"
+#include "hook.h"
 #include "log.h"
 #include "rsync_version.h"
 #include "worker.h"
@@ -26,14 +28,43 @@ usage(FILE *f)
 	    "                         ($SYNCD_STATE_DIR); this instance uses DIR/NAME\n"
 	    "      --runtime-dir DIR  base of the runtime directory, default /run/syncd\n"
 	    "                         ($SYNCD_RUNTIME_DIR)\n"
-	    "      --check            validate the configuration (and the rsync version) and\n"
-	    "                         exit (0 good, 2 bad)\n"
+	    "      --check            validate the configuration and what the worker checks as\n"
+	    "                         it starts (the source directory, the rsync binary and its\n"
+	    "                         version, the hooks' files, the control socket's path in\n"
+	    "                         the runtime directory) and exit (0 good, 2 bad)\n"
 	    "  -v, --verbose          log every event and every rsync command line\n"
 	    "  -h, --help             show this help\n"
 	    "  -V, --version          show the version\n"
 	    "\n"
 	    "Signals: TERM/INT stop (running pushes get 10s), USR1 full sync now.\n"
 	    "Configuration keys: syncd.ini(5).  Everything else: syncd(8).\n");
+}
+
+/* What the worker checks as it starts beyond the file, and so what --check
+ * checks: the same calls, or the check would pass what the start refuses.
+ * 0, or the exit status: 2 for what the operator must fix, 1 for a source
+ * that is not there (yet), which the worker's supervisor retries. */
+static int
+check_system(struct config *cfg, const char *sock, bool check)
+{
+	/* An rsync too old is one: the operator has to install another. */
+	int rc = rsync_version_check(cfg, check) < 0 ? 2 : 0;
+	int src = config_check_source(cfg);
+	size_t len = strlen(sock), max = sizeof ((struct sockaddr_un *)0)->sun_path - 1;
+
+	for (size_t i = 0; i < cfg->nhooks; i++)
+		if (hook_check(&cfg->hooks[i]) < 0)
+			rc = 2;
+	if (len > max) {
+		log_err("%s: the control socket %s would be a path of %zu bytes, more than the %zu "
+		    "a socket may have: give the instance file a shorter name, or the worker a "
+		    "shorter --runtime-dir", cfg->file, sock, len, max);
+		rc = 2;
+	}
+	/* Asked whether a start would work, --check says 2 for anything wrong. */
+	if (check && src)
+		src = 2;
+	return rc > src ? rc : src;
 }
 
 int
@@ -72,43 +103,33 @@ main(int argc, char **argv)
 	log_init("syncd", verbose);
 
 	struct config cfg;
+	char ident[128];	/* the log keeps it */
 	if (config_load(file, &cfg, NULL, 0) < 0)
 		return 2;
-	if (check) {
-		int bad = config_check_source(&cfg) < 0;
-		bad |= rsync_version_check(&cfg, true) < 0;
-		if (bad) {
-			config_free(&cfg);
-			return 2;
-		}
-		printf("%s: configuration of instance %s is valid\n", file, cfg.name);
-		config_free(&cfg);
-		return 0;
+	if (!check) {
+		snprintf(ident, sizeof ident, "syncd[%s]", cfg.name);
+		log_init(ident, verbose);
 	}
-	char ident[128];
-	snprintf(ident, sizeof ident, "syncd[%s]", cfg.name);
-	log_init(ident, verbose);
-	/* An rsync too old is one: the operator has to install another. */
-	if (rsync_version_check(&cfg, false) < 0) {
-		config_free(&cfg);
-		return 2;
-	}
-	/* A missing source is worth retrying (a late mount): not a config error. */
-	if (config_check_source(&cfg) < 0) {
-		config_free(&cfg);
-		return 1;
-	}
-
-	char *state_dir = NULL;
-	if (asprintf(&state_dir, "%s/%s", state && *state ? state : "/var/lib/syncd", cfg.name) < 0) {
-		config_free(&cfg);
-		return 1;
-	}
-	int rc = 1;
 	const char *run_dir = runtime && *runtime ? runtime : "/run/syncd";
-	if (make_dirs(state_dir, 0750) == 0 && make_dirs(run_dir, 0755) == 0)
-		rc = worker_run(&cfg, state_dir, run_dir);
+	char *state_dir = NULL, *sock = NULL;
+	if (asprintf(&state_dir, "%s/%s", state && *state ? state : "/var/lib/syncd", cfg.name) < 0)
+		state_dir = NULL;
+	if (asprintf(&sock, "%s/%s.sock", run_dir, cfg.name) < 0)
+		sock = NULL;
+	int rc = 1;
+	if (!state_dir || !sock)
+		log_err("out of memory");
+	else
+		rc = check_system(&cfg, sock, check);
+	if (check && !rc)
+		printf("%s: configuration of instance %s is valid\n", file, cfg.name);
+	if (!check && !rc) {
+		rc = 1;
+		if (make_dirs(state_dir, 0750) == 0 && make_dirs(run_dir, 0755) == 0)
+			rc = worker_run(&cfg, state_dir, sock);
+	}
 	free(state_dir);
+	free(sock);
 	config_free(&cfg);
 	return rc;
 }

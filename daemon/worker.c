@@ -17,6 +17,7 @@
 #include "remote.h"
 #include "child.h"
 #include "control.h"
+#include "statelock.h"
 
 /* How long in-flight rsync runs get to finish once we are told to stop. */
 #define STOP_GRACE_MS 10000
@@ -420,30 +421,37 @@ all_journaled(struct worker *w, size_t nremotes)
 }
 
 int
-worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir)
+worker_run(struct config *cfg, const char *state_dir, const char *sock)
 {
 	struct worker w = { .cfg = cfg, .sigfd = -1, .exit_code = 1 };
 	size_t nremotes = 0, nhooks = 0;
 	uint64_t usec = 0;
-	char *sock = NULL, *faillog = NULL;
+	char *faillog = NULL;
 	bool unclean = false;
+	/* First: a second worker must leave the journals and the mark alone. */
+	struct statelock lock;
 
+	if (statelock_take(&lock, state_dir, cfg->name) < 0)
+		return 1;
 	w.state_dir = (char *)state_dir;
 	w.started = now_ms();
 	if (asprintf(&w.running, "%s/running", state_dir) < 0 ||
-	    asprintf(&sock, "%s/%s.sock", runtime_dir, cfg->name) < 0 ||
 	    asprintf(&faillog, "%s/failed.log", state_dir) < 0) {
 		log_err("out of memory");
 		free(w.running);
-		free(sock);
+		statelock_release(&lock);
 		return 1;
 	}
 	w.fail_log = !cfg->fail_log ? faillog : strcmp(cfg->fail_log, "none") ? cfg->fail_log : NULL;
 	changeset_init(&w.gather);
 	batch_init(&w.batch, cfg->settle_ms, cfg->max_delay_ms, cfg->max_files);
 	srandom((unsigned)getpid() ^ (unsigned)now_ms());
-	if (loop_init(&w.loop) < 0)
+	if (loop_init(&w.loop) < 0) {
+		free(w.running);
+		free(faillog);
+		statelock_release(&lock);
 		return 1;
+	}
 	if (setup_signals(&w) < 0 ||
 	    timer_init(&w.loop, &w.batch_timer, batch_due, &w) < 0 ||
 	    timer_init(&w.loop, &w.full_timer, full_sync_due, &w) < 0 ||
@@ -517,7 +525,6 @@ out:
 	if (w.control && w.exit_code == 0 && all_journaled(&w, nremotes))
 		unlink(w.running);
 	free(w.running);
-	free(sock);
 	free(faillog);
 	for (size_t i = 0; i < nremotes; i++) {
 		verify_free(&w.verifies[i]);
@@ -536,5 +543,7 @@ out:
 	if (w.sigfd >= 0)
 		close(w.sigfd);
 	loop_close(&w.loop);
+	/* Last: the journals are closed and the mark is settled. */
+	statelock_release(&lock);
 	return w.exit_code;
 }

@@ -47,8 +47,8 @@ struct worker {
 };
 
 /* Runs the instance until it is told to stop; returns the exit status.
- * state_dir is the instance's own, runtime_dir the shared base. */
-int worker_run(struct config *cfg, const char *state_dir, const char *runtime_dir);
+ * state_dir is the instance's own, sock its control socket's path. */
+int worker_run(struct config *cfg, const char *state_dir, const char *sock);
 /* Control requests. */
 void worker_resync(struct worker *w);
 void worker_pause(struct worker *w, bool pause);

@@ -93,6 +93,8 @@ assert_eq "$(instance_state lazy)" stopped "lazy (stopped) after restart of all"
 no_lazy_worker() { ! worker_pids | tr ' ' '\n' | while read -r p; do [ -n "$p" ] && _sctl_cmdline "$p"; done | grep -qF lazy.ini; }
 no_lazy_worker || fail "a worker runs for lazy after restart of all"
 
+# the restarts waited for the old worker's exit: none found the state locked
+assert_no_log 'in use by another worker'
 assert_supervisor_running
 stop_supervisor
 pass

@@ -72,6 +72,8 @@ assert_eq "$(instance_pid a)" "$pa" "a's pid after an empty reload"
 assert_eq "$(instance_pid c)" "$pc3" "c's pid after an empty reload"
 assert_eq "$(instance_pid e)" "$pe" "e's pid after an empty reload"
 assert_eq "$(wc -w <<<"$(worker_pids)")" 3 "number of workers"
+# the restarts waited for the old worker's exit: none found the state locked
+assert_no_log 'in use by another worker'
 assert_supervisor_running
 stop_supervisor
 pass

@@ -48,6 +48,8 @@ assert_log "www: started \(pid $pid2\)"
 # and it keeps mirroring
 printf 'after\n' >"$SRC/after"
 wait_converged "$SRC" "$DST" 10
+# the restarts waited for the old worker's exit: none found the state locked
+assert_no_log 'in use by another worker'
 assert_supervisor_running
 stop_supervisor
 pass

@@ -36,6 +36,8 @@ r=$(instance_field www restarts)
 # the new worker works
 printf 'y\n' >"$SRC/y"
 wait_converged "$SRC" "$DST" 10
+# the restarts waited for the old worker's exit: none found the state locked
+assert_no_log 'in use by another worker'
 assert_supervisor_running
 stop_supervisor
 pass

@@ -382,6 +382,34 @@ START_TEST(err_unknown_section)
 }
 END_TEST
 
+/* A remote's state files are named after it: NAME.verify-excludes must be a
+ * file name (255 bytes at most), and a name is never cut short. */
+START_TEST(name_lengths)
+{
+	char text[1024], name[301];
+
+	memset(name, 'r', 300);
+	name[200] = '\0';
+	snprintf(text, sizeof text, MIN_HEAD "[remote %s]\ntarget = /x\n", name);
+	ck_assert_int_eq(load(text), 0);
+	ck_assert_uint_eq(strlen(cfg.remotes[0].name), 200);
+	config_free(&cfg);
+	snprintf(text, sizeof text, MIN_HEAD "[hook %s]\ntype = command\nrun = /bin/true\n", name);
+	ck_assert_msg(load(text) == 0, "%s", errtext);
+	config_free(&cfg);
+	name[200] = 'r';
+	name[201] = '\0';
+	snprintf(text, sizeof text, MIN_HEAD "[remote %s]\ntarget = /x\n", name);
+	load_fails(text, 3, "is 201 characters long: at most 200");
+	snprintf(text, sizeof text, MIN_HEAD "[hook %s]\ntype = command\nrun = /bin/true\n" MIN_REMOTE, name);
+	load_fails(text, 3, "is 201 characters long: at most 200");
+	name[201] = 'r';
+	name[300] = '\0';
+	snprintf(text, sizeof text, MIN_HEAD "[remote %s]\ntarget = /x\n", name);
+	load_fails(text, 3, "is 300 characters long");
+}
+END_TEST
+
 START_TEST(err_duplicates)
 {
 	load_fails(MIN_HEAD "path = @SRC@\n" MIN_REMOTE, 3, "'path' is given twice in [source] (first at line 2)");
@@ -483,6 +511,9 @@ START_TEST(err_rsync_options)
 	/* at the key's line, not at the end of the file */
 	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\nbinary = /nonexistent/rsync\ndelete = yes\n", 6, "not found");
 	load_fails(MIN_HEAD "[rsync]\nbinary = /nonexistent/rsync\n" MIN_REMOTE, 4, "not found");
+	/* what posix_spawn could not run either */
+	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\nbinary = @SRC@\n", 6, "Is a directory");
+	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\nbinary = /dev/null\n", 6, "not a regular file");
 	/* similar names that are not ours are fine */
 	ck_assert_msg(load(MIN_HEAD MIN_REMOTE "[rsync]\noptions = -a --timeoutx --no-relative\n") == 0,
 	    "%s", errtext);
@@ -604,9 +635,40 @@ START_TEST(source_checked_apart)
 	int rc3 = config_check_source(&cfg);
 	dup2(saved, 2);
 	close(saved);
-	ck_assert_int_eq(rc, -1);
-	ck_assert_int_eq(rc2, -1);
+	ck_assert_int_eq(rc, 1);
+	ck_assert_int_eq(rc2, 1);
 	ck_assert_int_eq(rc3, 0);
+}
+END_TEST
+
+/* A source that is a symbolic link is followed: the worker watches where it
+ * leads, and a local target there is inside the source. */
+START_TEST(source_link_followed)
+{
+	char link[400], *real = realpath(src, NULL);
+
+	ck_assert_ptr_nonnull(real);
+	snprintf(link, sizeof link, "%s/link", tmp);
+	ck_assert_int_eq(symlink(src, link), 0);
+	ck_assert_int_eq(load("[source]\npath = @TMP@/link/\n" MIN_REMOTE), 0);
+	fflush(stderr);
+	int saved = dup(2), fd = open("/dev/null", O_WRONLY);
+	dup2(fd, 2);
+	close(fd);
+	int rc = config_check_source(&cfg);
+	ck_assert_str_eq(cfg.source, real);
+	config_free(&cfg);
+	ck_assert_int_eq(load("[source]\npath = @TMP@/link\n[remote in]\ntarget = @SRC@/m\n"), 0);
+	int rc2 = config_check_source(&cfg);
+	config_free(&cfg);
+	ck_assert_int_eq(load("[source]\npath = @SRC@\n[remote in]\ntarget = @TMP@/link/m\n"), 0);
+	int rc3 = config_check_source(&cfg);
+	dup2(saved, 2);
+	close(saved);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(rc2, 2);
+	ck_assert_int_eq(rc3, 2);
+	free(real);
 }
 END_TEST
 
@@ -804,6 +866,7 @@ config_suite(void)
 	tcase_add_test(tc, line_of_4000_chars_ok);
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, source_checked_apart);
+	tcase_add_test(tc, source_link_followed);
 	tcase_add_test(tc, instance_section);
 	tcase_add_test(tc, first_error_returned);
 	tcase_add_test(tc, hook_defaults_and_keys);
@@ -815,6 +878,7 @@ config_suite(void)
 	tcase_add_test(tc, err_unknown_key);
 	tcase_add_test(tc, fail_log_key);
 	tcase_add_test(tc, err_unknown_section);
+	tcase_add_test(tc, name_lengths);
 	tcase_add_test(tc, err_duplicates);
 	tcase_add_test(tc, err_durations);
 	tcase_add_test(tc, err_source_path);
