@@ -73,6 +73,12 @@ on_message(void *ctx, uint32_t events)
 	}
 }
 
+void
+notify_drain(struct notify *n)
+{
+	on_message(n, EPOLLIN);
+}
+
 struct notify *
 notify_open(struct loop *l, const char *path, notify_fn fn, void *ctx)
 {

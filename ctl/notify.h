@@ -13,6 +13,9 @@ typedef void (*notify_fn)(void *ctx, pid_t pid, char *msg);
 struct notify;
 
 struct notify *notify_open(struct loop *l, const char *path, notify_fn fn, void *ctx);
+/* Reads what is queued now: the last words of a worker that has exited
+ * are read before its exit is handled, while its pid still names it. */
+void notify_drain(struct notify *n);
 void notify_close(struct notify *n);
 
 #endif

@@ -168,6 +168,7 @@ reap(struct supervisor *sv)
 	pid_t pid;
 	int ws;
 
+	notify_drain(sv->notify);
 	while ((pid = waitpid(-1, &ws, WNOHANG)) > 0) {
 		for (struct instance *in = sv->instances; in; in = in->next) {
 			if (in->pid != pid)
