@@ -198,15 +198,20 @@ _lib_unmount_under() {
 }
 
 # in_own_mount_namespace "$@": run the rest of the test in a mount namespace
-# of its own (root only), so a mount it makes never outlives it.
+# of its own (root only), so a mount it makes never outlives it.  Under a
+# chroot whose root is no mount point the whole tree cannot be made
+# private: $T, bound onto itself, is.
 in_own_mount_namespace() {
 	need_root
 	if [ -z "${_LIB_IN_MOUNT_NS:-}" ]; then
 		command -v unshare >/dev/null || skip "no unshare"
 		trap - EXIT
 		rm -rf "$T"
-		_LIB_IN_MOUNT_NS=1 exec unshare --mount --propagation private -- "$BASH" "$0" "$@"
+		_LIB_IN_MOUNT_NS=1 exec unshare --mount --propagation unchanged -- "$BASH" "$0" "$@"
 	fi
+	mount --make-rprivate / 2>/dev/null ||
+		{ mount --bind "$T" "$T" && mount --make-private "$T"; } ||
+		fail "cannot make $T private to the test's mount namespace"
 }
 
 # ---------------------------------------------------------- fail / assert --
