@@ -337,6 +337,26 @@ exclude_regex = (unclosed
 target = $DST
 EOF
 
+# repetitions that glibc's regcomp multiplies (E+ is E E*): 2^20 parts, half
+# a GB; 1.6 GB and 3.5 s with 23 +
+bad regex-too-large 3 'exclude_regex: .*more than 50000' <<EOF
+[source]
+path = $SRC
+exclude_regex = ^w++++++++++++++++++++
+[remote a]
+target = $DST
+EOF
+
+bad cdn-regex-too-large 6 'path_regex: .*more than 50000' <<EOF
+[source]
+path = $SRC
+[hook cdn]
+type = cdn
+url_template = http://127.0.0.1:1/{path}
+path_regex = (x{1000}){1000}
+replace = \\1
+EOF
+
 bad line-without-equals 3 '=|syntax|expected|parse|invalid|key' <<EOF
 [source]
 path = $SRC
