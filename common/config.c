@@ -168,14 +168,14 @@ read_line(char *str, int num, void *stream)
 	str[n] = '\0';
 	memcpy(line, s, n);
 	line[n] = '\0';
-	s = line + strspn(line, " \t");
-	if (*s == '[') {
-		char *end = strchr(s, ']');
+	char *t = line + strspn(line, " \t");
+	if (*t == '[') {
+		char *end = strchr(t, ']');
 		if (end) {
 			*end = '\0';
-			on_section(p, cfg_trim(line + (s - line) + 1));
+			on_section(p, cfg_trim(t + 1));
 		}
-	} else if (*s && *s != ';' && *s != '#' && *s != '\n' && *s != '\r' && !strpbrk(s, "=:")) {
+	} else if (*t && *t != ';' && *t != '#' && *t != '\n' && *t != '\r' && !strpbrk(t, "=:")) {
 		cfg_err(p, p->line, "expected 'key = value', '[section]' or a comment");
 		p->syntax_line = p->line;
 		snprintf(str, (size_t)num, ";\n");
