@@ -81,10 +81,15 @@ $(BUILD)/syncctl: $(call obj,$(COMMON_SRC) $(CTL_SRC))
 $(BUILD)/unit-tests: $(call obj,$(COMMON_SRC) $(DAEMON_LIB) $(CTL_LIB) $(UNIT_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(DAEMON_LIBS) $(CTL_LIBS) $(CHECK_LIBS)
 
+# The configuration fuzzer's target with the seeded driver (tests/fuzz/).
+$(BUILD)/fuzz-config: $(call obj,$(COMMON_SRC) tests/fuzz/fuzz_config.c tests/fuzz/driver.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 # The one test command: unit and integration tests on the normal build, then
 # again on the ASan+UBSan build, then the worker under valgrind.
 check: all $(BUILD)/unit-tests
-	$(MAKE) BUILD=build-san SAN=1 build-san/syncd build-san/syncctl build-san/unit-tests build-san/notify_listen build-san/ctl_send
+	$(MAKE) BUILD=build-san SAN=1 build-san/syncd build-san/syncctl build-san/unit-tests build-san/notify_listen build-san/ctl_send \
+	    build-san/fuzz-config
 	tests/run-all
 
 unit: $(BUILD)/unit-tests
@@ -110,6 +115,33 @@ soak: all
 	echo "soak: $(SOAK_SEEDS) seeds from $$base (again: make soak SOAK_BASE=$$base SOAK_SEEDS=$(SOAK_SEEDS)); output in $$out/churn.out"; \
 	CHURN_BASE=$$base CHURN_COUNT=$(SOAK_SEEDS) TEST_LOG_DIR=$$out \
 	TEST_TIMEOUT=$$(( $(SOAK_SEEDS) * 15 + 120 )) tests/run-integration $(BUILD) churn
+
+# The configuration fuzzer for FUZZ_TIME seconds (default 300): libFuzzer
+# when $(FUZZ_CC) has it (build-fuzz/; what it finds new goes to
+# build-fuzz/corpus, a crash to build-fuzz/crash-*), else the seeded driver
+# make check runs, on the ASan+UBSan build with a random seed (printed; a
+# crash leaves its input in build-san/fuzz-crash.ini).  Both run under ASan
+# and UBSan, from tests/fuzz/corpus with tests/fuzz/config.dict.
+FUZZ_TIME ?= 300
+FUZZ_CC   ?= clang
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+fuzz:
+	@if echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' | \
+	    $(FUZZ_CC) $(FUZZ_FLAGS) -x c -o /dev/null - 2>/dev/null; then \
+		$(MAKE) build-fuzz/fuzz-config && mkdir -p build-fuzz/corpus && \
+		build-fuzz/fuzz-config -max_total_time=$(FUZZ_TIME) -close_fd_mask=2 -timeout=10 \
+		    -artifact_prefix=build-fuzz/ -dict=tests/fuzz/config.dict build-fuzz/corpus tests/fuzz/corpus; \
+	else \
+		echo "fuzz: no libFuzzer in $(FUZZ_CC): the seeded driver on the ASan+UBSan build"; \
+		$(MAKE) BUILD=build-san SAN=1 build-san/fuzz-config && \
+		build-san/fuzz-config --time $(FUZZ_TIME) --seed $$(od -An -N4 -tu4 /dev/urandom | tr -d ' ') \
+		    --dict tests/fuzz/config.dict --crash build-san/fuzz-crash.ini tests/fuzz/corpus; \
+	fi
+
+build-fuzz/fuzz-config: $(COMMON_SRC) tests/fuzz/fuzz_config.c $(wildcard common/*.h)
+	@mkdir -p build-fuzz
+	$(FUZZ_CC) $(WARN) $(FUZZ_FLAGS) -Icommon $(shell pkg-config --cflags $(PKGS)) -o $@ \
+	    $(COMMON_SRC) tests/fuzz/fuzz_config.c $(LIBS)
 
 # syncd against lsyncd and the inotifywait loop; writes docs/BENCHMARKS.md.
 # About 25 minutes (bench/run --quick: about 4); run as root.
@@ -145,6 +177,6 @@ deb rpm:
 	packaging/build $@
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
-.PHONY: all check unit itest demo soak bench deps install deb rpm clean
+.PHONY: all check unit itest demo soak fuzz bench deps install deb rpm clean

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,12 @@
 #include "config_parse.h"
 
 #define MAX_LINE 4000
+/* A configuration is a few KiB: anything larger is no configuration, and
+ * is never read into memory whole. */
+#define MAX_SIZE (1 << 20)
+/* Past this many errors the file is likely no configuration at all: the
+ * rest is not read, so that junk gives a few lines, not one per line. */
+#define MAX_ERRORS 20
 
 /* Debian's inih turns its compile-time limits (200-byte lines, multi-line
  * values) into variables; weak references keep the binary loadable with an
@@ -134,39 +141,47 @@ on_section(struct parse *p, const char *name)
 	p->remote = r;
 }
 
-/* inih's line reader, counting lines and catching what inih would mangle. */
+/* inih's line reader: the next line of the text read before, counted and
+ * checked for what inih would mangle. */
 static char *
 read_line(char *str, int num, void *stream)
 {
 	struct parse *p = stream;
-	ssize_t n = getline(&p->buf, &p->bufcap, p->f);
+	char line[MAX_LINE + 2];
 
-	if (n < 0)
+	if (p->errors >= MAX_ERRORS && !p->gave_up && p->pos < p->len) {
+		cfg_err(p, p->line, "too many errors: the rest of the file is not read");
+		p->gave_up = true;
+	}
+	if (p->gave_up || p->pos == p->len)
 		return NULL;
+	const char *s = p->text + p->pos, *nl = memchr(s, '\n', p->len - p->pos);
+	size_t n = nl ? (size_t)(nl - s) + 1 : p->len - p->pos;
+	p->pos += n;
 	p->line++;
-	size_t text = (size_t)n - (n && p->buf[n - 1] == '\n');
-	if (text > MAX_LINE || n + 1 > num) {
+	if (n - (nl != NULL) > MAX_LINE || n + 1 > (size_t)num) {
 		cfg_err(p, p->line, "line is longer than %d characters", num - 2 < MAX_LINE ? num - 2 : MAX_LINE);
 		snprintf(str, (size_t)num, ";\n");
 		return str;
 	}
-	if (memchr(p->buf, '\0', (size_t)n)) {
-		cfg_err(p, p->line, "line contains a NUL byte");
+	const char *nul = memchr(s, '\0', n);
+	if (nul) {
+		cfg_err(p, p->line, "NUL byte at column %zu: a configuration is text", (size_t)(nul - s) + 1);
 		snprintf(str, (size_t)num, ";\n");
 		return str;
 	}
-	memcpy(str, p->buf, (size_t)n + 1);
-	char *s = p->buf;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (*s == '[') {
-		char *end = strchr(s, ']');
+	memcpy(str, s, n);
+	str[n] = '\0';
+	memcpy(line, s, n);
+	line[n] = '\0';
+	char *t = line + strspn(line, " \t");
+	if (*t == '[') {
+		char *end = strchr(t, ']');
 		if (end) {
 			*end = '\0';
-			char *name = s + 1;
-			on_section(p, cfg_trim(name));
+			on_section(p, cfg_trim(t + 1));
 		}
-	} else if (*s && *s != ';' && *s != '#' && *s != '\n' && *s != '\r' && !strpbrk(s, "=:")) {
+	} else if (*t && *t != ';' && *t != '#' && *t != '\n' && *t != '\r' && !strpbrk(t, "=:")) {
 		cfg_err(p, p->line, "expected 'key = value', '[section]' or a comment");
 		p->syntax_line = p->line;
 		snprintf(str, (size_t)num, ";\n");
@@ -750,10 +765,116 @@ set_defaults(struct config *c)
 	};
 }
 
+/* What no single line says: a file that gave up is not judged as a whole. */
+static void
+check_all(struct parse *p)
+{
+	struct config *c = p->cfg;
+	int endline = c->end_line;
+
+	if (!c->source && !p->source_line)
+		cfg_err(p, endline, "no [source] section: say which directory to watch with [source] path = /dir");
+	else if (!c->source && p->source_line)
+		cfg_err(p, p->source_line, "[source] has no path");
+	if (c->nremotes == 0 && c->nhooks == 0)
+		cfg_err(p, endline, "no [remote NAME] section: nothing to mirror to (an instance that "
+		    "only runs hooks needs a [hook NAME] section)");
+	for (size_t i = 0; i < c->nremotes; i++)
+		check_remote(p, &c->remotes[i]);
+	hook_check_all(p);
+	if (c->max_delay_ms < c->settle_ms)
+		cfg_err(p, endline, "[batch] max_delay (%llums) is shorter than settle (%llums)",
+		    (unsigned long long)c->max_delay_ms, (unsigned long long)c->settle_ms);
+	if (c->min_backoff_ms == 0 || c->max_backoff_ms < c->min_backoff_ms)
+		cfg_err(p, endline, "[retry] needs 0 < min_backoff <= max_backoff");
+	if (c->sup.restart_delay_ms == 0 || c->sup.restart_delay_max_ms < c->sup.restart_delay_ms)
+		cfg_err(p, endline, "[instance] needs 0 < restart_delay <= restart_delay_max");
+	if (c->sup.start_timeout_ms == 0 || c->sup.stop_timeout_ms == 0 || c->sup.restart_interval_ms == 0)
+		cfg_err(p, endline, "[instance] start_timeout, stop_timeout and restart_interval must not be 0");
+	if (c->sup.watchdog_ms && c->sup.watchdog_ms < 200)
+		cfg_err(p, endline, "[instance] watchdog must be 0 (off) or at least 200ms");
+	const char *why = not_runnable(c->rsync_binary);
+	if (why)
+		cfg_err(p, c->rsync_binary_line ? c->rsync_binary_line : endline,
+		    "[rsync] binary '%s' was not found or is not executable: %s", c->rsync_binary, why);
+}
+
+char *
+config_read(const char *file, size_t *len, char *err, size_t errlen)
+{
+	/* O_NONBLOCK: a FIFO must not hang the open waiting for a writer. */
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), e = 0;
+	const char *why = NULL;
+	char *text = NULL;
+	size_t n = 0, cap;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		e = errno;
+	else if (S_ISDIR(st.st_mode))
+		e = EISDIR;
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	/* Its size is a hint (files in /proc say 0): the reads stop at the cap. */
+	cap = e || why ? 0 : (st.st_size < MAX_SIZE ? (size_t)st.st_size : MAX_SIZE) + 1;
+	while (cap && n <= MAX_SIZE) {
+		if (n == cap) {
+			char *bigger = realloc(text, cap = cap * 2 > MAX_SIZE + 1 ? MAX_SIZE + 1 : cap * 2);
+			if (!bigger) {
+				e = ENOMEM;
+				break;
+			}
+			text = bigger;
+		} else if (!text && !(text = malloc(cap))) {
+			e = ENOMEM;
+			break;
+		}
+		ssize_t r = read(fd, text + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			e = r < 0 ? errno : 0;
+			break;
+		}
+		n += (size_t)r;
+	}
+	if (!e && !why && n > MAX_SIZE)
+		why = "larger than 1 MiB: not a configuration";
+	if (fd >= 0)
+		close(fd);
+	if (e || why) {
+		snprintf(err, errlen, "%s: %s", file, why ? why : strerror(e));
+		free(text);
+		return NULL;
+	}
+	text[n] = '\0';	/* n < cap: a read that fills the buffer is followed by another */
+	*len = n;
+	return text;
+}
+
 int
 config_load(const char *file, struct config *c, char *err, size_t errlen)
 {
-	struct parse p = { .cfg = c, .file = file, .err = err, .errlen = errlen };
+	char why[1024];
+	size_t len;
+	char *text = config_read(file, &len, why, sizeof why);
+
+	if (!text) {
+		log_err("%s", why);
+		if (err)
+			snprintf(err, errlen, "%s", why);
+		memset(c, 0, sizeof *c);
+		return -1;
+	}
+	int rc = config_parse(file, text, len, c, err, errlen);
+	free(text);
+	return rc;
+}
+
+int
+config_parse(const char *file, const char *text, size_t len, struct config *c, char *err, size_t errlen)
+{
+	struct parse p = { .cfg = c, .file = file, .text = text, .len = len, .err = err, .errlen = errlen };
 	const char *base = strrchr(file, '/');
 
 	memset(c, 0, sizeof *c);
@@ -765,54 +886,19 @@ config_load(const char *file, struct config *c, char *err, size_t errlen)
 		n -= 4;
 	c->name = strndup(base, n);
 
-	p.f = fopen(file, "re");
-	if (!p.f) {
-		log_err("%s: %s", file, strerror(errno));
-		if (err)
-			snprintf(err, errlen, "%s: %s", file, strerror(errno));
-		config_free(c);
-		return -1;
-	}
 	if (&ini_max_line)
 		ini_max_line = MAX_LINE + 2;
 	if (&ini_allow_multiline)
 		ini_allow_multiline = false;
 	int rc = ini_parse_stream(read_line, &p, handler, &p);
-	fclose(p.f);
-	free(p.buf);
 	if (rc > 0 && rc != p.syntax_line && !p.errors)
 		cfg_err(&p, rc, "expected 'key = value', '[section]' or a comment");
 	else if (rc < 0)
 		cfg_err(&p, p.line, "cannot parse (out of memory)");
 
-	int endline = p.line ? p.line : 1;
-	c->end_line = endline;
-	if (!c->source && !p.source_line)
-		cfg_err(&p, endline, "no [source] section: say which directory to watch with [source] path = /dir");
-	else if (!c->source && p.source_line)
-		cfg_err(&p, p.source_line, "[source] has no path");
-	if (c->nremotes == 0 && c->nhooks == 0)
-		cfg_err(&p, endline, "no [remote NAME] section: nothing to mirror to (an instance that "
-		    "only runs hooks needs a [hook NAME] section)");
-	for (size_t i = 0; i < c->nremotes; i++)
-		check_remote(&p, &c->remotes[i]);
-	hook_check_all(&p);
-	if (c->max_delay_ms < c->settle_ms)
-		cfg_err(&p, endline, "[batch] max_delay (%llums) is shorter than settle (%llums)",
-		    (unsigned long long)c->max_delay_ms, (unsigned long long)c->settle_ms);
-	if (c->min_backoff_ms == 0 || c->max_backoff_ms < c->min_backoff_ms)
-		cfg_err(&p, endline, "[retry] needs 0 < min_backoff <= max_backoff");
-	if (c->sup.restart_delay_ms == 0 || c->sup.restart_delay_max_ms < c->sup.restart_delay_ms)
-		cfg_err(&p, endline, "[instance] needs 0 < restart_delay <= restart_delay_max");
-	if (c->sup.start_timeout_ms == 0 || c->sup.stop_timeout_ms == 0 || c->sup.restart_interval_ms == 0)
-		cfg_err(&p, endline, "[instance] start_timeout, stop_timeout and restart_interval must not be 0");
-	if (c->sup.watchdog_ms && c->sup.watchdog_ms < 200)
-		cfg_err(&p, endline, "[instance] watchdog must be 0 (off) or at least 200ms");
-	const char *why = not_runnable(c->rsync_binary);
-	if (why)
-		cfg_err(&p, c->rsync_binary_line ? c->rsync_binary_line : endline,
-		    "[rsync] binary '%s' was not found or is not executable: %s", c->rsync_binary, why);
-
+	c->end_line = p.line ? p.line : 1;
+	if (!p.gave_up)
+		check_all(&p);
 	for (size_t i = 0; i < p.nseen; i++)
 		free(p.seen[i].key);
 	free(p.seen);

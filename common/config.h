@@ -123,10 +123,18 @@ struct config {
 /* "command", "socket", "http", "cdn". */
 const char *hook_type_name(enum hook_type t);
 
-/* Loads and validates the file; each problem is logged as file:line: ...
- * and the first one is also left in err (if not NULL).  Returns 0, or -1 if
- * anything is wrong (cfg is then freed).  The source directory is not looked
- * at: see config_check_source(). */
+/* The bytes of a configuration file, NUL-terminated (its length in *len):
+ * a regular file of at most 1 MiB, read without waiting (a FIFO) and never
+ * beyond that.  NULL with "file: why" in err otherwise; nothing is logged. */
+char *config_read(const char *file, size_t *len, char *err, size_t errlen);
+/* Validates text, the contents of file (config_read); each problem is
+ * logged as file:line: ... and the first one is also left in err (if not
+ * NULL).  Returns 0, or -1 if anything is wrong (cfg is then freed).  The
+ * source directory is not looked at: see config_check_source(). */
+int config_parse(const char *file, const char *text, size_t len, struct config *cfg, char *err,
+    size_t errlen);
+/* config_read and config_parse; a file that cannot be read is logged as
+ * file: why. */
 int config_load(const char *file, struct config *cfg, char *err, size_t errlen);
 /* What the file cannot tell: the source exists and is a directory (1 if
  * not: a source mounted late is worth waiting for), and no local target is

@@ -19,11 +19,11 @@ struct hook_lines;
 struct parse {
 	struct config *cfg;
 	const char *file;
-	FILE *f;
-	char *buf;
-	size_t bufcap;
+	const char *text;	/* the whole file */
+	size_t len, pos;	/* pos: where the next line starts */
 	int line;
 	int errors;
+	bool gave_up;		/* too many errors: the rest was not read */
 	int syntax_line;	/* a line inih rejected that we did not */
 	struct remote_conf *remote;	/* of the section being read */
 	struct hook_conf *hook;		/* of the section being read */

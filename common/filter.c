@@ -1,6 +1,7 @@
 #include "filter.h"
 
 #include <regex.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,21 +73,180 @@ filter_add_glob(struct filter *f, const char *pattern)
 	return 0;
 }
 
+/* Past this many parts a compiled regex takes tens of MB (2^16 parts from
+ * w followed by 16 '+': 42 MB); 32767 copies of one atom, the most an
+ * interval gives, still pass. */
+#define REGEX_PARTS_MAX 50000
+
+/* The ']' that ends the bracket expression at s, or the end of s. */
+static const char *
+bracket_end(const char *s)
+{
+	const char *b = s + 1;
+
+	b += *b == '^';
+	b += *b == ']';		/* a first ']' is a member */
+	for (; *b && *b != ']'; b++)
+		if (*b == '[' && (b[1] == ':' || b[1] == '=' || b[1] == '.')) {
+			const char *close = b + 2;	/* [:alpha:] [=a=] [.a.] */
+			while (*close && !(close[0] == b[1] && close[1] == ']'))
+				close++;
+			if (*close)
+				b = close + 1;
+		}
+	return b;
+}
+
+/* The interval at s ('{'): {n}, {n,}, {n,m} or {,m}, with *end after it;
+ * false when it is none that regcomp takes (regcomp then says why). */
+static bool
+interval(const char *s, const char **end, unsigned long *n, unsigned long *m, bool *open)
+{
+	char *e = (char *)s + 1;
+
+	*n = *e >= '0' && *e <= '9' ? strtoul(e, &e, 10) : 0;
+	*m = *n;
+	*open = false;
+	if (e == s + 1 && *e != ',')
+		return false;
+	if (*e == ',') {
+		e++;
+		if (*e == '}')
+			*open = true;
+		else if (*e >= '0' && *e <= '9')
+			*m = strtoul(e, &e, 10);
+		else
+			return false;
+	}
+	if (*e != '}' || *n > RE_DUP_MAX || *m > RE_DUP_MAX || *m < *n)
+		return false;
+	*end = e + 1;
+	return true;
+}
+
+/* An open group while counting: its parts so far, and its last item's. */
+struct level {
+	double parts, last;
+	bool has_last, last_null;	/* the last item may match nothing */
+	bool alt_null;		/* so may every item of this alternative before it */
+	bool any_null;		/* an alternative before this one may match nothing */
+};
+
+static void
+add_item(struct level *l, double parts, bool null)
+{
+	if (l->has_last)
+		l->alt_null = l->alt_null && l->last_null;
+	l->parts += parts;
+	l->last = parts;
+	l->has_last = true;
+	l->last_null = null;
+}
+
+static bool
+alt_null(const struct level *l)
+{
+	return !l->has_last || (l->alt_null && l->last_null);
+}
+
+/* The last item, k times. */
+static void
+repeat(struct level *l, double k)
+{
+	if (k < 1)
+		k = 1;
+	l->parts += l->last * (k - 1);
+	l->last *= k;
+}
+
+/* The number of parts glibc compiles s into, roughly: an atom or a group is
+ * one, E+ is E E* (twice E), E{n} n copies of E; each copy that may match
+ * nothing (E{n,m}: the m-n beyond n; all of them when E may match nothing)
+ * is tied to every one after it, so k of them count k*k/2.  E* and E? add
+ * none.  Stops counting past REGEX_PARTS_MAX. */
+static double
+regex_parts(const char *s)
+{
+	struct level *lv = calloc(strlen(s) + 2, sizeof *lv), *l;
+	double total = 0;
+	size_t d = 0;
+
+	if (!lv)
+		return REGEX_PARTS_MAX + 1;
+	lv[0].alt_null = true;
+	while (*s && (l = &lv[d])->parts <= REGEX_PARTS_MAX) {
+		unsigned long n, m;
+		bool open;
+		if (*s == '(') {
+			s++;
+			lv[++d] = (struct level){ .alt_null = true };
+		} else if (*s == ')' && d > 0) {
+			s++;
+			bool null = l->any_null || alt_null(l);
+			add_item(&lv[--d], l->parts + 1, null);
+		} else if (*s == '|') {
+			s++;
+			l->any_null = l->any_null || alt_null(l);
+			l->alt_null = true;
+			l->has_last = false;
+			l->last = 0;
+		} else if (*s == '*' || *s == '?') {
+			s++;
+			l->last_null = l->has_last;
+		} else if (*s == '+') {
+			s++;
+			repeat(l, 2);
+		} else if (*s == '{' && interval(s, &s, &n, &m, &open)) {
+			if (l->last_null) {
+				repeat(l, open ? (double)(n + 1) * (n + 1) / 2 : (double)m * m / 2);
+			} else {
+				repeat(l, open ? n + 1 : n + (double)(m - n) * (m - n) / 2);
+				l->last_null = n == 0;
+			}
+		} else {
+			if (*s == '[')
+				s = bracket_end(s);
+			else if (*s == '\\' && s[1])
+				s++;
+			if (*s)
+				s++;
+			add_item(l, 1, false);
+		}
+	}
+	for (size_t i = 0; i <= d; i++)
+		total += lv[i].parts;
+	free(lv);
+	return total;
+}
+
+int
+filter_regcomp(regex_t *re, const char *expr, int flags, char *err, size_t errlen)
+{
+	int rc;
+
+	if (regex_parts(expr) > REGEX_PARTS_MAX) {
+		snprintf(err, errlen, "its repetitions make more than %d parts once compiled (each + or "
+		    "{n} copies what it repeats): too large", REGEX_PARTS_MAX);
+		return -1;
+	}
+	if ((rc = regcomp(re, expr, flags)) != 0) {
+		regerror(rc, re, err, errlen);
+		regfree(re);
+		return -1;
+	}
+	return 0;
+}
+
 int
 filter_add_regex(struct filter *f, const char *expr, char *err, size_t errlen)
 {
 	void *p = realloc(f->regexes, (f->nregexes + 1) * sizeof *f->regexes);
-	int rc;
 
 	if (!p)
 		return -1;
 	f->regexes = p;
-	rc = regcomp(&f->regexes[f->nregexes], expr, REG_EXTENDED | REG_NOSUB);
-	if (rc != 0) {
-		regerror(rc, &f->regexes[f->nregexes], err, errlen);
-		regfree(&f->regexes[f->nregexes]);
+	if (filter_regcomp(&f->regexes[f->nregexes], expr, REG_EXTENDED | REG_NOSUB, err, errlen) < 0)
 		return -1;
-	}
 	f->nregexes++;
 	return 0;
 }

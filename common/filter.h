@@ -5,6 +5,7 @@
 #ifndef SYNCD_FILTER_H
 #define SYNCD_FILTER_H
 
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -19,6 +20,11 @@ void filter_free(struct filter *f);
 int filter_add_glob(struct filter *f, const char *pattern);
 /* Returns -1 and fills err on a bad expression. */
 int filter_add_regex(struct filter *f, const char *expr, char *err, size_t errlen);
+/* regcomp(3) after refusing what glibc would make huge: it compiles E+ as
+ * E E* and E{n,m} as m copies of E, so nested or chained repetitions
+ * multiply, and a few bytes of them took 1.6 GB.  -1 with err filled (re
+ * then holds nothing) on a bad or too large expression. */
+int filter_regcomp(regex_t *re, const char *expr, int flags, char *err, size_t errlen);
 
 bool filter_excluded(const struct filter *f, const char *relpath, bool is_dir);
 bool filter_has_regex(const struct filter *f);

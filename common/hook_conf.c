@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config_parse.h"
+#include "filter.h"
 #include "strv.h"
 
 enum hkey {
@@ -138,7 +139,6 @@ set_value(struct parse *p, struct hook_conf *h, enum hkey k, const char *v)
 	char err[256];
 	const char *why = NULL;
 	regex_t re;
-	int rc;
 
 	switch (k) {
 	case K_TYPE:
@@ -224,9 +224,7 @@ set_value(struct parse *p, struct hook_conf *h, enum hkey k, const char *v)
 			cfg_set_str(&h->url_template, v);
 		break;
 	case K_PATH_REGEX:
-		rc = regcomp(&re, v, REG_EXTENDED);
-		if (rc) {
-			regerror(rc, &re, err, sizeof err);
+		if (filter_regcomp(&re, v, REG_EXTENDED, err, sizeof err) < 0) {
 			cfg_err(p, p->line, "path_regex: '%s': %s", v, err);
 			break;
 		}

@@ -14,6 +14,9 @@
 #include "log.h"
 
 #define CLIENTS_MAX 32
+/* Held clients may take this many of the CLIENTS_MAX: the others are kept
+ * for status and the like, which are answered at once. */
+#define HELD_MAX 24
 #define IDLE_MS 5000
 #define TICK_MS 100
 
@@ -39,7 +42,7 @@ struct lineserver {
 	struct io io;
 	struct timer tick;
 	struct lsclient *clients;
-	unsigned nclients;
+	unsigned nclients, nheld;
 };
 
 static void
@@ -53,6 +56,7 @@ client_free(struct lsclient *cl)
 			break;
 		}
 	s->nclients--;
+	s->nheld -= cl->held;
 	loop_del(s->loop, &cl->io);
 	close(cl->io.fd);
 	free(cl->out);
@@ -82,6 +86,7 @@ on_writable(void *ctx, uint32_t events)
 void
 lsclient_reply(struct lsclient *cl, const char *text, size_t len)
 {
+	cl->srv->nheld -= cl->held;
 	cl->held = false;
 	cl->out = malloc(len ? len : 1);
 	if (!cl->out) {
@@ -129,12 +134,24 @@ lsclient_reply_with(struct lsclient *cl, void (*write)(void *ctx, FILE *f), void
 	lsclient_replyf(cl, "error: out of memory\n");
 }
 
+bool
+lsclient_may_hold(struct lsclient *cl)
+{
+	if (cl->srv->nheld < HELD_MAX)
+		return true;
+	lsclient_replyf(cl, "error: too many clients waiting (at most %d); try again later\n", HELD_MAX);
+	return false;
+}
+
 void
 lsclient_hold(struct lsclient *cl, uint64_t deadline, void *data)
 {
+	cl->srv->nheld++;
 	cl->held = true;
 	cl->deadline = deadline;
 	cl->data = data;
+	/* Only a hangup is watched (EPOLLHUP always is): what it sends now is
+	 * no request, and is read only then, to be thrown away. */
 	loop_mod(cl->srv->loop, &cl->io, 0);
 }
 
@@ -160,7 +177,11 @@ on_readable(void *ctx, uint32_t events)
 	struct lsclient *cl = ctx;
 
 	for (;;) {
-		ssize_t n = recv(cl->io.fd, cl->in + cl->inlen, LINESERVER_REQUEST_MAX - cl->inlen, 0);
+		char *in = cl->in + cl->inlen, rest[512];
+		size_t room = LINESERVER_REQUEST_MAX - cl->inlen;
+		if (cl->held)
+			in = rest, room = sizeof rest;	/* after its request: thrown away */
+		ssize_t n = recv(cl->io.fd, in, room, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -172,17 +193,20 @@ on_readable(void *ctx, uint32_t events)
 			client_free(cl);
 			return;
 		}
+		if (cl->held)
+			continue;
 		cl->inlen += (size_t)n;
 		cl->in[cl->inlen] = '\0';
 		char *nl = memchr(cl->in, '\n', cl->inlen);
 		if (nl) {
+			if (memchr(cl->in, '\0', (size_t)(nl - cl->in))) {
+				lsclient_replyf(cl, "error: NUL byte in the request\n");
+				return;
+			}
 			*nl = '\0';
 			if (nl > cl->in && nl[-1] == '\r')
 				nl[-1] = '\0';
-			if (memchr(cl->in, '\0', (size_t)(nl - cl->in)))
-				lsclient_replyf(cl, "error: NUL byte in the request\n");
-			else
-				cl->srv->ops->request(cl->srv->ctx, cl, cl->in);
+			cl->srv->ops->request(cl->srv->ctx, cl, cl->in);
 			return;
 		}
 		if (cl->inlen == LINESERVER_REQUEST_MAX) {

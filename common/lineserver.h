@@ -42,6 +42,10 @@ void lsclient_reply(struct lsclient *cl, const char *text, size_t len);
 void lsclient_replyf(struct lsclient *cl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Replies with what write(ctx, f) writes. */
 void lsclient_reply_with(struct lsclient *cl, void (*write)(void *ctx, FILE *f), void *ctx);
+/* Whether the client may wait for its answer: false (after answering it
+ * so) when too many wait already; a few clients are always left for the
+ * requests answered at once. */
+bool lsclient_may_hold(struct lsclient *cl);
 /* Keeps the client waiting for an answer until deadline (monotonic ms). */
 void lsclient_hold(struct lsclient *cl, uint64_t deadline, void *data);
 void *lsclient_data(const struct lsclient *cl);

@@ -8,6 +8,7 @@
 static const char *log_ident = "syncd";
 static int log_verb;
 static int log_tty;
+static int log_fd = STDERR_FILENO;
 
 void
 log_init(const char *ident, int verbose)
@@ -21,6 +22,12 @@ void
 log_plain(void)
 {
 	log_tty = 1;
+}
+
+void
+log_to(int fd)
+{
+	log_fd = fd;
 }
 
 int
@@ -48,7 +55,7 @@ log_msg(enum log_level lv, const char *fmt, ...)
 	/* One write per line keeps lines from several processes whole. */
 	size_t len = strnlen(buf, sizeof buf - 2);
 	buf[len++] = '\n';
-	ssize_t w = write(STDERR_FILENO, buf, len);
+	ssize_t w = write(log_fd, buf, len);
 	(void)w;
 	errno = saved;
 }

@@ -10,6 +10,9 @@ enum log_level { LOG_LV_ERR = 3, LOG_LV_WARN = 4, LOG_LV_INFO = 6, LOG_LV_DEBUG 
 void log_init(const char *ident, int verbose);
 /* "name: level: ..." whatever stderr is: for a command, not a service. */
 void log_plain(void);
+/* Lines go to fd instead of stderr (the config fuzzer's parser errors go to
+ * /dev/null, while sanitizer reports still reach stderr). */
+void log_to(int fd);
 int log_verbose(void);
 void log_msg(enum log_level lv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "filter.h"
 #include "log.h"
 #include "strv.h"
 
@@ -485,6 +486,23 @@ posix_from_boost(char *o, const char *s, size_t n)
 	return o;
 }
 
+/* re (NULL: out of memory) compiles, within filter_regcomp's bounds; why
+ * not in why. */
+static bool
+regex_compiles(const char *re, int flags, char *why, size_t len)
+{
+	regex_t rx;
+
+	if (!re) {
+		snprintf(why, len, "%s", strerror(ENOMEM));
+		return false;
+	}
+	if (filter_regcomp(&rx, re, flags, why, len) < 0)
+		return false;
+	regfree(&rx);
+	return true;
+}
+
 char *
 sersync_filter_regex(const char *expr)
 {
@@ -886,15 +904,11 @@ write_filters(struct conv *c, const struct elem *sx)
 			continue;
 		}
 		char *re = sersync_filter_regex(e), why[256];
-		regex_t rx;
-		int rc = re ? regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) : REG_ESPACE;
-		if (rc != 0) {
-			regerror(rc, re ? &rx : NULL, why, sizeof why);
+		if (!regex_compiles(re, REG_EXTENDED | REG_NOSUB, why, sizeof why)) {
 			warning(c, x->line, "<exclude expression=\"%s\">: %s in POSIX extended syntax (%s): not imported",
 			    e, why, re ? re : "");
 			comment(c, "not imported, see the warnings: %s", e);
 		} else {
-			regfree(&rx);
 			comment(c, "%s (line %d)", e, x->line);
 			setting(c, x->line, "exclude_regex", "%s", re);
 		}
@@ -1545,21 +1559,16 @@ hook_command(struct conv *c, struct hooksec *hs, const struct elem *p, const cha
 		const char *e = attr_or(x, "expression", "");
 		char *re, why[256];
 		bool elsewhere;
-		regex_t rx;
-		int rc;
 		if (!*e) {
 			hook_note(c, hs, x->line, "<include> without an expression: ignored");
 			continue;
 		}
 		re = sersync_include_regex(e, watch, &elsewhere);
-		rc = re ? regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) : REG_ESPACE;
-		if (rc != 0) {
-			regerror(rc, re ? &rx : NULL, why, sizeof why);
+		if (!regex_compiles(re, REG_EXTENDED | REG_NOSUB, why, sizeof why)) {
 			hook_blocked(c, hs, x->line, "<include expression=\"%s\">: %s in POSIX extended syntax (%s): the "
 			    "hook would run for more than sersync did", e, why, re ? re : "");
 			comment(c, "include_regex = ... (%s) left out, see above", e);
 		} else {
-			regfree(&rx);
 			if (elsewhere)
 				hook_note(c, hs, x->line, "<include expression=\"%s\"> starts with a path other than %s/, "
 				    "so it could only match paths outside the watched directory; it is written without "
@@ -1717,20 +1726,15 @@ hook_cdn(struct conv *c, struct hooksec *hs, const struct elem *p)
 	if (use_re && !*match) {
 		hook_blocked(c, hs, rline, "<regexurl regex=\"true\"> has no match expression");
 	} else if (use_re) {
-		regex_t r;
 		char why[256];
-		int rc = sersync_cdn_regex(match, watch, &re, &rep, &elsewhere) < 0 ? REG_ESPACE :
-		    regcomp(&r, re, REG_EXTENDED);
-		if (rc != 0) {
-			if (re)
-				regerror(rc, &r, why, sizeof why);
-			hook_blocked(c, hs, rline, "<regexurl match=\"%s\">: %s", match, re ? why :
+		bool made = sersync_cdn_regex(match, watch, &re, &rep, &elsewhere) >= 0;
+		if (!made || !regex_compiles(re, REG_EXTENDED, why, sizeof why)) {
+			hook_blocked(c, hs, rline, "<regexurl match=\"%s\">: %s", match, made ? why :
 			    "more than 7 groups, or out of memory");
 			free(re);
 			free(rep);
 			re = rep = NULL;
 		} else {
-			regfree(&r);
 			if (elsewhere)
 				hook_note(c, hs, rline, "<regexurl match=\"%s\">: sersync searched it in the absolute path, "
 				    "%s/..., and it seems to need that directory's own path (it starts with its text, or "

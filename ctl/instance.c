@@ -20,8 +20,6 @@
 #include "strv.h"
 #include "supervisor.h"
 
-#define FILE_MAX (1 << 20)
-
 static const char *const state_names[] = {
 	[IS_STOPPED] = "stopped", [IS_STARTING] = "starting", [IS_RUNNING] = "running",
 	[IS_STOPPING] = "stopping", [IS_BACKOFF] = "backoff", [IS_FAILED] = "failed",
@@ -82,51 +80,20 @@ instance_free(struct instance *in)
 	free(in);
 }
 
-static char *
-read_file(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	char *p = NULL;
-	size_t n = 0;
-
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) < 0 || st.st_size > FILE_MAX || !(p = malloc((size_t)st.st_size + 1)))
-		goto out;
-	for (;;) {
-		ssize_t r = read(fd, p + n, (size_t)st.st_size + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			free(p);
-			p = NULL;
-			break;
-		}
-		n += (size_t)r;
-		if (r == 0 || n == (size_t)st.st_size + 1)
-			break;	/* a file that grows as we read it is read again next time */
-	}
-out:
-	close(fd);
-	*len = n;
-	return p;
-}
-
 bool
 instance_load(struct instance *in)
 {
 	struct config cfg;
 
 	free(in->content);
-	in->content = read_file(in->file, &in->content_len);
+	in->content = config_read(in->file, &in->content_len, in->error, sizeof in->error);
 	in->loaded = in->content != NULL;
 	if (!in->content) {
-		snprintf(in->error, sizeof in->error, "%s: %s", in->file, strerror(errno));
 		log_err("%s", in->error);
 		return false;
 	}
-	if (config_load(in->file, &cfg, in->error, sizeof in->error) < 0)
+	/* What is judged is what reload compares with later. */
+	if (config_parse(in->file, in->content, in->content_len, &cfg, in->error, sizeof in->error) < 0)
 		return false;
 	in->sup = cfg.sup;
 	config_free(&cfg);
@@ -137,8 +104,9 @@ instance_load(struct instance *in)
 bool
 instance_changed(const struct instance *in)
 {
+	char err[1024];
 	size_t len;
-	char *now = read_file(in->file, &len);
+	char *now = config_read(in->file, &len, err, sizeof err);
 	bool changed = !now ? in->loaded : !in->loaded || len != in->content_len ||
 	    memcmp(now, in->content, len) != 0;
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,22 @@ child_describe(int status, char *buf, size_t len)
 
 static void keep_output(struct child *c, const char *buf, size_t n);
 
+/* At info level for output that is always logged, at debug for -v's. */
+static void __attribute__((format(printf, 2, 3)))
+log_line(const struct child *c, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (c->log_lines)
+		log_info("%s: %s", c->label, msg);
+	else
+		log_debug("%s: %s", c->label, msg);
+}
+
 static void
 finish_if_done(struct child *c)
 {
@@ -44,6 +61,9 @@ finish_if_done(struct child *c)
 		return;
 	if (c->line_len)
 		keep_output(c, "\n", 1);	/* a last line without its newline */
+	if (c->unlogged)
+		log_line(c, "%zu more bytes of output not logged (at most %d bytes of log a run)",
+		    c->unlogged, CHILD_LOG_MAX);
 	for (struct child **pp = &children; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
@@ -82,12 +102,15 @@ keep_output(struct child *c, const char *buf, size_t n)
 	if (!log_verbose() && !c->log_lines)
 		return;
 	for (size_t i = 0; i < n; i++) {
+		if (c->logged >= CHILD_LOG_MAX) {
+			c->unlogged += c->line_len + n - i;
+			c->line_len = 0;
+			return;
+		}
 		if (buf[i] == '\n' || c->line_len == sizeof c->line - 1) {
 			c->line[c->line_len] = '\0';
-			if (c->log_lines)
-				log_info("%s: %s", c->label, c->line);
-			else
-				log_debug("%s: %s", c->label, c->line);
+			log_line(c, "%s", c->line);
+			c->logged += strlen(c->label) + c->line_len + 3;	/* "label: line\n" */
 			c->line_len = 0;
 			if (buf[i] == '\n')
 				continue;

@@ -12,6 +12,10 @@
 #include "loop.h"
 
 #define CHILD_TAIL 2048
+/* Output logged line by line (with -v, or log_lines) stops after this
+ * many bytes of log lines a run: a child that writes without end must not
+ * fill the disk. */
+#define CHILD_LOG_MAX 65536
 
 struct child;
 typedef void (*child_exit_fn)(struct child *c, int status, void *ctx);
@@ -30,6 +34,8 @@ struct child {
 	size_t tail_len;
 	char line[512];		/* the line being assembled, for -v */
 	size_t line_len;
+	size_t logged;		/* bytes of log lines so far */
+	size_t unlogged;	/* bytes of output left out past CHILD_LOG_MAX */
 	char label[64];
 	bool log_lines;		/* every output line goes to the log, not only with -v */
 	child_output_fn on_output;	/* set after the spawn, for a caller that reads it all */

@@ -233,6 +233,10 @@ verify_request(struct control *ctl, struct lsclient *cl, char *arg)
 		free_held(h);
 		return;
 	}
+	if (!lsclient_may_hold(cl)) {
+		free_held(h);
+		return;
+	}
 	/* Changes made before now are pushed first: what the verify compares
 	 * is then the mirror as syncd made it. */
 	worker_flush_begin(w);
@@ -291,6 +295,8 @@ handle_request(void *ctx, struct lsclient *cl, char *req)
 			lsclient_replyf(cl, "error: flush %s: %s\n", arg, why);
 			return;
 		}
+		if (!lsclient_may_hold(cl))
+			return;
 		if (!(fl = calloc(1, sizeof *fl))) {
 			lsclient_replyf(cl, "error: out of memory\n");
 			return;

@@ -16,6 +16,7 @@
 #include "curl_api.h"
 
 #include "buf.h"
+#include "filter.h"
 #include "http.h"
 #include "http_fmt.h"
 #include "log.h"
@@ -202,7 +203,6 @@ prepare(const struct hook_conf *hc)
 {
 	struct http_hook *hh = calloc(1, sizeof *hh);
 	char err[256];
-	int rc;
 
 	if (!hh || curl_api_load() < 0) {
 		if (!hh)
@@ -228,8 +228,7 @@ prepare(const struct hook_conf *hc)
 	if (!has_header(hh->headers, "Expect") && add_header(hh, "Expect:") < 0)
 		goto nomem;
 	if (hc->type == HOOK_CDN && hc->path_regex) {
-		if ((rc = regcomp(&hh->re, hc->path_regex, REG_EXTENDED)) != 0) {
-			regerror(rc, &hh->re, err, sizeof err);
+		if (filter_regcomp(&hh->re, hc->path_regex, REG_EXTENDED, err, sizeof err) < 0) {
 			log_err("hook %s: path_regex %s: %s", hc->name, hc->path_regex, err);
 			goto fail;
 		}

@@ -14,6 +14,11 @@
  *       connects and sends nothing; prints whatever arrives.  Exit status
  *       0 once the worker closes the connection, 3 if SECONDS pass with it
  *       still open, 2 if the connection failed.
+ *   ctl_send --hangup SECONDS SOCKET REQUEST [LATER]
+ *       a client that gives up: sends REQUEST plus "\n", waits SECONDS
+ *       (printing what arrives), sends LATER plus "\n" if given and closes
+ *       at once.  Exit status 0 if no reply came before LATER (or the
+ *       end), 1 if one did, 2 if the connection failed.
  *
  * SIGPIPE is never raised (MSG_NOSIGNAL); a reset after the reply counts
  * as the end of the reply. */
@@ -35,7 +40,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: ctl_send [--timeout S] SOCKET REQUEST\n"
 			"       ctl_send [--timeout S] --raw N SOCKET\n"
-			"       ctl_send --idle SECONDS SOCKET\n");
+			"       ctl_send --idle SECONDS SOCKET\n"
+			"       ctl_send --hangup SECONDS SOCKET REQUEST [LATER]\n");
 	exit(2);
 }
 
@@ -156,6 +162,25 @@ main(int argc, char **argv)
 		long long deadline = now_ms() + (long long)(number(argv[i + 1]) * 1000);
 		int fd = connect_to(argv[i + 2]);
 		return exchange(fd, NULL, 0, deadline) ? 0 : 3;
+	}
+	if ((argc - i == 4 || argc - i == 5) && !strcmp(argv[i], "--hangup")) {
+		long long deadline = now_ms() + (long long)(number(argv[i + 1]) * 1000);
+		int fd = connect_to(argv[i + 2]);
+		char line[4200];
+		int n = snprintf(line, sizeof line, "%s\n", argv[i + 3]);
+		if (n < 0 || (size_t)n >= sizeof line)
+			usage();
+		if (exchange(fd, line, (size_t)n, deadline) || reply_len)
+			return 1;
+		if (argc - i == 5) {
+			n = snprintf(line, sizeof line, "%s\n", argv[i + 4]);
+			if (n < 0 || (size_t)n >= sizeof line)
+				usage();
+			if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n)
+				return 1;
+		}
+		close(fd);
+		return 0;
 	}
 	if (argc - i == 3 && !strcmp(argv[i], "--raw")) {
 		double n = number(argv[i + 1]);

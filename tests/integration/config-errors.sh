@@ -3,6 +3,9 @@
 # and print "F:LINE: message" on stderr with the right line number and a
 # meaningful word in the message.  Good configs (a full one, one with
 # alternative spellings, a minimal two-section one) pass --check with 0.
+# What is no configuration (a directory, a FIFO, /dev/zero, /dev/urandom, a
+# file over 1 MiB, a huge line, a NUL byte, a file of junk) is refused at
+# once with a few lines naming the file, by syncd --check and syncctl check.
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -334,6 +337,26 @@ exclude_regex = (unclosed
 target = $DST
 EOF
 
+# repetitions that glibc's regcomp multiplies (E+ is E E*): 2^20 parts, half
+# a GB; 1.6 GB and 3.5 s with 23 +
+bad regex-too-large 3 'exclude_regex: .*more than 50000' <<EOF
+[source]
+path = $SRC
+exclude_regex = ^w++++++++++++++++++++
+[remote a]
+target = $DST
+EOF
+
+bad cdn-regex-too-large 6 'path_regex: .*more than 50000' <<EOF
+[source]
+path = $SRC
+[hook cdn]
+type = cdn
+url_template = http://127.0.0.1:1/{path}
+path_regex = (x{1000}){1000}
+replace = \\1
+EOF
+
 bad line-without-equals 3 '=|syntax|expected|parse|invalid|key' <<EOF
 [source]
 path = $SRC
@@ -382,6 +405,80 @@ f=$C/two-errors-first.ini
 if ! printf '%s\n' "$OUT" | grep -Fq -- "$f:7: "; then
 	printf 'case two-errors: the second error (line 7) is not reported; output:\n%s\n' "$OUT" >&2
 	FAILED=$((FAILED + 1))
+fi
+
+# ----------------------------------------------------- what is no text --
+# Each is refused within seconds with "FILE: why" (or FILE:LINE: for a line),
+# never read without bound.
+
+# bad_input NAME FILE ERE: --check FILE exits 2 with a line "FILE:" that
+# matches ERE, and says at most 25 lines.
+bad_input() {
+	local name=$1 f=$2 word=$3 lines
+	NCASES=$((NCASES + 1))
+	run_check "$f"
+	if [ "$RC" != 2 ]; then
+		printf 'case %s: exit status %s, expected 2; output:\n%s\n' "$name" "$RC" "$(printf '%s\n' "$OUT" | tail -n 5)" >&2
+		FAILED=$((FAILED + 1))
+		return
+	fi
+	lines=$(printf '%s\n' "$OUT" | grep -F -- "$f:" | grep -Ei -- "$word")
+	if [ -z "$lines" ]; then
+		printf 'case %s: no "%s: ..." line matching /%s/; output:\n%s\n' "$name" "$f" "$word" "$(printf '%s\n' "$OUT" | tail -n 5)" >&2
+		FAILED=$((FAILED + 1))
+		return
+	fi
+	if [ "$(printf '%s\n' "$OUT" | wc -l)" -gt 25 ]; then
+		printf 'case %s: %s lines of errors, expected at most 25\n' "$name" "$(printf '%s\n' "$OUT" | wc -l)" >&2
+		FAILED=$((FAILED + 1))
+		return
+	fi
+	printf 'ok   %-28s %s\n' "$name" "$(printf '%s\n' "$lines" | head -n 1)" >&2
+}
+
+mkdir "$C/dir.ini"
+bad_input directory "$C/dir.ini" "$C/dir.ini: is a directory"
+mkfifo "$C/fifo.ini"
+bad_input fifo "$C/fifo.ini" "$C/fifo.ini: not a regular file"
+bad_input dev-zero /dev/zero "/dev/zero: not a regular file"
+bad_input dev-urandom /dev/urandom "/dev/urandom: not a regular file"
+# a good configuration made larger than 1 MiB by comments
+{
+	printf '[source]\npath = %s\n[remote a]\ntarget = %s\n' "$SRC" "$DST"
+	head -c 1048576 /dev/zero | tr '\0' '\n' | sed 's/^/;/'
+} >"$C/huge.ini"
+bad_input larger-than-1MiB "$C/huge.ini" "$C/huge.ini: .*larger than 1 MiB"
+# one line of 900,000 characters, no newline
+{
+	printf '[source]\npath = %s\n[remote a]\ntarget = %s\nexclude = ' "$SRC" "$DST"
+	head -c 900000 /dev/zero | tr '\0' x
+} >"$C/long.ini"
+bad_input huge-line "$C/long.ini" "$C/long.ini:5: .*longer than 4000"
+printf '[source]\npath = %s\nexclude = a\0b\n[remote a]\ntarget = %s\n' "$SRC" "$DST" >"$C/nul.ini"
+bad_input nul-byte "$C/nul.ini" "$C/nul.ini:3: NUL byte"
+# a file of nothing but bad lines: a few errors, then it gives up
+for i in $(seq 1 20000); do printf 'no key here %s\n' "$i"; done >"$C/junk.ini"
+bad_input many-errors "$C/junk.ini" "$C/junk.ini:[0-9]+: too many errors"
+
+# syncctl reads instance files with the same reader
+if [ -x "${SYNCCTL:-}" ]; then
+	INST=$T/etc/instances.d
+	mkdir -p "$INST" "$INST/dir.ini"
+	mkfifo "$INST/fifo.ini"
+	printf '[source]\npath = %s\n[remote a]\ntarget = %s\n' "$SRC" "$DST" >"$INST/good.ini"
+	NCASES=$((NCASES + 1))
+	OUT=$(SYNCD_CONFIG_DIR=$T/etc SYNCD_RUNTIME_DIR=$T/srun SYNCD_STATE_DIR=$T/sstate \
+		timeout $((10 * TEST_SLOW)) "$SYNCCTL" check 2>&1 </dev/null)
+	RC=$?
+	if [ "$RC" != 1 ] ||
+		! printf '%s\n' "$OUT" | grep -qF "$INST/fifo.ini: not a regular file" ||
+		! printf '%s\n' "$OUT" | grep -qiF "$INST/dir.ini: is a directory" ||
+		! printf '%s\n' "$OUT" | grep -qF "$INST/good.ini: ok"; then
+		printf 'case syncctl-check: exit status %s (expected 1); output:\n%s\n' "$RC" "$OUT" >&2
+		FAILED=$((FAILED + 1))
+	else
+		printf 'ok   %-28s %s\n' syncctl-check "$(printf '%s\n' "$OUT" | grep -F fifo.ini)" >&2
+	fi
 fi
 
 log "$NCASES cases, $FAILED failed"

@@ -6,7 +6,11 @@
 # client that connects and sends nothing is dropped after 5 s and holds
 # nothing up meanwhile (live mirroring and other requests go on);
 # "pause" stops pushes (the mirror stays behind, status says paused) and
-# "resume" lets them go; "resync" starts a full sync.
+# "resume" lets them go; "resync" starts a full sync.  A request ending in
+# CRLF is the same request.  Flush clients that hang up while they wait
+# (also after writing more) leave nothing behind (ASan, valgrind: the
+# worker's exit status); with 32 clients asking to flush, at most 24 wait
+# and the others are told so, and status still answers.
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -61,6 +65,9 @@ log "1 MiB request: status $rc after $(elapsed_since "$t0")s: $out"
 case $out in "error: request too long"*) ;; *) fail "a 1 MiB request: reply '$out'" ;; esac
 assert_syncd_running
 out=$(ctl status) || fail "status after the long request: '$out'"
+out=$(ctl $'status\r') || fail "status ending in CRLF: '$out'"
+case $out in "ok"*mirror1*) ;; *) fail "status ending in CRLF: reply '$out'" ;; esac
+out=$(ctl $'flush\r') || fail "flush ending in CRLF: '$out'"
 
 # ---- a client that sends nothing, while the worker keeps working
 IDLE_OUT=$T/idle.out
@@ -100,6 +107,37 @@ journal_has_records mirror1 || fail "changes made while paused are not journaled
 out=$(ctl resume) || fail "resume: '$out'"
 wait_converged "$SRC" "$MIRROR" 3
 wait_for 3 "mirror1 state ok after resume" remote_field_is mirror1 state ok
+
+# ---- clients that wait for a flush (paused: none is answered)
+out=$(ctl pause) || fail "pause: '$out'"
+printf 'held\n' >"$SRC/held"
+for i in 1 2 3; do
+	"$CTL_SEND" --hangup 0.3 "$SYNCD_SOCK" flush || fail "flush while paused: answered at once"
+done
+# one that writes more while it waits, then hangs up: that is no new request
+"$CTL_SEND" --hangup 0.3 "$SYNCD_SOCK" flush status || fail "flush while paused: answered at once"
+# server-side connections of the worker's socket, listener aside
+connections() { echo $(($(grep -c " $SYNCD_SOCK\$" /proc/net/unix) - 1)); }
+ended() { find "$T" -maxdepth 1 -name 'fl.*.rc' | wc -l; }
+all_in() { [ $(($(connections) + $(ended))) -ge 32 ]; }
+all_ended() { [ "$(ended)" -ge 32 ]; }
+for i in $(seq 1 32); do
+	(
+		"$CTL_SEND" --timeout 30 "$SYNCD_SOCK" "flush 20s" >"$T/fl.$i" 2>&1
+		echo "$?" >"$T/fl.$i.rc"
+	) &
+	_lib_track "$!"
+done
+wait_for 10 "32 flush clients waiting or answered" all_in
+log "32 flush clients: $(connections) connected, $(ended) answered"
+out=$(CTL_TIMEOUT=5 ctl status) || fail "status with 32 flush clients: '$out'"
+refused=$(grep -l 'too many clients waiting' "$T"/fl.[0-9]* | wc -l)
+assert_eq "$refused" 8 "flush clients told that too many wait"
+out=$(ctl resume) || fail "resume: '$out'"
+wait_for 10 "the waiting flushes answered" all_ended
+waited=$(grep -l '^ok: every change' "$T"/fl.[0-9]* | wc -l)
+assert_eq "$waited" 24 "flush clients answered ok"
+wait_converged "$SRC" "$MIRROR" 3
 
 # ---- resync
 started=$(log_count 'mirror1: full sync started')

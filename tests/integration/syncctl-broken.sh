@@ -5,7 +5,9 @@
 # instance runs and mirrors; the broken one is "failed" at once with its
 # FILE:LINE: error (human and json status), is never spawned and never
 # restarted; "status" with no NAME exits 3 (an instance that should run does
-# not).
+# not).  An instance file that is a FIFO (no text to read, and an open that
+# would wait for a writer) is failed the same way, "not a regular file",
+# and holds up neither check nor the supervisor.
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -23,6 +25,8 @@ this line is not ini
 target = $T/dst/broken
 EOB
 printf 'good\n' >"$(isrc good)/g"
+FIFO=$SCTL_INST/fifo.ini
+mkfifo "$FIFO"
 
 # ---- check, without a supervisor
 out=$(sctl check 2>&1)
@@ -31,6 +35,7 @@ printf '%s\n' "$out" >&2
 [ "$rc" = 1 ] || fail "check with a broken file: exit $rc, expected 1"
 printf '%s\n' "$out" | grep -qF "$BAD:3:" || fail "check does not name $BAD:3:"
 printf '%s\n' "$out" | grep -qE "^$GOOD: ok( |\$)" || fail "check does not say '$GOOD: ok'"
+printf '%s\n' "$out" | grep -qF "$FIFO: not a regular file" || fail "check does not say '$FIFO: not a regular file'"
 out=$(sctl check good 2>&1)
 rc=$?
 [ "$rc" = 0 ] || fail "check good: exit $rc ('$out')"
@@ -67,6 +72,8 @@ printf '%s\n' "$out" >&2
 [ "$rc" = 3 ] || fail "status with a failed instance: exit $rc, expected 3"
 printf '%s\n' "$out" | grep -Eq '^broken +failed ' || fail "status: no 'broken failed' line"
 printf '%s\n' "$out" | grep -qF "$BAD:3:" || fail "status does not show $BAD:3:"
+printf '%s\n' "$out" | grep -Eq '^fifo +failed ' || fail "status: no 'fifo failed' line"
+printf '%s\n' "$out" | grep -qF "$FIFO: not a regular file" || fail "status does not show '$FIFO: not a regular file'"
 STATUS_OUT=$out
 printf '%s\n' "$out" | grep -Eq '^good +running ' || fail "status: no 'good running' line"
 sctl status good >/dev/null || fail "status good: exit $?"

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -61,16 +62,18 @@ expand(const char *text)
 	return out;
 }
 
-/* config_load on the text, with stderr captured into errtext. */
+/* config_load on len bytes of text as they are, with stderr captured
+ * into errtext. */
 static int
-load(const char *text)
+load_bytes(const char *text, size_t len)
 {
-	char *t = expand(text);
+	FILE *f = fopen(ini, "w");
 	int saved, fd, rc;
 	ssize_t n;
 
-	tu_write(ini, t, 0644);
-	free(t);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
 	fflush(stderr);
 	saved = dup(STDERR_FILENO);
 	fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -86,6 +89,17 @@ load(const char *text)
 	n = read(fd, errtext, sizeof errtext - 1);
 	close(fd);
 	errtext[n > 0 ? n : 0] = '\0';
+	return rc;
+}
+
+/* config_load on the text, with @SRC@ and @TMP@ replaced. */
+static int
+load(const char *text)
+{
+	char *t = expand(text);
+	int rc = load_bytes(t, strlen(t));
+
+	free(t);
 	return rc;
 }
 
@@ -557,6 +571,91 @@ START_TEST(line_of_1000_chars_ok)
 }
 END_TEST
 
+/* What is no configuration is refused before a byte is parsed, and never
+ * read beyond 1 MiB. */
+START_TEST(read_only_small_regular_files)
+{
+	char err[1024], path[400], *text;
+	size_t len;
+
+	ck_assert_ptr_null(config_read(src, &len, err, sizeof err));
+	snprintf(path, sizeof path, "%s: Is a directory", src);
+	ck_assert_str_eq(err, path);
+
+	snprintf(path, sizeof path, "%s/fifo.ini", tmp);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_ptr_null(config_read(path, &len, err, sizeof err));	/* no writer: no wait */
+	ck_assert_ptr_nonnull(strstr(err, "fifo.ini: not a regular file"));
+	ck_assert_ptr_null(config_read("/dev/zero", &len, err, sizeof err));
+	ck_assert_str_eq(err, "/dev/zero: not a regular file");
+	ck_assert_ptr_null(config_read("/nonexistent/x.ini", &len, err, sizeof err));
+	ck_assert_str_eq(err, "/nonexistent/x.ini: No such file or directory");
+
+	/* 1 MiB is read, one byte more is not */
+	char *big = malloc((1 << 20) + 1);
+	ck_assert_ptr_nonnull(big);
+	memset(big, ';', (1 << 20) + 1);
+	FILE *f = fopen(ini, "w");
+	ck_assert_uint_eq(fwrite(big, 1, 1 << 20, f), 1 << 20);
+	ck_assert_int_eq(fclose(f), 0);
+	text = config_read(ini, &len, err, sizeof err);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_uint_eq(len, 1 << 20);
+	ck_assert_int_eq(text[len], '\0');
+	free(text);
+	f = fopen(ini, "a");
+	ck_assert_uint_eq(fwrite(big, 1, 1, f), 1);
+	ck_assert_int_eq(fclose(f), 0);
+	free(big);
+	ck_assert_ptr_null(config_read(ini, &len, err, sizeof err));
+	ck_assert_ptr_nonnull(strstr(err, "t.ini: larger than 1 MiB"));
+
+	/* a size of 0 is only a hint: files in /proc say so */
+	text = config_read("/proc/self/status", &len, err, sizeof err);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_uint_gt(len, 100);
+	ck_assert_ptr_nonnull(strstr(text, "Name:"));
+	free(text);
+}
+END_TEST
+
+START_TEST(err_nul_byte)
+{
+	static const char text[] = "[source]\npath = /tmp\nexclude = a\0b\n" MIN_REMOTE;
+
+	ck_assert_int_eq(load_bytes(text, sizeof text - 1), -1);
+	ck_assert_msg(strstr(errtext, "t.ini:3: NUL byte at column 12"), "%s", errtext);
+}
+END_TEST
+
+/* Junk gives a few lines, then the rest is not read (and not judged). */
+START_TEST(err_gives_up)
+{
+	char *text = malloc(100000);
+	size_t o = 0;
+	int lines = 0;
+
+	for (int i = 0; i < 5000; i++)
+		o += (size_t)snprintf(text + o, 100000 - o, "junk %d\n", i);
+	ck_assert_int_eq(load_bytes(text, o), -1);
+	free(text);
+	for (const char *e = errtext; (e = strstr(e, "t.ini:")); e++)
+		lines++;
+	ck_assert_int_eq(lines, 21);
+	ck_assert_msg(strstr(errtext, "t.ini:20: too many errors: the rest of the file is not read"),
+	    "%s", errtext);
+	ck_assert_ptr_null(strstr(errtext, "no [source]"));
+}
+END_TEST
+
+START_TEST(last_line_without_newline)
+{
+	ck_assert_msg(load(MIN_HEAD "[remote a]\ntarget = /some/other/dir") == 0, "%s", errtext);
+	ck_assert_str_eq(cfg.remotes[0].target, "/some/other/dir");
+	ck_assert_int_eq(cfg.end_line, 4);
+}
+END_TEST
+
 START_TEST(err_key_outside_section)
 {
 	load_fails("foo = bar\n" MIN_HEAD MIN_REMOTE, 1, "'foo' must be inside a section");
@@ -865,6 +964,8 @@ config_suite(void)
 	tcase_add_test(tc, line_of_1000_chars_ok);
 	tcase_add_test(tc, line_of_4000_chars_ok);
 	tcase_add_test(tc, missing_file);
+	tcase_add_test(tc, read_only_small_regular_files);
+	tcase_add_test(tc, last_line_without_newline);
 	tcase_add_test(tc, source_checked_apart);
 	tcase_add_test(tc, source_link_followed);
 	tcase_add_test(tc, instance_section);
@@ -887,6 +988,8 @@ config_suite(void)
 	tcase_add_test(tc, err_ssh_key_on_rsync_target);
 	tcase_add_test(tc, err_rsync_options);
 	tcase_add_test(tc, err_long_line);
+	tcase_add_test(tc, err_nul_byte);
+	tcase_add_test(tc, err_gives_up);
 	tcase_add_test(tc, err_key_outside_section);
 	tcase_add_test(tc, err_continuation_line);
 	tcase_add_test(tc, err_regex_and_globs);

@@ -676,6 +676,33 @@ START_TEST(convert_file)
 }
 END_TEST
 
+/* A <filter> expression that glibc would compile into gigabytes is not
+ * imported (and not compiled): syncd would refuse it anyway. */
+START_TEST(huge_regex_not_imported)
+{
+	char dir[256], xml[300], *out = NULL, *diag = NULL;
+	size_t olen = 0, dlen = 0;
+	FILE *o, *d;
+
+	tu_mkdtemp(dir, sizeof dir);
+	snprintf(xml, sizeof xml, "%s/c.xml", dir);
+	tu_write(xml, "<head>\n<filter start=\"true\"><exclude expression=\"w++++++++++++++++++++++++\"/>"
+	    "</filter>\n<sersync>\n<localpath watch=\"/srv/www/\"><remote ip=\"192.0.2.1\" name=\"www\"/>"
+	    "</localpath>\n</sersync>\n</head>\n", 0644);
+	o = open_memstream(&out, &olen);
+	d = open_memstream(&diag, &dlen);
+	ck_assert_int_eq(import_sersync(xml, "www", "/st", NULL, o, d), 0);
+	fclose(o);
+	fclose(d);
+	ck_assert_msg(strstr(diag, ":2: warning: <exclude expression=\"w+++") &&
+	    strstr(diag, "more than 50000") && strstr(diag, "not imported"), "%s", diag);
+	ck_assert_ptr_null(strstr(out, "exclude_regex ="));
+	free(out);
+	free(diag);
+	tu_rmtree(dir);
+}
+END_TEST
+
 Suite *
 import_sersync_suite(void)
 {
@@ -693,6 +720,7 @@ import_sersync_suite(void)
 	tcase_add_test(tc, cdn_forms);
 	tcase_add_test(tc, cdn_meaning);
 	tcase_add_test(tc, convert_file);
+	tcase_add_test(tc, huge_regex_not_imported);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("plugins");
 	tcase_add_test(tc, hook_command_on);
