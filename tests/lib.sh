@@ -784,8 +784,10 @@ wait_ready() {
 	local timeout=${1:-10} deadline
 	deadline=$(_lib_deadline "$timeout")
 	# only this run's lines count: the log is shared by successive starts
-	until awk '/^==== /{n=0} {l[n++]=$0} END{for(i=0;i<n;i++) print l[i]}' "$SYNCD_LOG" 2>/dev/null |
-		grep -qiw ready; do
+	# (awk decides alone: feeding grep -q, under pipefail, a big log made
+	# awk's broken pipe a miss)
+	until awk '/^==== /{r=0} tolower($0) ~ /(^|[^[:alnum:]_])ready([^[:alnum:]_]|$)/{r=1} END{exit !r}' \
+		"$SYNCD_LOG" 2>/dev/null; do
 		syncd_exited && fail "worker exited with status $SYNCD_RC before it was ready"
 		_lib_past "$deadline" && fail "worker not ready within ${timeout}s"
 		sleep 0.05
