@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# A run that hangs without a word (here an [rsync] binary wrapper that
+# sleeps, as an ssh stuck before rsync speaks would) is killed once it has
+# made no progress for twice the remote's timeout (1 s, the least there is):
+# the log says "killed: no progress for 2s", status shows the failure and
+# the retry, the changes stay pending; once the wrapper runs the real rsync
+# again the mirror converges.  The same for the full sync at the start and
+# for a verify.
+set -u
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_syncd
+need_ctl
+start_rsyncd
+SRC=$T/src
+mkdir -p "$SRC" "$T/bin"
+printf 'before\n' >"$SRC/before"
+HANGING=$T/hanging
+WRAP=$T/bin/rsync-wrap
+cat >"$WRAP" <<EOF
+#!/bin/sh
+[ "\$1" = --version ] || [ ! -e '$HANGING' ] || exec sleep 1000
+exec rsync "\$@"
+EOF
+chmod 755 "$WRAP"
+CFG=$T/stall.ini
+{
+	source_section "$SRC"
+	printf '[remote m]\ntarget = %s\npassword_file = %s\ntimeout = 1s\n' "$RSYNCD_URL" "$PASSFILE"
+	printf '[rsync]\nbinary = %s\n' "$WRAP"
+	fast_sections
+} >"$CFG"
+
+touch "$HANGING"
+start_syncd "$CFG"
+wait_ready
+wait_ctl
+t0=$(now_ms)
+wait_for 10 "the hung full sync killed" log_count_gt 'm full sync: killed: no progress for [0-9]+s' 0
+log "full sync killed $(elapsed_since "$t0")s after the start: $(log_text | grep -m1 'killed: no progress')"
+printf 'during\n' >"$SRC/during"
+wait_for 10 "the hung push killed" log_count_gt 'm push: killed: no progress for [0-9]+s' 0
+assert_log 'm: push failed: rsync killed by signal 9.*no progress for [0-9]+s.*retrying in'
+j=$(ctl status --json) || fail "status --json: $j"
+state=$(json_remote_field "$j" m state)
+case $state in backoff | failing) ;; *) fail "remote m is '$state' after a killed push" ;; esac
+json_remote_field "$j" m last_error | grep -q 'no progress for' ||
+	fail "last_error does not say why: $(json_remote_field "$j" m last_error)"
+[ "$(json_remote_field "$j" m pending)" -ge 1 ] || fail "nothing pending after a killed push"
+
+# the wrapper runs rsync again: the retries go through
+rm -f "$HANGING"
+wait_converged "$SRC" "$MIRROR" 10
+wait_for 5 "remote m ok" remote_field_is m state ok
+
+# a verify that hangs fails (exit 4 of syncctl: could not verify) with the reason
+touch "$HANGING"
+t0=$(now_ms)
+out=$(CTL_TIMEOUT=10 ctl verify m)
+log "verify with a hung rsync: $(elapsed_since "$t0")s: $out"
+printf '%s\n' "$out" | grep -q 'failed: rsync killed by signal 9.*no progress for [0-9]s' ||
+	fail "verify: '$out'"
+assert_log 'm verify: killed: no progress for [0-9]+s'
+rm -f "$HANGING"
+assert_syncd_running
+stop_syncd TERM 5
+pass
