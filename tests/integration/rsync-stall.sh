@@ -3,9 +3,9 @@
 # sleeps, as an ssh stuck before rsync speaks would) is killed once it has
 # made no progress for twice the remote's timeout (1 s, the least there is):
 # the log says "killed: no progress for 2s", status shows the failure and
-# the retry, the changes stay pending; once the wrapper runs the real rsync
-# again the mirror converges.  The same for the full sync at the start and
-# for a verify.
+# the retry, the changes stay pending.  The same for a full sync asked for
+# meanwhile.  Once the wrapper runs the real rsync again, the retries go
+# through and the mirror converges.  A verify that hangs fails saying why.
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -29,24 +29,27 @@ CFG=$T/stall.ini
 	printf '[remote m]\ntarget = %s\npassword_file = %s\ntimeout = 1s\n' "$RSYNCD_URL" "$PASSFILE"
 	printf '[rsync]\nbinary = %s\n' "$WRAP"
 	fast_sections
+	printf '[full_sync]\non_start = no\n'
 } >"$CFG"
 
 touch "$HANGING"
 start_syncd "$CFG"
 wait_ready
 wait_ctl
-t0=$(now_ms)
-wait_for 10 "the hung full sync killed" log_count_gt 'm full sync: killed: no progress for [0-9]+s' 0
-log "full sync killed $(elapsed_since "$t0")s after the start: $(log_text | grep -m1 'killed: no progress')"
 printf 'during\n' >"$SRC/during"
+t0=$(now_ms)
 wait_for 10 "the hung push killed" log_count_gt 'm push: killed: no progress for [0-9]+s' 0
-assert_log 'm: push failed: rsync killed by signal 9.*no progress for [0-9]+s.*retrying in'
+log "push killed after $(elapsed_since "$t0")s: $(log_text | grep -m1 'killed: no progress')"
+wait_for 5 "the push's failure" log_count_gt 'm: push failed: rsync killed by signal 9.*no progress for [0-9]+s.*retrying in' 0
 j=$(ctl status --json) || fail "status --json: $j"
 state=$(json_remote_field "$j" m state)
 case $state in backoff | failing) ;; *) fail "remote m is '$state' after a killed push" ;; esac
 json_remote_field "$j" m last_error | grep -q 'no progress for' ||
 	fail "last_error does not say why: $(json_remote_field "$j" m last_error)"
 [ "$(json_remote_field "$j" m pending)" -ge 1 ] || fail "nothing pending after a killed push"
+ctl resync >/dev/null || fail "resync refused"
+wait_for 10 "the hung full sync killed" log_count_gt 'm full sync: killed: no progress for [0-9]+s' 0
+assert_log 'm: full-sync failed: rsync killed by signal 9.*no progress for [0-9]+s.*retrying in'
 
 # the wrapper runs rsync again: the retries go through
 rm -f "$HANGING"

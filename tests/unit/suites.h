@@ -20,5 +20,6 @@ Suite *hook_suite(void);
 Suite *http_suite(void);
 Suite *verify_suite(void);
 Suite *rsync_version_suite(void);
+Suite *proc_suite(void);
 
 #endif
