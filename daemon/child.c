@@ -295,9 +295,13 @@ check_progress(void *ctx)
 	struct child *c = ctx;
 	struct group_io g = { c->pid, -1 };
 	uint64_t now = now_ms();
+	siginfo_t si = { 0 };
 
-	if (c->exited)
-		return;		/* its exit is being reported */
+	/* Ended on its own, the exit perhaps not reaped yet: that exit says
+	 * what happened. */
+	if (c->exited || (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	    si.si_pid))
+		return;
 	/* Not only the child: a wrapper may wait while its rsync works.  A
 	 * process that leaves the group changes the sum too: something
 	 * happened.  What cannot be measured is never called stuck. */
