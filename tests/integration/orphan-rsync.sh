@@ -78,6 +78,8 @@ CFG=$T/orphan.ini
 	rsyncd_remote m
 	printf '[rsync]\noptions = -artz --bwlimit=256\n'
 	fast_sections
+	# no full sync that could pass for the push
+	printf '[full_sync]\non_start = no\n'
 } >"$CFG"
 start_syncd "$CFG"
 wait_ready
