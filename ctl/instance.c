@@ -17,6 +17,7 @@
 
 #include "duration.h"
 #include "log.h"
+#include "proc.h"
 #include "strv.h"
 #include "supervisor.h"
 
@@ -244,6 +245,11 @@ exec_worker(struct instance *in, pid_t parent, int out)
 	 * second worker on the same tree. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
 		_exit(1);
+	/* Its own session: what it starts (each rsync run in a process group
+	 * of its own, the ssh that run starts) stays in it, for
+	 * kill_leftovers() to find. */
+	if (setsid() < 0)
+		_exit(1);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(1);
 	setenv("NOTIFY_SOCKET", in->sv->notify_path, 1);
@@ -373,11 +379,49 @@ instance_notify(struct instance *in, char *msg)
 	}
 }
 
+struct leftovers {
+	pid_t session;
+	unsigned killed;
+};
+
+static void
+kill_in_session(const struct proc_ids *p, void *ctx)
+{
+	struct leftovers *lo = ctx;
+
+	if (p->session != lo->session || p->pid == lo->session)
+		return;
+	/* The whole group: what a run forks meanwhile goes too. */
+	if (kill(-p->pgrp, SIGKILL) == 0 && p->state != 'Z')
+		lo->killed++;
+}
+
+/* A worker that was killed (by us, by an operator, by the OOM killer)
+ * leaves its runs behind: an rsync dies with it (it asks for that), but
+ * not the ssh or the local receiver that rsync started.  Every process of
+ * its session goes.  The worker is a zombie until reaped: its pid, the
+ * session's id, cannot be given to another process meanwhile. */
+static void
+kill_leftovers(struct instance *in)
+{
+	struct leftovers lo = { in->pid, 0 };
+
+	if (proc_each(kill_in_session, &lo) < 0)
+		log_err("%s: /proc: %s: what the worker started may be left", in->name, strerror(errno));
+	if (lo.killed)
+		log_warn("%s: killed %u process%s the worker left behind (its rsync runs and what they "
+		    "started)", in->name, lo.killed, lo.killed == 1 ? "" : "es");
+}
+
 void
-instance_exited(struct instance *in, int ws)
+instance_exited(struct instance *in)
 {
 	char how[96];
+	int ws;
 
+	kill_leftovers(in);
+	while (waitpid(in->pid, &ws, 0) < 0 && errno == EINTR)
+		;
 	if (WIFEXITED(ws))
 		snprintf(how, sizeof how, "exited with status %d", WEXITSTATUS(ws));
 	else if (WIFSIGNALED(ws))

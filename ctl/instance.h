@@ -54,7 +54,9 @@ bool instance_changed(const struct instance *in);
 void instance_start(struct instance *in);
 void instance_stop(struct instance *in);
 void instance_restart(struct instance *in);
-void instance_exited(struct instance *in, int wstatus);
+/* The worker has exited (not reaped yet): kills what it left behind, reaps
+ * it, and moves on as its exit status says. */
+void instance_exited(struct instance *in);
 void instance_notify(struct instance *in, char *msg);
 
 /* The instance names (NAME of NAME.ini) in dir, sorted; an empty vector if

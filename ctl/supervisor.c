@@ -165,19 +165,24 @@ stop_all(struct supervisor *sv)
 static void
 reap(struct supervisor *sv)
 {
-	pid_t pid;
-	int ws;
+	siginfo_t si;
 
 	notify_drain(sv->notify);
-	while ((pid = waitpid(-1, &ws, WNOHANG)) > 0) {
-		for (struct instance *in = sv->instances; in; in = in->next) {
-			if (in->pid != pid)
-				continue;
-			instance_exited(in, ws);
-			if (in->removed && !instance_active(in))
-				forget(sv, in);
+	for (;;) {
+		/* Seen, not reaped yet: instance_exited() reaps it. */
+		si.si_pid = 0;
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || !si.si_pid)
 			break;
+		struct instance *in = sv->instances;
+		while (in && in->pid != si.si_pid)
+			in = in->next;
+		if (!in) {
+			waitpid(si.si_pid, NULL, 0);
+			continue;
 		}
+		instance_exited(in);
+		if (in->removed && !instance_active(in))
+			forget(sv, in);
 	}
 	supervisor_changed(sv);
 }

@@ -3,16 +3,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "proc.h"
 
 extern char **environ;
 
@@ -37,6 +38,7 @@ child_describe(int status, char *buf, size_t len)
 }
 
 static void keep_output(struct child *c, const char *buf, size_t n);
+static void tail_add(struct child *c, const char *buf, size_t n);
 
 /* At info level for output that is always logged, at debug for -v's. */
 static void __attribute__((format(printf, 2, 3)))
@@ -64,6 +66,14 @@ finish_if_done(struct child *c)
 	if (c->unlogged)
 		log_line(c, "%zu more bytes of output not logged (at most %d bytes of log a run)",
 		    c->unlogged, CHILD_LOG_MAX);
+	if (c->stalled) {
+		/* Where its failure is described from: why it was killed. */
+		char why[64];
+		int n = snprintf(why, sizeof why, "no progress for %llus\n",
+		    (unsigned long long)(c->stalled / 1000));
+		tail_add(c, why, (size_t)n);
+	}
+	timer_close(&c->watch);
 	for (struct child **pp = &children; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
@@ -85,10 +95,8 @@ close_input(struct child *c)
 }
 
 static void
-keep_output(struct child *c, const char *buf, size_t n)
+tail_add(struct child *c, const char *buf, size_t n)
 {
-	if (c->on_output)
-		c->on_output(buf, n, c->ctx);
 	if (n >= CHILD_TAIL - 1) {
 		memcpy(c->tail, buf + n - (CHILD_TAIL - 1), CHILD_TAIL - 1);
 		c->tail_len = CHILD_TAIL - 1;
@@ -99,6 +107,14 @@ keep_output(struct child *c, const char *buf, size_t n)
 		c->tail_len = keep + n;
 	}
 	c->tail[c->tail_len] = '\0';
+}
+
+static void
+keep_output(struct child *c, const char *buf, size_t n)
+{
+	if (c->on_output)
+		c->on_output(buf, n, c->ctx);
+	tail_add(c, buf, n);
 	if (!log_verbose() && !c->log_lines)
 		return;
 	for (size_t i = 0; i < n; i++) {
@@ -129,6 +145,7 @@ drain_output(struct child *c)
 	for (;;) {
 		ssize_t n = read(c->out_io.fd, buf, sizeof buf);
 		if (n > 0) {
+			c->progress_at = now_ms();
 			keep_output(c, buf, (size_t)n);
 			continue;
 		}
@@ -163,6 +180,7 @@ on_input(void *ctx, uint32_t events)
 		ssize_t n = write(c->in_io.fd, c->in_buf + c->in_off, c->in_len - c->in_off);
 		if (n > 0) {
 			c->in_off += (size_t)n;
+			c->progress_at = now_ms();
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -175,46 +193,79 @@ on_input(void *ctx, uint32_t events)
 	finish_if_done(c);
 }
 
+/* Between fork and exec: async-signal-safe calls only (libcurl may run a
+ * resolver thread in the worker).  Reports why it failed on err. */
+static _Noreturn void
+exec_child(char *const argv[], char *const envp[], int in, int out, int err, pid_t worker)
+{
+	struct sigaction dflt = { .sa_handler = SIG_DFL }, old;
+	sigset_t none;
+
+	/* The worker blocks signals for its signalfd and ignores SIGPIPE (and
+	 * what it was started with ignored): rsync must inherit neither. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			sigaction(sig, &dflt, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Its own group: child_kill reaches the ssh it runs, and a Ctrl-C
+	 * meant for a worker in a terminal does not reach it. */
+	setpgid(0, 0);
+	/* Killed when the worker dies, however it dies: a run left behind
+	 * would go on writing into the mirror next to the next worker's.  The
+	 * signal comes when the thread that forked ends: this is the main
+	 * thread, which ends with the process.  A worker gone before the
+	 * prctl() would never send it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && getppid() == worker &&
+	    dup2(in, 0) >= 0 && dup2(out, 1) >= 0 && dup2(out, 2) >= 0)
+		execvpe(argv[0], argv, envp);
+	int e = errno;
+	ssize_t n = write(err, &e, sizeof e);
+	(void)n;	/* a worker that is gone has nothing to hear */
+	_exit(127);
+}
+
 struct child *
 child_spawn(struct loop *l, char *const argv[], char *const envp[], char *in_buf,
     size_t in_len, const char *label, child_exit_fn on_exit, void *ctx)
 {
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, rc;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, dflt;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, e = 0;
+	pid_t worker = getpid();
 	struct child *c = calloc(1, sizeof *c);
 
-	if (!c || pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
+	if (!c || pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+	    pipe2(err, O_CLOEXEC) < 0) {
 		log_err("%s: cannot create pipes: %s", label, strerror(errno));
 		goto fail;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 2);
-	posix_spawnattr_init(&attr);
-	/* The worker blocks signals for its signalfd; rsync must not inherit that. */
-	sigemptyset(&none);
-	sigfillset(&dflt);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &dflt);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-	    POSIX_SPAWN_SETPGROUP);
-	rc = posix_spawnp(&c->pid, argv[0], &fa, &attr, argv, envp ? envp : environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	close(in[0]);
-	close(out[1]);
-	in[0] = out[1] = -1;
-	if (rc != 0) {
-		log_err("%s: cannot run %s: %s", label, argv[0], strerror(rc));
+	/* Not posix_spawn(), which cannot set the parent-death signal. */
+	c->pid = fork();
+	if (c->pid == 0)
+		exec_child(argv, envp ? envp : environ, in[0], out[1], err[1], worker);
+	if (c->pid < 0) {
+		log_err("%s: cannot fork: %s", label, strerror(errno));
 		goto fail;
 	}
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	in[0] = out[1] = err[1] = -1;
+	/* Nothing to read once it runs the program: err closes on exec. */
+	ssize_t n;
+	while ((n = read(err[0], &e, sizeof e)) < 0 && errno == EINTR)
+		;
+	if (n == sizeof e) {
+		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		log_err("%s: cannot run %s: %s", label, argv[0], strerror(e));
+		goto fail;
+	}
+	close(err[0]);
+	err[0] = -1;
 	c->loop = l;
 	c->on_exit = on_exit;
 	c->ctx = ctx;
+	c->progress_at = now_ms();
 	snprintf(c->label, sizeof c->label, "%s", label);
 	fcntl(in[1], F_SETFL, O_NONBLOCK);
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
@@ -238,10 +289,69 @@ fail:
 			close(in[i]);
 		if (out[i] >= 0)
 			close(out[i]);
+		if (err[i] >= 0)
+			close(err[i]);
 	}
 	free(in_buf);
 	free(c);
 	return NULL;
+}
+
+struct group_io {
+	pid_t pgrp;
+	long long sum;		/* -1: none could be read */
+};
+
+static void
+add_io(const struct proc_ids *p, void *ctx)
+{
+	struct group_io *g = ctx;
+	long long n;
+
+	if (p->pgrp == g->pgrp && (n = proc_io(p->pid)) >= 0)
+		g->sum = g->sum < 0 ? n : g->sum + n;
+}
+
+static void
+check_progress(void *ctx)
+{
+	struct child *c = ctx;
+	struct group_io g = { c->pid, -1 };
+	uint64_t now = now_ms();
+	siginfo_t si = { 0 };
+
+	/* Ended on its own, the exit perhaps not reaped yet: that exit says
+	 * what happened. */
+	if (c->exited || (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	    si.si_pid))
+		return;
+	/* Not only the child: a wrapper may wait while its rsync works.  A
+	 * process that leaves the group changes the sum too: something
+	 * happened.  What cannot be measured is never called stuck. */
+	proc_each(add_io, &g);
+	if (g.sum < 0 || g.sum != c->io) {
+		c->io = g.sum;
+		c->progress_at = now;
+	}
+	if (now - c->progress_at < c->stall_ms) {
+		timer_arm(&c->watch, c->stall_ms / 4);
+		return;
+	}
+	c->stalled = now - c->progress_at;
+	log_warn("%s: killed: no progress for %llus (no output, no input taken, no I/O by its "
+	    "processes)", c->label, (unsigned long long)(c->stalled / 1000));
+	child_kill(c, SIGKILL);
+}
+
+void
+child_watch(struct child *c, uint64_t ms)
+{
+	if (timer_init(c->loop, &c->watch, check_progress, c) < 0)
+		return;		/* logged; it runs unwatched */
+	c->stall_ms = ms;
+	/* Not known yet: the first look counts as progress. */
+	c->io = -1;
+	timer_arm(&c->watch, ms / 4);
 }
 
 void
@@ -295,6 +405,7 @@ child_kill_all(void)
 			loop_del(c->loop, &c->out_io);
 			close(c->out_io.fd);
 		}
+		timer_close(&c->watch);
 		free(c);
 	}
 }

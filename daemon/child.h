@@ -1,12 +1,15 @@
 /* Child processes (rsync) run from the event loop: spawned with an argv (no
  * shell ever sees a file name), fed their stdin from a buffer without
  * blocking, their output kept (the tail goes into the log on failure), and
- * their exit reported once the process is gone and its output drained. */
+ * their exit reported once the process is gone and its output drained.
+ * Each dies with the worker, and one that makes no progress for too long
+ * can be killed (child_watch). */
 #ifndef SYNCD_CHILD_H
 #define SYNCD_CHILD_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "loop.h"
@@ -30,7 +33,8 @@ struct child {
 	size_t in_len, in_off;
 	bool exited, out_done;
 	int status;		/* as from waitpid */
-	char tail[CHILD_TAIL];	/* last output, NUL-terminated */
+	char tail[CHILD_TAIL];	/* last output, NUL-terminated; when child_watch
+				 * killed it, the last line says so */
 	size_t tail_len;
 	char line[512];		/* the line being assembled, for -v */
 	size_t line_len;
@@ -42,12 +46,23 @@ struct child {
 	child_exit_fn on_exit;
 	void *ctx;
 	struct child *next;
+	/* child_watch's */
+	struct timer watch;
+	uint64_t stall_ms;	/* 0: not watched */
+	uint64_t progress_at;	/* monotonic ms of the last progress seen */
+	long long io;		/* its process group's I/O at the last look */
+	uint64_t stalled;	/* killed after this long without progress */
 };
 
 /* Takes ownership of in_buf (malloc'd, may be NULL); envp NULL: ours.
  * Returns NULL after logging why the program could not be started. */
 struct child *child_spawn(struct loop *l, char *const argv[], char *const envp[], char *in_buf,
     size_t in_len, const char *label, child_exit_fn on_exit, void *ctx);
+/* Kills c (SIGKILL, with a warning in the log and a last line in its tail)
+ * once it has made no progress for ms: it wrote nothing, read nothing of its
+ * stdin, and no process of its group (rsync, the ssh it runs, a wrapper's
+ * children) read or wrote anything. */
+void child_watch(struct child *c, uint64_t ms);
 /* Signals the child's whole process group (rsync and the ssh it runs). */
 void child_kill(struct child *c, int sig);
 /* Call on SIGCHLD: collects every exited child and reports the finished ones. */

@@ -160,8 +160,7 @@ linkpass_start(struct loop *l, const struct config *c, const struct remote_conf 
 		strv_free(argv);
 		return NULL;
 	}
-	push_log_argv(label, argv);
-	ch = child_spawn(l, argv, NULL, list.p, list.len, label, on_exit, ctx);
+	ch = push_run(l, r, argv, list.p, list.len, label, on_exit, ctx);
 	strv_free(argv);
 	return ch;
 }

@@ -29,8 +29,16 @@ list_add(struct buf *l, const char *path, size_t n, bool slash)
 	buf_put(l, "", 1);
 }
 
-void
-push_log_argv(const char *label, char *const *argv)
+/* rsync's --timeout ends a run whose connection carried nothing for the
+ * remote's timeout, and a live run sends keep-alives at half that: a run
+ * that moved nothing for twice as long is stuck where rsync's own timeout
+ * cannot see (a wrapper, an ssh before rsync speaks), and rsync's own,
+ * clearer error comes first wherever it can. */
+#define STALL_TIMEOUTS 2
+
+/* For -v: the argv on one line, each word quoted where needed. */
+static void
+log_argv(const char *label, char *const *argv)
 {
 	char line[8192], q[2048];
 	size_t o = 0;
@@ -46,6 +54,17 @@ push_log_argv(const char *label, char *const *argv)
 		o += (size_t)n;
 	}
 	log_debug("%s: running %s", label, line);
+}
+
+struct child *
+push_run(struct loop *l, const struct remote_conf *r, char *const *argv, char *input,
+    size_t input_len, const char *label, child_exit_fn on_exit, void *ctx)
+{
+	log_argv(label, argv);
+	struct child *ch = child_spawn(l, argv, NULL, input, input_len, label, on_exit, ctx);
+	if (ch)
+		child_watch(ch, STALL_TIMEOUTS * r->timeout_ms);
+	return ch;
 }
 
 /* from: RSYNC_DELETE's source. */
@@ -67,8 +86,7 @@ start(struct loop *l, const struct config *c, const struct remote_conf *r, enum 
 		free(input);
 		return NULL;
 	}
-	push_log_argv(label, argv);
-	struct child *ch = child_spawn(l, argv, NULL, input, input_len, label, on_exit, ctx);
+	struct child *ch = push_run(l, r, argv, input, input_len, label, on_exit, ctx);
 	strv_free(argv);
 	return ch;
 }

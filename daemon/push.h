@@ -43,7 +43,10 @@ struct child *push_full(struct loop *l, const struct config *c, const struct rem
 struct child *push_verify(struct loop *l, const struct config *c, const struct remote_conf *r,
     const char *exclude_file, child_exit_fn on_exit, void *ctx);
 
-/* For -v: the argv on one line, each word quoted where needed. */
-void push_log_argv(const char *label, char *const *argv);
+/* Starts argv, an rsync run for r (logged with -v), killed once it has made
+ * no progress for twice r's timeout (see child_watch); input: as
+ * child_spawn's. */
+struct child *push_run(struct loop *l, const struct remote_conf *r, char *const *argv,
+    char *input, size_t input_len, const char *label, child_exit_fn on_exit, void *ctx);
 
 #endif

@@ -21,5 +21,6 @@ Suite *http_suite(void);
 Suite *verify_suite(void);
 Suite *rsync_version_suite(void);
 Suite *mounts_suite(void);
+Suite *proc_suite(void);
 
 #endif
