@@ -3,8 +3,9 @@
 # logs it once, as an error naming the remote and rsync's own message
 # ("@ERROR: auth failed on module mirror"), "status --json" shows the
 # remote in state operator-error with that message, and it retries only
-# every max_backoff (min_backoff = 200ms, max_backoff = 5s: at most 4 rsync
-# runs in 10 s, counted by a wrapper given as [rsync] binary).  Once the
+# every max_backoff (min_backoff = 200ms, max_backoff = 2500ms, less a
+# quarter of jitter: at most 4 rsync runs in 5 s, counted by a wrapper given
+# as [rsync] binary).  Once the
 # operator fixes the password file, the next retry succeeds and the mirror
 # converges.
 set -u
@@ -26,7 +27,7 @@ CFG=$T/wrongpw.ini
 	printf '[remote r1]\ntarget = %s\npassword_file = %s\ntimeout = 20s\n' "$RSYNCD_URL" "$BAD"
 	printf '[rsync]\nbinary = %s\n' "$WRAP"
 	printf '[batch]\nsettle = 50ms\nmax_delay = 500ms\n'
-	printf '[retry]\nmin_backoff = 200ms\nmax_backoff = 5s\n'
+	printf '[retry]\nmin_backoff = 200ms\nmax_backoff = 2500ms\n'
 } >"$CFG"
 start_syncd "$CFG"
 wait_ready
@@ -46,12 +47,12 @@ ctl status | grep -qi 'auth' || fail "the text status does not show the auth err
 before=$(rsync_runs)
 for i in 1 2 3 4 5; do
 	printf 'change %s\n' "$i" >"$SRC/change$i"
-	sleep 2
+	sleep 1
 done
 runs=$(($(rsync_runs) - before))
-echo "wrong-password: $runs rsync runs in 10 s with max_backoff = 5s"
-[ "$runs" -le 4 ] || fail "$runs rsync runs in 10 s against a wrong password (max_backoff = 5s: expected at most 4)"
-[ "$runs" -ge 1 ] || fail "no retry at all in 10 s (max_backoff = 5s)"
+echo "wrong-password: $runs rsync runs in 5 s with max_backoff = 2500ms"
+[ "$runs" -le 4 ] || fail "$runs rsync runs in 5 s against a wrong password (max_backoff = 2500ms: expected at most 4)"
+[ "$runs" -ge 1 ] || fail "no retry at all in 5 s (max_backoff = 2500ms)"
 n=$(log_text | grep -ci 'auth failed')
 if [ "$n" != 1 ]; then
 	log_text | grep -i 'auth failed' >&2
