@@ -112,13 +112,15 @@ main(int argc, char **argv)
 		log_init(ident, verbose);
 	}
 	const char *run_dir = runtime && *runtime ? runtime : "/run/syncd";
-	char *state_dir = NULL, *sock = NULL;
+	char *state_dir = NULL, *scratch = NULL, *sock = NULL;
 	if (asprintf(&state_dir, "%s/%s", state && *state ? state : "/var/lib/syncd", cfg.name) < 0)
 		state_dir = NULL;
+	if (asprintf(&scratch, "%s/%s", run_dir, cfg.name) < 0)
+		scratch = NULL;
 	if (asprintf(&sock, "%s/%s.sock", run_dir, cfg.name) < 0)
 		sock = NULL;
 	int rc = 1;
-	if (!state_dir || !sock)
+	if (!state_dir || !scratch || !sock)
 		log_err("out of memory");
 	else
 		rc = check_system(&cfg, sock, check);
@@ -126,10 +128,12 @@ main(int argc, char **argv)
 		printf("%s: configuration of instance %s is valid\n", file, cfg.name);
 	if (!check && !rc) {
 		rc = 1;
-		if (make_dirs(state_dir, 0750) == 0 && make_dirs(run_dir, 0755) == 0)
-			rc = worker_run(&cfg, state_dir, sock);
+		if (make_dirs(state_dir, 0750) == 0 && make_dirs(run_dir, 0755) == 0 &&
+		    make_dirs(scratch, 0700) == 0)
+			rc = worker_run(&cfg, state_dir, scratch, sock);
 	}
 	free(state_dir);
+	free(scratch);
 	free(sock);
 	config_free(&cfg);
 	return rc;

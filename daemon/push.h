@@ -20,8 +20,9 @@ struct child *push_batch(struct loop *l, const struct config *c, const struct re
     child_exit_fn on_exit, void *ctx);
 
 /* Starts the deletions of cs as prunes of their nearest existing parents,
- * from empty copies of those made in the directory empty: the deleted
- * names deleted there, nothing else touched.  NULL with *paths 0 when cs
+ * from empty copies of those made in the directory empty (from the
+ * source's when they cannot be made): the deleted names deleted there,
+ * nothing else touched.  NULL with *paths 0 when cs
  * deletes nothing; NULL with *paths > 0 (after logging) when it could not
  * start. */
 struct child *push_deletions(struct loop *l, const struct config *c, const struct remote_conf *r,

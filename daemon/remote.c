@@ -36,9 +36,9 @@ remote_init(struct remote *r, struct worker *w, const struct remote_conf *rc)
 	changeset_init(&r->pending);
 	changeset_init(&r->inflight);
 	changeset_init(&r->during_full);
-	if (asprintf(&r->push_excludes, "%s/%s.push-excludes", w->state_dir, rc->name) < 0 ||
-	    asprintf(&r->empty_copies, "%s/%s.deletions", w->state_dir, rc->name) < 0 ||
-	    asprintf(&r->full_excludes, "%s/%s.full-excludes", w->state_dir, rc->name) < 0 ||
+	if (asprintf(&r->push_excludes, "%s/%s.push-excludes", w->scratch_dir, rc->name) < 0 ||
+	    asprintf(&r->empty_copies, "%s/%s.deletions", w->scratch_dir, rc->name) < 0 ||
+	    asprintf(&r->full_excludes, "%s/%s.full-excludes", w->scratch_dir, rc->name) < 0 ||
 	    asprintf(&jpath, "%s/%s.journal", w->state_dir, rc->name) < 0) {
 		log_err("out of memory");
 		return -1;

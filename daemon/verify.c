@@ -352,7 +352,7 @@ verify_init(struct verify *v, struct worker *w, struct remote *r)
 	v->r = r;
 	changeset_init(&v->changed);
 	/* Not the full sync's file: a full sync may be reading it meanwhile. */
-	if (asprintf(&v->exclude_file, "%s/%s.verify-excludes", w->state_dir, r->rc->name) < 0) {
+	if (asprintf(&v->exclude_file, "%s/%s.verify-excludes", w->scratch_dir, r->rc->name) < 0) {
 		v->exclude_file = NULL;
 		log_err("out of memory");
 		return -1;

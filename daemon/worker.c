@@ -421,7 +421,8 @@ all_journaled(struct worker *w, size_t nremotes)
 }
 
 int
-worker_run(struct config *cfg, const char *state_dir, const char *sock)
+worker_run(struct config *cfg, const char *state_dir, const char *scratch_dir,
+    const char *sock)
 {
 	struct worker w = { .cfg = cfg, .sigfd = -1, .exit_code = 1 };
 	size_t nremotes = 0, nhooks = 0;
@@ -434,6 +435,7 @@ worker_run(struct config *cfg, const char *state_dir, const char *sock)
 	if (statelock_take(&lock, state_dir, cfg->name) < 0)
 		return 1;
 	w.state_dir = (char *)state_dir;
+	w.scratch_dir = (char *)scratch_dir;
 	w.started = now_ms();
 	if (asprintf(&w.running, "%s/running", state_dir) < 0 ||
 	    asprintf(&faillog, "%s/failed.log", state_dir) < 0) {

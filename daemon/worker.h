@@ -21,6 +21,10 @@ struct hook;
 struct worker {
 	struct config *cfg;
 	char *state_dir;		/* this instance's */
+	/* The files each run is given (exclude rules, empty copies of the
+	 * parents of deletions): in the runtime directory, so that a full or
+	 * read-only state directory stops no run. */
+	char *scratch_dir;
 	char *running;			/* the mark of a run: state_dir/running */
 	int running_err;		/* why it could not be made (an errno), 0: made */
 	unsigned running_failures;	/* attempts to make it that failed */
@@ -47,8 +51,10 @@ struct worker {
 };
 
 /* Runs the instance until it is told to stop; returns the exit status.
- * state_dir is the instance's own, sock its control socket's path. */
-int worker_run(struct config *cfg, const char *state_dir, const char *sock);
+ * state_dir and scratch_dir (see struct worker) are the instance's own, sock
+ * its control socket's path. */
+int worker_run(struct config *cfg, const char *state_dir, const char *scratch_dir,
+    const char *sock);
 /* Control requests. */
 void worker_resync(struct worker *w);
 void worker_pause(struct worker *w, bool pause);
