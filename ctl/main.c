@@ -38,7 +38,11 @@ enum {
 #define REQUEST_TIMEOUT_MS 5000
 /* A verify reads the whole tree at both ends, checksums and all. */
 #define VERIFY_TIMEOUT_MS 600000
-#define VERIFY_MARGIN_MS 10000
+/* The worker's flush default (daemon/control.c). */
+#define FLUSH_TIMEOUT_MS 60000
+/* A worker answers a verify or flush at its deadline; its socket is waited
+ * on that much longer. */
+#define ANSWER_MARGIN_MS 10000
 #define START_WAIT_MS 120000
 #define STOP_WAIT_MS 120000
 #define POLL_MS 100
@@ -565,6 +569,49 @@ cmd_worker(const char *cmd, char **args)
 	return rc;
 }
 
+/* The milliseconds to wait on a worker's socket for a request it answers by
+ * timeout_ms at the latest: a little longer. */
+static int
+answer_wait(uint64_t timeout_ms)
+{
+	uint64_t wait = timeout_ms + ANSWER_MARGIN_MS;
+	return wait < INT_MAX ? (int)wait : INT_MAX;
+}
+
+/* The instances a worker command that waits (verify, flush) is for, after
+ * taking its --timeout T (or --timeout=T, above 0) out of args into
+ * *timeout.  NULL with *code the exit status after saying why; a vector
+ * other than args is the caller's to free. */
+static char **
+timed_names(const char *cmd, char **args, uint64_t *timeout, int *code)
+{
+	char **out = args;
+	const char *why;
+
+	*code = EX_USAGE;
+	for (char **a = args; *a; a++) {
+		const char *t = !strncmp(*a, "--timeout=", 10) ? *a + 10 : NULL;
+		if (!strcmp(*a, "--timeout")) {
+			if (!(t = a[1])) {
+				log_err("%s: --timeout needs a duration", cmd);
+				return NULL;
+			}
+			a++;
+		}
+		if (!t) {
+			*out++ = *a;
+		} else if (duration_parse(t, timeout, &why) < 0 || !*timeout) {
+			log_err("%s: --timeout %s: %s", cmd, t, *timeout ? why : "must not be 0");
+			return NULL;
+		}
+	}
+	*out = NULL;
+	if (bad_names(args))
+		return NULL;
+	*code = EX_FAIL;
+	return worker_names(args);
+}
+
 /* verify [--json] [--timeout T] [NAME...]: one instance after the other, so
  * their checksum reads do not compete for the disk. */
 static int
@@ -572,31 +619,12 @@ cmd_verify(char **args)
 {
 	bool json = has_opt(args, "--json"), drift = false, unknown = false, failed = false;
 	uint64_t timeout = VERIFY_TIMEOUT_MS;
-	char **names, **out = args, req[64];
-	const char *why, *sep = "";
+	char **names, req[64];
+	const char *sep = "";
 	int code;
 
-	for (char **a = args; *a; a++) {
-		const char *t = !strncmp(*a, "--timeout=", 10) ? *a + 10 : NULL;
-		if (!strcmp(*a, "--timeout")) {
-			if (!(t = a[1])) {
-				log_err("verify: --timeout needs a duration");
-				return EX_USAGE;
-			}
-			a++;
-		}
-		if (!t) {
-			*out++ = *a;
-		} else if (duration_parse(t, &timeout, &why) < 0 || !timeout) {
-			log_err("verify: --timeout %s: %s", t, timeout ? why : "must not be 0");
-			return EX_USAGE;
-		}
-	}
-	*out = NULL;
-	if (bad_names(args))
-		return EX_USAGE;
-	if (!(names = worker_names(args)))
-		return EX_FAIL;
+	if (!(names = timed_names("verify", args, &timeout, &code)))
+		return code;
 	snprintf(req, sizeof req, "verify --timeout %llums%s", (unsigned long long)timeout,
 	    json ? " --json" : "");
 	if (json)
@@ -604,9 +632,7 @@ cmd_verify(char **args)
 	else if (!*names)
 		printf("no instance is running\n");
 	for (char **n = names; *n; n++, sep = ",") {
-		/* The worker answers at its deadline; the socket waits a little longer. */
-		uint64_t wait = timeout + VERIFY_MARGIN_MS;
-		char *reply = ask_worker(*n, req, wait < INT_MAX ? (int)wait : INT_MAX, &code);
+		char *reply = ask_worker(*n, req, answer_wait(timeout), &code);
 		const char *result = "failed";
 		if (!reply) {
 			unknown |= code == EX_NOT_CONFIGURED;
@@ -655,6 +681,41 @@ cmd_verify(char **args)
 	if (names != args)
 		strv_free(names);
 	return drift ? EX_DRIFT : unknown ? EX_NOT_CONFIGURED : failed ? EX_UNKNOWN_STATUS : EX_OK;
+}
+
+/* flush [--timeout T] [NAME...]: the deploy barrier.  One instance after the
+ * other: each gets T, and what was changed before the command is on the
+ * mirrors of those that answer ok.  Exit 1 (a remote did not get there in
+ * time, or no answer) before 6 (unknown instance) before 7 (not running). */
+static int
+cmd_flush(char **args)
+{
+	bool late = false, unknown = false, down = false;
+	uint64_t timeout = FLUSH_TIMEOUT_MS;
+	char **names, req[64];
+	int code;
+
+	if (!(names = timed_names("flush", args, &timeout, &code)))
+		return code;
+	snprintf(req, sizeof req, "flush %llums", (unsigned long long)timeout);
+	if (!*names)
+		printf("no instance is running\n");
+	for (char **n = names; *n; n++) {
+		char *reply = ask_worker(*n, req, answer_wait(timeout), &code);
+		if (!reply) {
+			unknown |= code == EX_NOT_CONFIGURED;
+			down |= code == EX_NOT_RUNNING_ACTION;
+			late |= code == EX_FAIL;
+			continue;
+		}
+		reply[strcspn(reply, "\n")] = '\0';
+		printf("%s: %s\n", *n, reply);
+		late |= strncmp(reply, "ok", 2) != 0;
+		free(reply);
+	}
+	if (names != args)
+		strv_free(names);
+	return late ? EX_FAIL : unknown ? EX_NOT_CONFIGURED : down ? EX_NOT_RUNNING_ACTION : EX_OK;
 }
 
 /* Validates without starting anything, as the supervisor would before a start
@@ -757,6 +818,8 @@ main(int argc, char **argv)
 		return cmd_worker(cmd, args);
 	if (!strcmp(cmd, "verify"))
 		return cmd_verify(args);
+	if (!strcmp(cmd, "flush"))
+		return cmd_flush(args);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(args);
 	if (!strcmp(cmd, "import-sersync"))
