@@ -29,7 +29,7 @@
 #endif
 
 /* LSB exit codes; verify: 1 a mirror differs, 4 (its state is unknown) a
- * mirror could not be verified. */
+ * mirror could not be verified; flush: 1 a remote did not get there in time. */
 enum {
 	EX_OK = 0, EX_FAIL = 1, EX_DRIFT = 1, EX_USAGE = 2, EX_NOT_RUNNING = 3,
 	EX_UNKNOWN_STATUS = 4, EX_NOT_CONFIGURED = 6, EX_NOT_RUNNING_ACTION = 7,
@@ -70,6 +70,9 @@ usage(FILE *f)
 	    "  verify [--json] [--timeout T] [NAME...]\n"
 	    "                               prove that each mirror holds what the source holds\n"
 	    "                               (none named: every running instance; T default 10min)\n"
+	    "  flush [--timeout T] [NAME...]\n"
+	    "                               wait until every change made before it is on every\n"
+	    "                               mirror (none named: every running instance; T default 60s)\n"
 	    "  check [NAME|FILE...]         validate instance files (none named: all)\n"
 	    "  import-sersync [-o FILE] CONFXML [NAME]\n"
 	    "                               a sersync confxml.xml as an instance file (stdout)\n"
@@ -85,7 +88,8 @@ usage(FILE *f)
 	    "\n"
 	    "Exit status: 0 done, 1 failed, 2 usage, 3 not running (status), 4 unknown\n"
 	    "instance (status), 6 unknown instance, 7 not running; verify: 0 every mirror\n"
-	    "matches, 1 a mirror differs, 4 a mirror could not be verified.  See syncctl(8).\n");
+	    "matches, 1 a mirror differs, 4 a mirror could not be verified; flush: 1 a\n"
+	    "remote did not get there in time.  See syncctl(8).\n");
 }
 
 static const char *
@@ -710,6 +714,7 @@ cmd_flush(char **args)
 		}
 		reply[strcspn(reply, "\n")] = '\0';
 		printf("%s: %s\n", *n, reply);
+		fflush(stdout);	/* a line as each instance answers, even into a pipe */
 		late |= strncmp(reply, "ok", 2) != 0;
 		free(reply);
 	}
