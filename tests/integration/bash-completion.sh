@@ -4,7 +4,7 @@
 # function fills COMPREPLY with the commands, a command's options (anywhere
 # after it), the global options, the instance names of $SYNCD_CONFIG_DIR
 # or --config-dir (not those already on the line), files for check and
-# import-sersync, nothing for verify's --timeout value.
+# import-sersync, nothing for the --timeout value of verify and flush.
 #
 # Independent of the build: run for the normal build only.
 set -u
@@ -26,7 +26,7 @@ touch "$T/etc/instances.d/www.ini" "$T/etc/instances.d/bbs.ini" "$T/etc/instance
 # (words split at blanks and, as bash does, at "="), EXPECTED the sorted
 # COMPREPLY joined by blanks.
 cat >"$T/cases" <<EOF
-syncctl |check daemon help import-sersync list pause reload restart resume resync start status stop verify
+syncctl |check daemon flush help import-sersync list pause reload restart resume resync start status stop verify
 syncctl st|start status stop
 syncctl re|reload restart resume resync
 syncctl start |bbs blog www
@@ -60,6 +60,13 @@ syncctl verify -|--json --timeout
 syncctl verify --timeout |
 syncctl verify --timeout 5min b|bbs blog
 syncctl verify www --json -|--timeout
+syncctl f|flush
+syncctl flush |bbs blog www
+syncctl flush -|--timeout
+syncctl flush --timeout |
+syncctl flush --timeout=|
+syncctl flush --timeout 2min www b|bbs blog
+syncctl flush www --timeout -|
 EOF
 
 # One bash per mode: the function on its own, and under bash-completion.
