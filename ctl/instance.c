@@ -115,6 +115,23 @@ instance_changed(const struct instance *in)
 	return changed;
 }
 
+bool
+instance_file_valid(const struct instance *in, char *err, size_t len)
+{
+	struct config cfg;
+	size_t n;
+	char *now = config_read(in->file, &n, err, len);
+
+	if (!now)
+		return false;
+	int rc = config_parse(in->file, now, n, &cfg, err, len);
+	free(now);
+	if (rc < 0)
+		return false;
+	config_free(&cfg);
+	return true;
+}
+
 static void
 set_state(struct instance *in, enum inst_state s)
 {

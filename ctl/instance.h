@@ -50,6 +50,8 @@ void instance_free(struct instance *in);
 bool instance_load(struct instance *in);
 /* The file differs from what was read last. */
 bool instance_changed(const struct instance *in);
+/* The file as it is now reads and parses; else err says why (file:line). */
+bool instance_file_valid(const struct instance *in, char *err, size_t len);
 
 void instance_start(struct instance *in);
 void instance_stop(struct instance *in);

@@ -107,11 +107,29 @@ listed(char **names, const char *name)
 
 /* New files are started, removed ones stopped and forgotten, changed ones
  * restarted; the rest is left alone. */
+/* What was not applied because its file is invalid: one more name, the
+ * first error in full. */
 static void
+not_applied(char *buf, size_t len, const char *name, const char *why)
+{
+	size_t o = strlen(buf);
+
+	if (!o)
+		snprintf(buf, len, "; not applied (invalid): %s (%s)", name, why);
+	else if (o < len)
+		snprintf(buf + o, len - o, ", %s", name);
+}
+
+/* Returns how many instance files were not applied because they do not
+ * parse: a running worker would restart into such a file and stay down,
+ * so it keeps what it runs (as nginx -s reload keeps the old
+ * configuration), and the next reload looks again. */
+static unsigned
 reload(struct supervisor *sv, char *summary, size_t len)
 {
 	char **names = instance_scan(sv->instances_dir);
-	unsigned added = 0, removed = 0, changed = 0, same = 0;
+	unsigned added = 0, removed = 0, changed = 0, same = 0, invalid = 0;
+	char bad[768] = "", err[sizeof ((struct instance *)0)->error];
 
 	for (struct instance *in = sv->instances, *next; in; in = next) {
 		next = in->next;
@@ -130,10 +148,19 @@ reload(struct supervisor *sv, char *summary, size_t len)
 				continue;
 			added++;
 			log_info("%s: new instance", in->name);
-			if (in->state != IS_FAILED && in->sup.autostart)
+			if (in->state == IS_FAILED) {
+				invalid++;
+				not_applied(bad, sizeof bad, in->name, in->error);
+			} else if (in->sup.autostart) {
 				instance_start(in);
+			}
 		} else if (!instance_changed(in)) {
 			same++;
+		} else if (!instance_file_valid(in, err, sizeof err)) {
+			invalid++;
+			log_err("%s: %s: not applied; the instance keeps the configuration it runs with",
+			    in->name, err);
+			not_applied(bad, sizeof bad, in->name, err);
 		} else {
 			changed++;
 			if (in->state == IS_STOPPED && !in->want) {
@@ -146,8 +173,10 @@ reload(struct supervisor *sv, char *summary, size_t len)
 		}
 	}
 	strv_free(names);
-	snprintf(summary, len, "%u new, %u removed, %u changed, %u unchanged", added, removed, changed, same);
+	snprintf(summary, len, "%u new, %u removed, %u changed, %u unchanged%s", added, removed,
+	    changed, same, bad);
 	supervisor_changed(sv);
+	return invalid;
 }
 
 static void
@@ -192,7 +221,7 @@ on_signal(void *ctx, uint32_t events)
 {
 	struct supervisor *sv = ctx;
 	struct signalfd_siginfo si;
-	char summary[128];
+	char summary[1024];
 
 	(void)events;
 	while (read(sv->sigfd, &si, sizeof si) == sizeof si) {
@@ -317,7 +346,7 @@ handle_request(void *ctx, struct lsclient *cl, char *line)
 {
 	struct supervisor *sv = ctx;
 	char **w = strv_split(line);
-	char summary[128];
+	char summary[1024];
 
 	if (!w) {
 		lsclient_replyf(cl, "error: out of memory\n");
@@ -336,9 +365,9 @@ handle_request(void *ctx, struct lsclient *cl, char *line)
 		if (sv->stopping)
 			lsclient_replyf(cl, "error: the supervisor is stopping\n");
 		else {
-			reload(sv, summary, sizeof summary);
+			bool ok = reload(sv, summary, sizeof summary) == 0;
 			log_info("reload: %s", summary);
-			lsclient_replyf(cl, "ok: %s\n", summary);
+			lsclient_replyf(cl, "%s: %s\n", ok ? "ok" : "error", summary);
 		}
 	} else if (!strcmp(cmd, "help") && !w[1])
 		lsclient_replyf(cl, "ok\nstatus\nstart [NAME...]\nstop [NAME...]\nrestart [NAME...]\n"
@@ -396,7 +425,7 @@ int
 supervisor_run(const struct paths *p, int ready_fd)
 {
 	struct supervisor sv = { .paths = p, .sigfd = -1 };
-	char *sock = NULL, summary[128];
+	char *sock = NULL, summary[1024];
 	sigset_t mask;
 	int lockfd = -1, rc = 1;
 	uint64_t usec;

@@ -3,7 +3,8 @@
 # c edited ([batch] settle) and a left alone; after "syncctl reload": d
 # runs, b is gone (unknown to status, its worker dead), c runs with a new
 # pid, a keeps its pid.  A second round (e added, d removed, c edited
-# again) is done with SIGHUP to the supervisor.
+# again) is done with SIGHUP to the supervisor.  A bad edit of c is not
+# applied: c keeps running, and reload exits non-zero naming c.ini:LINE.
 # shellcheck disable=SC2317 # functions called through wait_for
 set -u
 # shellcheck source=../lib.sh
@@ -72,6 +73,24 @@ assert_eq "$(instance_pid a)" "$pa" "a's pid after an empty reload"
 assert_eq "$(instance_pid c)" "$pc3" "c's pid after an empty reload"
 assert_eq "$(instance_pid e)" "$pe" "e's pid after an empty reload"
 assert_eq "$(wc -w <<<"$(worker_pids)")" 3 "number of workers"
+# a bad edit is not applied: the running worker keeps its configuration,
+# reload says where the file is wrong and exits non-zero; fixed, it applies
+cp "$SCTL_INST/c.ini" "$T/c.ini.good"
+printf '[batch]\nsettle = soon\n' >>"$SCTL_INST/c.ini"
+out=$(sctl reload 2>&1)
+rc=$?
+[ "$rc" != 0 ] || fail "reload of an invalid file exited 0 ('$out')"
+grep -Eq 'not applied .*c \(.*c\.ini:[0-9]+: ' <<<"$out" || fail "reload does not say where c.ini is wrong: '$out'"
+sleep 0.5
+assert_eq "$(instance_pid c)" "$pc3" "c's pid after a reload of its invalid file"
+assert_eq "$(instance_state c)" running "c's state after a reload of its invalid file"
+printf 'still mirrored\n' >"$(isrc c)/still"
+wait_converged "$(isrc c)" "$(idst c)" 10
+cp "$T/c.ini.good" "$SCTL_INST/c.ini"
+sed -i 's/^settle = .*/settle = 40ms/' "$SCTL_INST/c.ini"
+out=$(sctl reload 2>&1) || fail "reload of the fixed file: exit $? ('$out')"
+wait_for 10 "c restarted with a new pid" instance_running_not c "$pc3"
+
 # the restarts waited for the old worker's exit: none found the state locked
 assert_no_log 'in use by another worker'
 assert_supervisor_running
