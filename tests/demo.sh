@@ -30,13 +30,18 @@ say() {
 
 indent() { sed 's/^/    /'; }
 
+# short: the temp dir as <T>, the log level prefixes (<6>) gone: lines a
+# person reads.
+short() { sed "s|$T|<T>|g; s/^<[0-7]>//"; }
+
 listing() { # DIR
 	(cd "$1" && ls -lR --quoting-style=shell-escape --time-style=+%T .) | indent
 }
+short_path() { printf '%s\n' "$1" | short; }
 
 status() { # [NAME...]: "syncctl status" as an operator types it
 	printf '    $ syncctl status%s\n' "${1:+ $*}"
-	sctl status "$@" 2>&1 | indent
+	sctl status "$@" 2>&1 | short | indent
 }
 
 SITES=(www bbs blog)
@@ -127,6 +132,17 @@ demo_ini() {
 	' "$SHIPPED/$site.ini" >"$SCTL_INST/$site.ini"
 }
 
+# demo_ini_is_local SITE: every address of the demo copy is 127.0.0.1 and
+# every path in it is below $T, or the demo stops saying which line it does
+# not know how to make local (a shipped example grew a new setting).
+demo_ini_is_local() {
+	local bad
+	bad=$(grep -Ev '^[[:space:]]*([;#]|$|\[)' "$SCTL_INST/$1.ini" |
+		grep -Ev '^[[:space:]]*(ex|in)clude' |
+		grep -E '=[[:space:]]*/|://' | grep -vF "$T" | grep -v '://[^/]*127\.0\.0\.1[:/]')
+	[ -z "$bad" ] || fail "demo.sh does not know how to make these lines of instances.d/$1.ini local: $bad"
+}
+
 # fact SITE KIND: the values of the KIND lines of $T/SITE.facts.
 fact() { sed -n "s/^$2 //p" "$T/$1.facts"; }
 
@@ -136,6 +152,7 @@ demo_site_prepare() {
 	local site=$1 d f
 	: >"$T/$site.facts"
 	demo_ini "$site"
+	demo_ini_is_local "$site"
 	while IFS= read -r d; do mkdir -p "$d"; done < <(fact "$site" source; fact "$site" mirror; fact "$site" dir)
 	while IFS= read -r f; do
 		mkdir -p "$(dirname "$f")"
@@ -166,7 +183,7 @@ converged() {
 need_syncctl
 say "starting an rsync daemon on 127.0.0.1 (module 'mirror', user $RSYNCD_USER, a password file)"
 start_rsyncd
-echo "    rsync daemon pid $RSYNCD_PID on 127.0.0.1:$RSYNCD_PORT, its files in $MIRROR"
+echo "    rsync daemon pid $RSYNCD_PID on 127.0.0.1:$RSYNCD_PORT, its files in <T>/mirror"
 if command -v python3 >/dev/null 2>&1; then
 	start_http_listener
 	echo "    an HTTP listener on 127.0.0.1:$HTTP_PORT stands in for the Varnish cache of www.ini"
@@ -190,11 +207,17 @@ mkdir -p "$s/posts"
 printf 'first post\n' >"$s/posts/first.html"
 printf 'draft\n' >"$s/posts/draft.html"
 
+say "the three shipped examples, made local"
+cat <<EOF
+    <T> is the demo's temp dir $T.  Each instances.d/NAME.ini is copied
+    to <T>/etc/instances.d/NAME.ini with its paths moved below <T>/root, its
+    remotes pointed at the rsync daemon (ssh too: the demo runs no sshd) or at
+    a dir below <T>/root, and its hooks' programs and URLs at local stand-ins.
+EOF
 for site in "${SITES[@]}"; do
-	say "$site: instances.d/$site.ini made local ($SCTL_INST/$site.ini)"
-	echo "    what the demo changed from the shipped file (- shipped, + demo):"
+	say "$site.ini: what the demo changed (- shipped, + demo copy)"
 	diff "$SHIPPED/$site.ini" "$SCTL_INST/$site.ini" | grep '^[<>]' |
-		sed 's/^</    -/; s/^>/    +/'
+		sed 's/^</-/; s/^>/+/' | short | indent
 	while IFS= read -r sec; do
 		echo "    dropped $sec: no HTTP listener here (python3 is missing)"
 	done < <(fact "$site" dropped)
@@ -245,10 +268,10 @@ converged blog
 took=$(elapsed_since "$t0")
 
 for site in "${SITES[@]}"; do
-	say "$site: source $(src "$site")"
+	say "$site: source $(short_path "$(src "$site")")"
 	listing "$(src "$site")"
 	while IFS= read -r m; do
-		say "$site: mirror $m"
+		say "$site: mirror $(short_path "$m")"
 		listing "$m"
 	done < <(mirrors "$site")
 done
@@ -258,8 +281,7 @@ echo "holds its pushes back on purpose; www's .swp file and cache/ stayed behind
 
 wait_for 20 "the thumbnails hook" log_count_gt 'thumbnails.*cat\.png' 0
 say "what the hooks did"
-echo "    (<T> is $T)"
-log_text | grep -E 'demo stand-in' | indent
+log_text | grep -E 'demo stand-in' | short | indent
 if [ -n "$HTTP_PID" ]; then
 	wait_for 20 "the purge of news.html" eval 'http_records requests | grep -q "news\.html"'
 	echo "    the stand-in Varnish got (www's purge hook, once both mirrors had the change):"
@@ -271,20 +293,20 @@ old=$(instance_pid www)
 kill -KILL "$old"
 wait_for 10 "worker $old gone" pid_gone "$old"
 echo "    killed pid $old"
+t0=$(now_ms)
 printf 'written while www was down\n' >"$(src www)/while-down.html"
 echo "    www: created while-down.html while no worker watched it"
 status www
 wait_for 30 "syncctl restarting www" instance_running_not www "$old"
-t0=$(now_ms)
 converged www --exclude=/cache/ --exclude='*.swp'
 echo
-echo "    syncctl restarted it (restart_delay, 1s by default, after the first failure); the new"
-echo "    worker found its unclean stop and ran a full sync: while-down.html is on both mirrors"
-echo "    ($(elapsed_since "$t0")s after the restart was seen)"
+echo "    syncctl restarted it (restart_delay, 1s by default, after a first failure); the new"
+echo "    worker found its unclean stop and ran a full sync: while-down.html is on both mirrors,"
+echo "    $(elapsed_since "$t0")s after it was written"
 status www
 
 say "what syncctl logged (the last lines)"
-grep -v '^====' "$SUPERVISOR_LOG" | tail -n 12 | sed "s|$T|<T>|g" | indent
+grep -v '^====' "$SUPERVISOR_LOG" | tail -n 12 | short | indent
 
 say "stopping the supervisor (SIGTERM: it stops every worker), the rsync daemon, the listener"
 stop_supervisor TERM 20
@@ -292,11 +314,12 @@ echo "    stopped; no worker is left"
 
 say "try more"
 cat <<EOF
-    The pieces of this demo (below $T):
-      instance files:  $SCTL_INST/{www,bbs,blog}.ini
-      sources:         $(src www) $(src bbs) $(src blog)
-      mirrors:         $MIRROR (the rsync daemon's module 'mirror'), $(mirrors blog)
-      daemon config:   $T/rsyncd/rsyncd.conf
+    The pieces of this demo (<T> is $T):
+      instance files:  <T>/etc/instances.d/{www,bbs,blog}.ini
+      sources:         $(short_path "$(src www)") $(short_path "$(src bbs)") $(short_path "$(src blog)")
+      mirrors:         <T>/mirror (the rsync daemon's module 'mirror'), $(short_path "$(mirrors blog)")
+      supervisor log:  <T>/syncctl.log
+      daemon config:   <T>/rsyncd/rsyncd.conf
     On a real host the shipped files go to /etc/syncd/instances.d/ and
       syncctl start; syncctl status; syncctl stop www
     (or systemctl start syncctl / syncd@www); check a file first with: syncctl check FILE
