@@ -99,6 +99,8 @@ unit: $(BUILD)/unit-tests
 itest: all
 	tests/run-integration $(BUILD) $(T)
 
+# syncctl running the shipped examples (instances.d/) against an rsync
+# daemon on 127.0.0.1, in a temp dir (tests/demo.sh says how)
 demo: all
 	tests/demo.sh
 
