@@ -262,10 +262,14 @@ printf 'old\n' >"$s/posts/2026 archive/$(printf 'a\nb.html')"
 printf '    blog: created %s\n' "'posts/2026 archive/'\$'a\\nb.html'"
 
 t0=$(now_ms)
+say "syncctl flush: the deploy barrier, back once every change made before it is on every mirror"
+echo "    \$ syncctl flush --timeout 30s"
+sctl flush --timeout 30s 2>&1 | short | indent || fail "syncctl flush failed"
+took=$(elapsed_since "$t0")
+# and the trees say so
 converged www --exclude=/cache/ --exclude='*.swp'
 converged bbs
 converged blog
-took=$(elapsed_since "$t0")
 
 for site in "${SITES[@]}"; do
 	say "$site: source $(short_path "$(src "$site")")"
