@@ -14,6 +14,8 @@
 #       does not (Fedora's brp-compress would);
 #   /usr/share/doc/syncd/changelog.gz and copyright: Debian policy files
 #       (an rpm keeps its changelog in its header);
+#   /usr/share/licenses/syncd*/LICENSE: the rpm's %license (the .deb's
+#       copyright names the licence and points to common-licenses);
 #   /usr/share/lintian/overrides/syncd: for lintian only;
 #   /usr/lib/.build-id/: rpm's links from build ids to the binaries;
 #   directories that are not syncd's own (/usr/bin, /usr/share/man/man8,
@@ -70,7 +72,7 @@ normalize() {
 		sed -E 's|^(\S+) \./|\1 /|; s|/$||' |
 		awk '$1 !~ /^d/ || $2 ~ /syncd/' |
 		sed -E 's| /lib/systemd/| /usr/lib/systemd/|; s|^(\S+ /usr/share/man/.*)\.gz$|\1|' |
-		grep -vE ' (/usr/share/doc/syncd/(changelog\.gz|copyright)|/usr/share/lintian(/.*)?|/usr/lib/\.build-id(/.*)?)$' |
+		grep -vE ' (/usr/share/doc/syncd/(changelog\.gz|copyright)|/usr/share/licenses/syncd[^/]*(/LICENSE)?|/usr/share/lintian(/.*)?|/usr/lib/\.build-id(/.*)?)$' |
 		sort
 }
 dpkg-deb -c "$DEB" | awk '{ print $1, $6 }' | normalize >"$T/deb.list"
