@@ -21,7 +21,7 @@ CFG=$T/newdir.ini
 	rsyncd_remote r1
 	fast_sections
 	printf '[hook jpg]\ntype = command\nrun = %s %s %s\nkinds = update\n' "$HOOK_RECORD" "$JPG" "$MIRROR"
-	printf 'include_regex = \\.jpg$\nexclude_regex = private\nbatch = 100\n'
+	printf 'include_regex = \\.jpg$\nexclude_regex = private\nexclude_regex = ^big/\nbatch = 100\n'
 	printf '[hook dirs]\ntype = command\nrun = %s %s %s\nkinds = dir\nbatch = 100\n' "$HOOK_RECORD" "$DIRS" "$MIRROR"
 	printf '[hook few]\ntype = command\nrun = %s %s %s\nkinds = update\ndir_files = 3\n' \
 		"$HOOK_RECORD" "$FEW" "$MIRROR"
