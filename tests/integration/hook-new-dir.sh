@@ -51,7 +51,9 @@ wait_for 10 "hook jpg got the three images" has "$JPG" 3 '\.jpg$'
 wait_for 10 "hook dirs got big" has "$DIRS" 1 '^dir	big$'
 wait_for 10 "hook few ran" hook_ran "$FEW" 1
 sleep 0.3 # a path too many would show now
-got=$(hook_events "$JPG")
+# unique: a file whose close_write was seen after its directory was listed in
+# an earlier batch comes twice (at least once), on a loaded machine
+got=$(hook_events "$JPG" | sort -u)
 assert_eq "$got" "$want_jpg" "the changes hook jpg got"
 
 got=$(hook_events "$DIRS")
@@ -60,7 +62,7 @@ for want in uploads uploads/2026 uploads/album uploads/album/sub big; do
 done
 printf '%s\n' "$got" | grep -qv '^dir	' && fail "hook dirs got another kind: $got"
 
-n=$(hook_events "$FEW" | grep -c '^update	big/[1-5]\.jpg$')
+n=$(hook_events "$FEW" | sort -u | grep -c '^update	big/[1-5]\.jpg$')
 assert_eq "$n" 3 "files of big/ hook few got (dir_files = 3)"
 assert_log 'hook few: big: .*2 more files? .*not listed'
 assert_syncd_running
