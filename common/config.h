@@ -79,6 +79,7 @@ struct hook_conf {
 	unsigned batch;		/* changes per call */
 	unsigned retries;	/* after the first failure, then the call is dropped */
 	unsigned queue;		/* changes waiting at most; more are dropped and counted */
+	unsigned dir_files;	/* update: files listed per dir change at most (0: none) */
 	char **run;		/* command: argv, the paths are appended */
 	char *host;		/* socket: connect = host:port */
 	unsigned port;

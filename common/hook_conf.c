@@ -15,7 +15,7 @@
 
 enum hkey {
 	K_TYPE, K_WHEN, K_REMOTE, K_KINDS, K_INCLUDE, K_EXCLUDE, K_TIMEOUT, K_CONCURRENCY,
-	K_BATCH, K_RETRIES, K_QUEUE, K_RUN, K_CONNECT, K_UNIX, K_URL, K_URL_TEMPLATE,
+	K_BATCH, K_RETRIES, K_QUEUE, K_DIR_FILES, K_RUN, K_CONNECT, K_UNIX, K_URL, K_URL_TEMPLATE,
 	K_PATH_REGEX, K_REPLACE, K_METHOD, K_HEADER, K_HEADER_FILE, K_CREDENTIALS, NKEYS
 };
 
@@ -38,6 +38,7 @@ static const struct {
 	[K_BATCH] = { "batch", T(HOOK_COMMAND) | T(HOOK_SOCKET) | T(HOOK_HTTP), false },
 	[K_RETRIES] = { "retries", ANY, false },
 	[K_QUEUE] = { "queue", ANY, false },
+	[K_DIR_FILES] = { "dir_files", ANY, false },
 	[K_RUN] = { "run", T(HOOK_COMMAND), false },
 	[K_CONNECT] = { "connect", T(HOOK_SOCKET), false },
 	[K_UNIX] = { "unix", T(HOOK_SOCKET), false },
@@ -94,6 +95,7 @@ hook_section(struct parse *p, const char *rest, int line)
 	*h = (struct hook_conf){
 		.name = strdup(name), .line = line, .kinds = HK_ALL, .timeout_ms = 30000,
 		.concurrency = 1, .retries = 10, .queue = 100000,
+		.dir_files = 10000,
 		.include = filter_new(), .exclude = filter_new(),
 	};
 	p->hook = h;
@@ -184,6 +186,9 @@ set_value(struct parse *p, struct hook_conf *h, enum hkey k, const char *v)
 		break;
 	case K_QUEUE:
 		cfg_number(p, "queue", v, &h->queue, 1, 10000000);
+		break;
+	case K_DIR_FILES:
+		cfg_number(p, "dir_files", v, &h->dir_files, 0, 10000000);
 		break;
 	case K_RUN:
 		strv_free(h->run);
@@ -282,7 +287,8 @@ hook_key(struct parse *p, const char *name, const char *v)
 			break;
 	if (k == NKEYS) {
 		cfg_err(p, p->line, "unknown key '%s' in [hook %s] (known: type, when, remote, kinds, "
-		    "include_regex, exclude_regex, timeout, concurrency, batch, retries, queue, run, "
+		    "include_regex, exclude_regex, timeout, concurrency, batch, retries, queue, dir_files, "
+		    "run, "
 		    "connect, unix, url, url_template, path_regex, replace, method, header, header_file, "
 		    "credentials_file)", name, h->name);
 		return;

@@ -6,6 +6,7 @@
 
 #include "backoff.h"
 #include "log.h"
+#include "treewalk.h"
 #include "worker.h"
 
 const char *
@@ -135,6 +136,59 @@ queue_add(struct hook *h, const char *rel, unsigned kind, uint64_t t)
 	return 0;
 }
 
+/* Queues one change that passed the filters, or counts it as dropped. */
+static void
+queue_offer(struct hook *h, const char *rel, unsigned kind, uint64_t t)
+{
+	if (h->qlen - h->qhead >= h->hc->queue || queue_add(h, rel, kind, t) < 0) {
+		if (!h->dropping)
+			log_err("hook %s: %zu changes are waiting (queue = %u): dropping new ones "
+			    "until it drains", h->hc->name, h->qlen - h->qhead, h->hc->queue);
+		h->dropping = true;
+		h->overflowed++;
+	}
+}
+
+struct listing {
+	struct hook *h;
+	uint64_t t;
+	unsigned listed, left;
+};
+
+static void
+list_file(void *ctx, const char *path, bool is_dir, bool excluded)
+{
+	struct listing *l = ctx;
+
+	/* A directory below has a dir change of its own. */
+	if (is_dir || excluded || !wanted(l->h->hc, path, HK_UPDATE))
+		return;
+	if (l->listed == l->h->hc->dir_files) {
+		l->left++;
+		return;
+	}
+	l->listed++;
+	queue_offer(l->h, path, HK_UPDATE, l->t);
+}
+
+/* A dir change stands for the files in that directory, which the change
+ * set does not list: a hook that wants updates gets them as they are now,
+ * before any push of this batch reads them, so a when = mirrored hook is
+ * released only once a mirror has them. */
+static void
+list_dir(struct hook *h, const char *rel, uint64_t t)
+{
+	struct listing l = { .h = h, .t = t };
+	char q[4096];
+
+	if (tree_walk(h->w->cfg, rel, false, list_file, &l) < 0)
+		log_err("hook %s: out of memory listing %s", h->hc->name, log_quote(rel, q, sizeof q));
+	if (l.left)
+		log_warn("hook %s: %s: %u more files in this new directory were not listed "
+		    "(dir_files = %u)", h->hc->name, log_quote(rel, q, sizeof q), l.left,
+		    h->hc->dir_files);
+}
+
 void
 hook_offer(struct hook *h, const struct changeset *sealed, uint64_t t)
 {
@@ -147,15 +201,10 @@ hook_offer(struct hook *h, const struct changeset *sealed, uint64_t t)
 		if (!n->flags || ptree_path(n, rel, sizeof rel) < 0)
 			continue;
 		unsigned kind = (n->flags & CH_GONE) ? HK_DELETE : (n->flags & CH_DIR) ? HK_DIR : HK_UPDATE;
-		if (!wanted(h->hc, rel, kind))
-			continue;
-		if (h->qlen - h->qhead >= h->hc->queue || queue_add(h, rel, kind, t) < 0) {
-			if (!h->dropping)
-				log_err("hook %s: %zu changes are waiting (queue = %u): dropping new ones "
-				    "until it drains", h->hc->name, h->qlen - h->qhead, h->hc->queue);
-			h->dropping = true;
-			h->overflowed++;
-		}
+		if (wanted(h->hc, rel, kind))
+			queue_offer(h, rel, kind, t);
+		if (kind == HK_DIR && (h->hc->kinds & HK_UPDATE) && h->hc->dir_files)
+			list_dir(h, rel, t);
 	}
 	hook_kick(h);
 }

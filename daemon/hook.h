@@ -77,7 +77,9 @@ struct hook {
 int hook_check(const struct hook_conf *hc);
 int hook_init(struct hook *h, struct worker *w, const struct hook_conf *hc);
 void hook_free(struct hook *h);
-/* Queues the entries of a sealed batch that pass the hook's filters. */
+/* Queues the entries of a sealed batch that pass the hook's filters, and
+ * for a hook that wants updates the files in each dir entry's directory
+ * (at most dir_files), read now. */
 void hook_offer(struct hook *h, const struct changeset *sealed, uint64_t t);
 /* Starts the calls that are due: call when a mirror caught up. */
 void hook_kick(struct hook *h);

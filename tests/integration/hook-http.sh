@@ -2,7 +2,7 @@
 # An http hook posts, once a change is on the mirror, exactly the changes
 # that pass its filters, step after step: create, modify, rename (a delete
 # and an update), delete, a directory moved in and out ("dir" per
-# directory, then one "delete"), names with a newline, with
+# directory and an "update" per file in it, then one "delete"), names with a newline, with
 # $(...) and that are not UTF-8 (the exact bytes in path_base64).  Every change was on the mirror when it was
 # posted; headers from the configuration and from header_file go out, the
 # header file's secret never reaches the log.  A second hook (when =
@@ -102,13 +102,14 @@ printf 'e\n' >"$SRC/$(printf 'caf\xc3\xa9')"
 expect update "$canary" "$newline" "$notutf8" "$(printf 'caf\xc3\xa9')"
 step "odd names"
 
-# a tree moved in is a "dir" per directory (its files are not listed), moved
-# out one "delete"
+# a tree moved in is a "dir" per directory and an "update" per file in it,
+# moved out one "delete"
 mkdir -p "$STAGE/d/sub"
 printf '1\n' >"$STAGE/d/sub/f1"
 printf '2\n' >"$STAGE/d/f2"
 mv "$STAGE/d" "$SRC/d"
 expect dir d d/sub
+expect update d/f2 d/sub/f1
 step "directory moved in"
 mv "$SRC/d" "$STAGE/d-out"
 expect delete d

@@ -818,7 +818,7 @@ START_TEST(hook_defaults_and_keys)
 	    "[hook s]\ntype = socket\nconnect = [::1]:9000\nwhen = changed\nkinds = update, delete\n"
 	    "include_regex = \\.php$\nexclude_regex = ^cache/\nexclude_regex = ~$\n"
 	    "[hook u]\nunix = /run/x.sock\ntype = socket\nbatch = 5\nconcurrency = 3\nretries = 0\n"
-	    "queue = 7\ntimeout = 2s\nremote = a\n"
+	    "queue = 7\ntimeout = 2s\nremote = a\ndir_files = 0\n"
 	    "[hook web]\ntype = http\nurl = https://h/x\nheader = A: b\nheader = C:d\n"
 	    "header_file = @TMP@/hdr\n"
 	    "[hook purge]\ntype = cdn\nurl_template = http://cdn/p?u={path}\nmethod = PURGE\n"
@@ -834,6 +834,7 @@ START_TEST(hook_defaults_and_keys)
 	ck_assert_uint_eq(h->concurrency, 1);
 	ck_assert_uint_eq(h->retries, 10);
 	ck_assert_uint_eq(h->queue, 100000);
+	ck_assert_uint_eq(h->dir_files, 10000);
 	ck_assert_uint_eq(h->timeout_ms, 30000);
 	h = &cfg.hooks[1];
 	ck_assert_str_eq(h->host, "::1");
@@ -851,6 +852,7 @@ START_TEST(hook_defaults_and_keys)
 	ck_assert_uint_eq(h->concurrency, 3);
 	ck_assert_uint_eq(h->retries, 0);
 	ck_assert_uint_eq(h->queue, 7);
+	ck_assert_uint_eq(h->dir_files, 0);
 	ck_assert_uint_eq(h->timeout_ms, 2000);
 	ck_assert_str_eq(h->remote, "a");
 	h = &cfg.hooks[3];
