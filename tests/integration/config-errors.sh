@@ -540,6 +540,23 @@ if [ -x "${SYNCCTL:-}" ]; then
 	else
 		printf 'ok   %-28s %s\n' syncctl-check "$(printf '%s\n' "$OUT" | grep -F fifo.ini)" >&2
 	fi
+	# every problem of a file at once, and the warnings of --check
+	INST2=$T/etc2/instances.d
+	mkdir -p "$INST2"
+	cp "$C/three.ini" "$C/privtmp.ini" "$INST2/"
+	NCASES=$((NCASES + 1))
+	OUT=$(SYNCD_CONFIG_DIR=$T/etc2 timeout $((10 * TEST_SLOW)) "$SYNCCTL" check 2>&1 </dev/null)
+	RC=$?
+	if [ "$RC" != 1 ] || ! printf '%s\n' "$OUT" | grep -qF "$INST2/three.ini:2: path: $T/missing: No such" ||
+		! printf '%s\n' "$OUT" | grep -qF "$INST2/three.ini:5: timeout" ||
+		! printf '%s\n' "$OUT" | grep -qF "$INST2/three.ini:7: settle" ||
+		! printf '%s\n' "$OUT" | grep -qF "$INST2/privtmp.ini: ok" ||
+		[ "$(printf '%s\n' "$OUT" | grep -cE "$INST2/privtmp.ini:[0-9]+: .*PrivateTmp=")" != 4 ]; then
+		printf 'case syncctl-check-all: exit status %s (expected 1); output:\n%s\n' "$RC" "$OUT" >&2
+		FAILED=$((FAILED + 1))
+	else
+		printf 'ok   %-28s %s\n' syncctl-check-all "$(printf '%s\n' "$OUT" | grep -cF three.ini:) lines" >&2
+	fi
 fi
 
 log "$NCASES cases, $FAILED failed"
