@@ -628,8 +628,10 @@ handler(void *user, const char *section, const char *name, const char *value)
 				return 1;
 			if (value[0] != '/' && strcmp(value, "none"))
 				cfg_err(p, p->line, "fail_log: '%s' is not an absolute path (or none)", value);
-			else
+			else {
 				cfg_set_str(&c->fail_log, value);
+				c->fail_log_line = p->line;
+			}
 		} else
 			cfg_err(p, p->line, "unknown key '%s' in [retry] (known: min_backoff, max_backoff, "
 			    "fail_log)", name);
@@ -765,6 +767,48 @@ set_defaults(struct config *c)
 	};
 }
 
+/* The worker creates the fail log's directory as it starts (make_dirs), and
+ * writes a lost fail log off with one warning: the nearest part of the path
+ * that exists must be a directory it may write in, or the file itself. */
+static void
+check_fail_log(struct parse *p)
+{
+	struct config *c = p->cfg;
+	struct stat st;
+
+	if (!c->fail_log || !strcmp(c->fail_log, "none"))
+		return;
+	if (stat(c->fail_log, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			cfg_err(p, c->fail_log_line, "fail_log %s is a directory: name a file in it",
+			    c->fail_log);
+		else if (access(c->fail_log, W_OK) < 0)
+			cfg_err(p, c->fail_log_line, "fail_log %s: %s", c->fail_log, strerror(errno));
+		return;
+	}
+	char *dir = strdup(c->fail_log), *slash;
+	int e = 0;
+	/* Up to the nearest part that exists (fail_log is absolute). */
+	while (dir) {
+		slash = strrchr(dir, '/');
+		slash[slash == dir] = '\0';	/* "/x" leaves "/" */
+		if (stat(dir, &st) == 0) {
+			e = !S_ISDIR(st.st_mode) ? ENOTDIR : access(dir, W_OK | X_OK) < 0 ? errno : 0;
+			break;
+		}
+		if ((errno != ENOENT && errno != ENOTDIR) || !strcmp(dir, "/")) {
+			e = errno;
+			break;
+		}
+	}
+	if (!dir)
+		cfg_err(p, c->fail_log_line, "fail_log: out of memory");
+	else if (e)
+		cfg_err(p, c->fail_log_line, "fail_log %s: cannot create its directory: %s: %s",
+		    c->fail_log, dir, strerror(e));
+	free(dir);
+}
+
 /* What no single line says: a file that gave up is not judged as a whole. */
 static void
 check_all(struct parse *p)
@@ -782,6 +826,7 @@ check_all(struct parse *p)
 	for (size_t i = 0; i < c->nremotes; i++)
 		check_remote(p, &c->remotes[i]);
 	hook_check_all(p);
+	check_fail_log(p);
 	if (c->max_delay_ms < c->settle_ms)
 		cfg_err(p, endline, "[batch] max_delay (%llums) is shorter than settle (%llums)",
 		    (unsigned long long)c->max_delay_ms, (unsigned long long)c->settle_ms);
@@ -852,27 +897,26 @@ config_read(const char *file, size_t *len, char *err, size_t errlen)
 	return text;
 }
 
-int
-config_load(const char *file, struct config *c, char *err, size_t errlen)
+/* config_read, logging what keeps a file from being read. */
+static char *
+read_logged(const char *file, size_t *len, struct config *c, char *err, size_t errlen)
 {
 	char why[1024];
-	size_t len;
-	char *text = config_read(file, &len, why, sizeof why);
+	char *text = config_read(file, len, why, sizeof why);
 
 	if (!text) {
 		log_err("%s", why);
 		if (err)
 			snprintf(err, errlen, "%s", why);
 		memset(c, 0, sizeof *c);
-		return -1;
 	}
-	int rc = config_parse(file, text, len, c, err, errlen);
-	free(text);
-	return rc;
+	return text;
 }
 
-int
-config_parse(const char *file, const char *text, size_t len, struct config *c, char *err, size_t errlen)
+/* config_parse, but c is left to the caller, errors or not.  The number of
+ * errors, -1 when the reading gave up. */
+static int
+parse_all(const char *file, const char *text, size_t len, struct config *c, char *err, size_t errlen)
 {
 	struct parse p = { .cfg = c, .file = file, .text = text, .len = len, .err = err, .errlen = errlen };
 	const char *base = strrchr(file, '/');
@@ -903,11 +947,100 @@ config_parse(const char *file, const char *text, size_t len, struct config *c, c
 		free(p.seen[i].key);
 	free(p.seen);
 	free(p.hook_lines);
-	if (p.errors) {
+	return p.gave_up ? -1 : p.errors;
+}
+
+int
+config_load(const char *file, struct config *c, char *err, size_t errlen)
+{
+	size_t len;
+	char *text = read_logged(file, &len, c, err, errlen);
+
+	if (!text)
+		return -1;
+	int rc = config_parse(file, text, len, c, err, errlen);
+	free(text);
+	return rc;
+}
+
+int
+config_load_all(const char *file, struct config *c)
+{
+	size_t len;
+	char *text = read_logged(file, &len, c, NULL, 0);
+
+	if (!text)
+		return -1;
+	int n = parse_all(file, text, len, c, NULL, 0);
+	free(text);
+	if (n < 0)
+		config_free(c);
+	return n;
+}
+
+int
+config_parse(const char *file, const char *text, size_t len, struct config *c, char *err, size_t errlen)
+{
+	if (parse_all(file, text, len, c, err, errlen)) {
 		config_free(c);
 		return -1;
 	}
 	return 0;
+}
+
+/* Where PrivateTmp= gives the unit a /tmp and /var/tmp of its own. */
+static const char *
+private_tmp(const char *path)
+{
+	return is_below(path, "/tmp") ? "/tmp" : is_below(path, "/var/tmp") ? "/var/tmp" : NULL;
+}
+
+static void
+warn_private_tmp(const struct config *c, int line, const char *what, const char *path,
+    const char *effect)
+{
+	const char *dir = private_tmp(path);
+
+	if (dir)
+		log_warn("%s:%d: %s %s is under %s: the shipped units (syncd@.service, "
+		    "syncctl.service) run the worker with PrivateTmp=, which gives it a %s of "
+		    "its own: %s", c->file, line, what, path, dir, dir, effect);
+}
+
+void
+config_warn_private_tmp(const struct config *c)
+{
+	if (c->source)
+		warn_private_tmp(c, c->source_line, "[source] path", c->source,
+		    "it would watch an empty directory there, or find no source and be restarted "
+		    "in vain; move the tree elsewhere");
+	for (size_t i = 0; i < c->nremotes; i++)
+		if (c->remotes[i].kind == TARGET_LOCAL && c->remotes[i].path) {
+			char what[300];
+			snprintf(what, sizeof what, "[remote %s] target", c->remotes[i].name);
+			warn_private_tmp(c, c->remotes[i].line, what, c->remotes[i].path,
+			    "the mirror would land where nothing outside the unit sees it, and "
+			    "vanish when the unit stops");
+		}
+	if (c->fail_log)
+		warn_private_tmp(c, c->fail_log_line, "[retry] fail_log", c->fail_log,
+		    "the fail log would be written where nobody reads it, and lost when the "
+		    "unit stops");
+	for (size_t i = 0; i < c->nhooks; i++) {
+		for (char **a = c->hooks[i].run; a && *a; a++) {
+			char what[300];
+			snprintf(what, sizeof what, "[hook %s] run", c->hooks[i].name);
+			warn_private_tmp(c, c->hooks[i].line, what, *a,
+			    "the command would not find it there, or write where nothing else "
+			    "looks");
+		}
+		if (c->hooks[i].unix_path) {
+			char what[300];
+			snprintf(what, sizeof what, "[hook %s] unix", c->hooks[i].name);
+			warn_private_tmp(c, c->hooks[i].line, what, c->hooks[i].unix_path,
+			    "the worker would not find the socket there");
+		}
+	}
 }
 
 void

@@ -114,6 +114,7 @@ struct config {
 	unsigned max_files;
 	uint64_t min_backoff_ms, max_backoff_ms;
 	char *fail_log;		/* NULL: STATE/failed.log; "none": no fail log */
+	int fail_log_line;
 	bool full_on_start;
 	uint64_t full_every_ms;	/* 0: never */
 	uint64_t verify_every_ms;	/* [verify] every; 0: never */
@@ -137,6 +138,16 @@ int config_parse(const char *file, const char *text, size_t len, struct config *
 /* config_read and config_parse; a file that cannot be read is logged as
  * file: why. */
 int config_load(const char *file, struct config *cfg, char *err, size_t errlen);
+/* config_load for --check, which reports every problem of a file in one
+ * run: the configuration is kept despite errors, so that the checks of what
+ * it names can follow; the caller frees it.  The number of errors, or -1
+ * (cfg freed) for a file that cannot be read or is no configuration at all
+ * (its reading gave up). */
+int config_load_all(const char *file, struct config *cfg);
+/* Warns about the paths of cfg that the shipped units' PrivateTmp= would
+ * hide: a source, local target, fail log or command hook path under /tmp
+ * or /var/tmp.  For --check and syncctl check. */
+void config_warn_private_tmp(const struct config *cfg);
 /* What the file cannot tell: the source exists and is a directory (1 if
  * not: a source mounted late is worth waiting for), and no local target is
  * inside it or contains it once links are followed (2).  A source that is a

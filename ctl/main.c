@@ -748,10 +748,13 @@ cmd_check(char **args)
 			file = NULL;
 		if (!file)
 			return EX_FAIL;
-		if (config_load(file, &cfg, NULL, 0) < 0) {
+		/* Every problem of the file in one run, as syncd --check. */
+		int errors = config_load_all(file, &cfg);
+		if (errors < 0) {
 			rc = EX_FAIL;
 		} else {
-			if (config_check_source(&cfg) != 0)
+			config_warn_private_tmp(&cfg);
+			if ((cfg.source && config_check_source(&cfg) != 0) || errors)
 				rc = EX_FAIL;
 			else
 				printf("%s: ok (instance %s)\n", file, cfg.name);

@@ -3,15 +3,32 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "log.h"
 
 #define ROTATE_AT (1 << 20)
+
+int
+faillog_make_dir(const char *file)
+{
+	const char *slash = file && strcmp(file, "none") ? strrchr(file, '/') : NULL;
+
+	if (!slash || slash == file)
+		return 0;	/* none, or in / */
+	char *dir = strndup(file, (size_t)(slash - file));
+	int rc = dir ? make_dirs(dir, 0750) : -1;
+	if (!dir)
+		log_err("fail log %s: out of memory", file);
+	free(dir);
+	return rc;
+}
 
 void
 faillog_write(const char *file, const char *remote, const char *what, size_t paths,

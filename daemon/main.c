@@ -9,6 +9,7 @@
 #include <sys/un.h>
 
 #include "config.h"
+#include "faillog.h"
 #include "fsutil.h"
 #include "hook.h"
 #include "log.h"
@@ -30,8 +31,10 @@ usage(FILE *f)
 	    "                         ($SYNCD_RUNTIME_DIR)\n"
 	    "      --check            validate the configuration and what the worker checks as\n"
 	    "                         it starts (the source directory, the rsync binary and its\n"
-	    "                         version, the hooks' files, the control socket's path in\n"
-	    "                         the runtime directory) and exit (0 good, 2 bad)\n"
+	    "                         version, the hooks' files, the fail log's directory, the\n"
+	    "                         control socket's path in the runtime directory), report\n"
+	    "                         every problem, warn about paths under /tmp that the shipped\n"
+	    "                         units' PrivateTmp= hides, and exit (0 good, 2 bad)\n"
 	    "  -v, --verbose          log every event, every rsync command line and what\n"
 	    "                         rsync writes (up to 64 KiB a run)\n"
 	    "  -h, --help             show this help\n"
@@ -44,16 +47,19 @@ usage(FILE *f)
 /* What the worker checks as it starts beyond the file, and so what --check
  * checks: the same calls, or the check would pass what the start refuses.
  * 0, or the exit status: 2 for what the operator must fix, 1 for a source
- * that is not there (yet), which the worker's supervisor retries. */
+ * that is not there (yet), which the worker's supervisor retries.  --check
+ * runs it on a file with errors too (complete false), so that one run
+ * reports every problem. */
 static int
-check_system(struct config *cfg, const char *sock, bool check)
+check_system(struct config *cfg, const char *sock, bool check, bool complete)
 {
 	/* An rsync too old is one: the operator has to install another. */
 	int rc = rsync_version_check(cfg, check) < 0 ? 2 : 0;
-	int src = config_check_source(cfg);
+	int src = cfg->source ? config_check_source(cfg) : 0;
 	size_t len = strlen(sock), max = sizeof ((struct sockaddr_un *)0)->sun_path - 1;
 
-	for (size_t i = 0; i < cfg->nhooks; i++)
+	/* A hook of a file with errors may lack what its check reads. */
+	for (size_t i = 0; complete && i < cfg->nhooks; i++)
 		if (hook_check(&cfg->hooks[i]) < 0)
 			rc = 2;
 	if (len > max) {
@@ -105,8 +111,11 @@ main(int argc, char **argv)
 
 	struct config cfg;
 	char ident[128];	/* the log keeps it */
-	if (config_load(file, &cfg, NULL, 0) < 0)
+	int errors = check ? config_load_all(file, &cfg) : config_load(file, &cfg, NULL, 0);
+	if (errors < 0)
 		return 2;
+	if (check)
+		config_warn_private_tmp(&cfg);
 	if (!check) {
 		snprintf(ident, sizeof ident, "syncd[%s]", cfg.name);
 		log_init(ident, verbose);
@@ -123,13 +132,15 @@ main(int argc, char **argv)
 	if (!state_dir || !scratch || !sock)
 		log_err("out of memory");
 	else
-		rc = check_system(&cfg, sock, check);
+		rc = check_system(&cfg, sock, check, !errors);
+	if (errors)
+		rc = 2;
 	if (check && !rc)
 		printf("%s: configuration of instance %s is valid\n", file, cfg.name);
 	if (!check && !rc) {
 		rc = 1;
 		if (make_dirs(state_dir, 0750) == 0 && make_dirs(run_dir, 0755) == 0 &&
-		    make_dirs(scratch, 0700) == 0)
+		    make_dirs(scratch, 0700) == 0 && faillog_make_dir(cfg.fail_log) == 0)
 			rc = worker_run(&cfg, state_dir, scratch, sock);
 	}
 	free(state_dir);

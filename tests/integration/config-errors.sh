@@ -460,6 +460,67 @@ bad_input nul-byte "$C/nul.ini" "$C/nul.ini:3: NUL byte"
 for i in $(seq 1 20000); do printf 'no key here %s\n' "$i"; done >"$C/junk.ini"
 bad_input many-errors "$C/junk.ini" "$C/junk.ini:[0-9]+: too many errors"
 
+# The worker creates the fail log's directory: one it cannot create is
+# refused at the fail_log line; one it can is good.
+bad fail-log-dir 6 'fail_log.*afile.*not a directory' <<EOF
+[source]
+path = $SRC
+[remote a]
+target = $DST
+[retry]
+fail_log = $T/afile/logs/failed.log
+EOF
+bad fail-log-is-dir 6 'fail_log.*is a directory' <<EOF
+[source]
+path = $SRC
+[remote a]
+target = $DST
+[retry]
+fail_log = $T
+EOF
+good fail-log-new-dir <<EOF
+[source]
+path = $SRC
+[remote a]
+target = $DST
+[retry]
+fail_log = $T/not/yet/failed.log
+EOF
+[ ! -e "$T/not" ] || fail "--check created the fail log's directory"
+
+# Every problem of a file in one run: two errors of the file itself and a
+# source that is not there (found by the checks that follow the file's).
+NCASES=$((NCASES + 1))
+printf '[source]\npath = %s/missing\n[remote a]\ntarget = %s\ntimeout = 0s\n[batch]\nsettle = x\n' \
+	"$T" "$DST" >"$C/three.ini"
+run_check "$C/three.ini"
+if [ "$RC" != 2 ] || ! printf '%s\n' "$OUT" | grep -qF "$C/three.ini:2: path: $T/missing: No such" ||
+	! printf '%s\n' "$OUT" | grep -qF "$C/three.ini:5: timeout" ||
+	! printf '%s\n' "$OUT" | grep -qF "$C/three.ini:7: settle"; then
+	printf 'case three-problems: exit status %s (expected 2), expected lines 2, 5 and 7; output:\n%s\n' \
+		"$RC" "$OUT" >&2
+	FAILED=$((FAILED + 1))
+else
+	printf 'ok   %-28s %s\n' three-problems "$(printf '%s\n' "$OUT" | grep -cF "$C/three.ini:") lines" >&2
+fi
+
+# Paths under /tmp and /var/tmp: PrivateTmp= of the shipped units hides
+# them from everything outside the unit.  A warning, still exit 0.
+NCASES=$((NCASES + 1))
+case $T in /tmp/*) ;; *) fail "\$T is not under /tmp: $T" ;; esac
+printf '#!/bin/sh\n' >"$T/thumb.sh"
+chmod 755 "$T/thumb.sh"
+printf '[source]\npath = %s\n[remote a]\ntarget = /var/tmp/syncd-nowhere\n[retry]\nfail_log = /tmp/syncd-nowhere/f.log\n[hook h]\ntype = command\nrun = %s\n' \
+	"$SRC" "$T/thumb.sh" >"$C/privtmp.ini"
+run_check "$C/privtmp.ini"
+n=$(printf '%s\n' "$OUT" | grep -E -- "$C/privtmp.ini:[0-9]+: .*PrivateTmp=" | grep -cE ':(2|3|6|7): ')
+if [ "$RC" != 0 ] || [ "$n" != 4 ]; then
+	printf 'case private-tmp: exit status %s (expected 0), %s of 4 warnings; output:\n%s\n' "$RC" "$n" "$OUT" >&2
+	FAILED=$((FAILED + 1))
+else
+	printf 'ok   %-28s %s\n' private-tmp "$(printf '%s\n' "$OUT" | grep -m1 PrivateTmp=)" >&2
+fi
+
 # syncctl reads instance files with the same reader
 if [ -x "${SYNCCTL:-}" ]; then
 	INST=$T/etc/instances.d
@@ -478,6 +539,23 @@ if [ -x "${SYNCCTL:-}" ]; then
 		FAILED=$((FAILED + 1))
 	else
 		printf 'ok   %-28s %s\n' syncctl-check "$(printf '%s\n' "$OUT" | grep -F fifo.ini)" >&2
+	fi
+	# every problem of a file at once, and the warnings of --check
+	INST2=$T/etc2/instances.d
+	mkdir -p "$INST2"
+	cp "$C/three.ini" "$C/privtmp.ini" "$INST2/"
+	NCASES=$((NCASES + 1))
+	OUT=$(SYNCD_CONFIG_DIR=$T/etc2 timeout $((10 * TEST_SLOW)) "$SYNCCTL" check 2>&1 </dev/null)
+	RC=$?
+	if [ "$RC" != 1 ] || ! printf '%s\n' "$OUT" | grep -qF "$INST2/three.ini:2: path: $T/missing: No such" ||
+		! printf '%s\n' "$OUT" | grep -qF "$INST2/three.ini:5: timeout" ||
+		! printf '%s\n' "$OUT" | grep -qF "$INST2/three.ini:7: settle" ||
+		! printf '%s\n' "$OUT" | grep -qF "$INST2/privtmp.ini: ok" ||
+		[ "$(printf '%s\n' "$OUT" | grep -cE "$INST2/privtmp.ini:[0-9]+: .*PrivateTmp=")" != 4 ]; then
+		printf 'case syncctl-check-all: exit status %s (expected 1); output:\n%s\n' "$RC" "$OUT" >&2
+		FAILED=$((FAILED + 1))
+	else
+		printf 'ok   %-28s %s\n' syncctl-check-all "$(printf '%s\n' "$OUT" | grep -cF three.ini:) lines" >&2
 	fi
 fi
 

@@ -2,7 +2,8 @@
 # The example instances in instances.d/ are valid configurations: each
 # passes `syncd --check` once the paths that only exist on a real server
 # (source directory, secrets, keys, hook programs) are pointed at files
-# this test makes (or /bin/true).
+# this test makes (or /bin/true), and the fail log below $T (in a directory
+# that does not exist: the worker creates it, --check only sees that it can).
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -16,7 +17,8 @@ for ini in "$REPO_ROOT"/instances.d/*.ini; do
 	sed -E -e "s|^path = .*|path = $T/src|" \
 		-e "s|^password_file = .*|password_file = $T/secret|" \
 		-e "s|^ssh_key = .*|ssh_key = $T/key|" \
-		-e "s|^run = [^ ]*|run = /bin/true|" "$ini" >"$T/examples/$name"
+		-e "s|^run = [^ ]*|run = /bin/true|" \
+		-e "s|^fail_log = /|fail_log = $T/root/|" "$ini" >"$T/examples/$name"
 	out=$("$SYNCD" --check --config "$T/examples/$name" 2>&1) ||
 		fail "instances.d/$name does not pass --check: $out"
 	log "instances.d/$name: $out"

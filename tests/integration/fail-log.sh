@@ -3,7 +3,8 @@
 #   TIME remote=NAME what=push|full-sync paths=N exit=CODE class=CLASS error=TEXT
 # with TIME in ISO 8601 UTC.  With a dead remote (connection refused: rsync
 # exit 10, class retry) it is written at its default path STATE/NAME/
-# failed.log, at the path given by [retry] fail_log, and not at all with
+# failed.log, at the path given by [retry] fail_log (whose directory the
+# worker creates), and not at all with
 # fail_log = none.
 set -u
 # shellcheck source=../lib.sh
@@ -51,15 +52,15 @@ printf 'z\n' >"$SRC/d/z"
 check_fail_log "$DEFAULT_LOG"
 stop_syncd
 
-# ---- a configured path
-mkdir -p "$T/logs"
-CUSTOM=$T/logs/fails.log
+# ---- a configured path, in a directory the worker creates
+CUSTOM=$T/logs/sub/fails.log
 { source_section "$SRC"; dead_remote; fast_sections "fail_log = $CUSTOM"; no_start_sync; } >"$CFG"
 n_default=$(wc -l <"$DEFAULT_LOG")
 start_syncd "$CFG"
 wait_ready
 printf 'again\n' >"$SRC/again"
 check_fail_log "$CUSTOM"
+assert_eq "$(stat -c %a "$T/logs/sub")" 750 "mode of the fail log's directory the worker created"
 sleep 0.5
 stop_syncd
 assert_eq "$(wc -l <"$DEFAULT_LOG")" "$n_default" "lines of the default fail log while fail_log is set"

@@ -30,6 +30,21 @@ fi
 sed "s|@BINDIR@|$ctl_bindir|" "$REPO_ROOT/units/syncctl.service" >"$D/syncctl.service"
 ! grep -q @BINDIR@ "$D/syncd@demo.service" "$D/syncctl.service" || fail "@BINDIR@ left in a unit"
 
+# A worker that exits 1 forever (a source never mounted) is restarted a few
+# times, then left failed: each unit has a start limit in [Unit] that its
+# RestartSec= reaches well within the interval.
+for u in syncd@.service syncctl.service; do
+	f=$REPO_ROOT/units/$u
+	unit=$(sed -n '/^\[Unit\]/,/^\[/p' "$f")
+	interval=$(sed -n 's/^StartLimitIntervalSec=\([0-9]*\)s$/\1/p' <<<"$unit")
+	burst=$(sed -n 's/^StartLimitBurst=\([0-9]*\)$/\1/p' <<<"$unit")
+	delay=$(sed -n 's/^RestartSec=\([0-9]*\)s$/\1/p' "$f")
+	[ -n "$interval" ] && [ -n "$burst" ] || fail "$u: no StartLimitIntervalSec=/StartLimitBurst= in [Unit]"
+	[ -n "$delay" ] || fail "$u: no RestartSec= in seconds"
+	[ "$burst" -ge 2 ] && [ $((burst * delay * 2)) -le "$interval" ] ||
+		fail "$u: $burst starts $delay s apart do not reach the limit within $interval s"
+done
+
 out=$(MANPATH=$D/man systemd-analyze verify "$D/syncd@demo.service" "$D/syncd.target" \
 	"$D/syncctl.service" 2>&1)
 rc=$?

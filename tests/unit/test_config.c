@@ -375,8 +375,8 @@ START_TEST(fail_log_key)
 	ck_assert_msg(load(MIN_HEAD MIN_REMOTE) == 0, "%s", errtext);
 	ck_assert_ptr_null(cfg.fail_log);
 	config_free(&cfg);
-	ck_assert_msg(load(MIN_HEAD MIN_REMOTE "[retry]\nfail_log = /var/log/f.log\n") == 0, "%s", errtext);
-	ck_assert_str_eq(cfg.fail_log, "/var/log/f.log");
+	ck_assert_msg(load(MIN_HEAD MIN_REMOTE "[retry]\nfail_log = /tmp/syncd-unit-absent/f.log\n") == 0, "%s", errtext);
+	ck_assert_str_eq(cfg.fail_log, "/tmp/syncd-unit-absent/f.log");
 	config_free(&cfg);
 	ck_assert_msg(load(MIN_HEAD MIN_REMOTE "[retry]\nfail_log = none\n") == 0, "%s", errtext);
 	ck_assert_str_eq(cfg.fail_log, "none");
