@@ -374,6 +374,31 @@ START_TEST(regex_too_large)
 }
 END_TEST
 
+/* + on what may match nothing doubles glibc's compile time copy after copy
+ * (found by make fuzz: ((a|b?|)+){24} never ended). */
+START_TEST(regex_too_slow)
+{
+	static const char *const ok[] = { "((a|b?|)+){12}", "((a|b?|)*){24}", "(((a|b?|)+)+)+",
+		"^(a+)+$", "((a?)+){12}", "(a|b?|){24}" };
+	static const char *const slow[] = { "((a|b?|)+){24}", "(a|b?|)+{6}{2}{2}", "((a|b?|)+){13}",
+		"((a?)+){16}", "((x|)+y?)+{7}" };
+	char err[256];
+
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		struct filter *f = filter_new();
+		ck_assert_msg(filter_add_regex(f, ok[i], err, sizeof err) == 0, "%s: %s", ok[i], err);
+		filter_free(f);
+	}
+	for (size_t i = 0; i < sizeof slow / sizeof slow[0]; i++) {
+		struct filter *f = filter_new();
+		err[0] = '\0';
+		ck_assert_msg(filter_add_regex(f, slow[i], err, sizeof err) == -1, "%s accepted", slow[i]);
+		ck_assert_msg(strstr(err, "too slow to compile"), "%s: %s", slow[i], err);
+		filter_free(f);
+	}
+}
+END_TEST
+
 Suite *
 filter_suite(void)
 {
@@ -402,6 +427,7 @@ filter_suite(void)
 	tcase_add_test(tc, glob_text_kept);
 	tcase_add_test(tc, bad_regex);
 	tcase_add_test(tc, regex_too_large);
+	tcase_add_test(tc, regex_too_slow);
 	suite_add_tcase(s, tc);
 	return s;
 }
