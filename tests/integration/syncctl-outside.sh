@@ -61,7 +61,7 @@ out=$(sctl stop www 2>&1)
 rc=$?
 log "stop www: exit $rc: $out"
 [ "$rc" = 1 ] || fail "stop of an instance running outside syncctl: exit $rc (expected 1): $out"
-grep -q "www: runs outside syncctl (pid $lone)" <<<"$out" || fail "stop www does not say why: $out"
+grep -q "www: runs outside syncctl (pid $lone:" <<<"$out" || fail "stop www does not say why: $out"
 pid_alive "$lone" || fail "stop www killed the worker running outside syncctl"
 
 # ---- once it is gone, the supervisor runs it
