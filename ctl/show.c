@@ -38,6 +38,7 @@ status_parse(char *reply, struct status *st)
 			return -1;
 		st->rows = r;
 		r = &st->rows[st->n++];
+		memset(r, 0, sizeof *r);
 		r->name = next_field(&line);
 		r->state = next_field(&line);
 		r->pid = atoi(next_field(&line));
