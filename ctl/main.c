@@ -432,7 +432,8 @@ cmd_action(const char *cmd, char **args)
 		if (stop) {
 			printf("no supervisor is running: nothing to stop\n");
 			free(req);
-			return EX_OK;
+			status_free(&before);
+			return outside_rc;
 		}
 		fprintf(stderr, "syncctl: no supervisor is running: starting one (log: %s/syncctl.log)\n",
 		    paths.state_dir);
