@@ -60,8 +60,10 @@ usage(FILE *f)
 	    "Commands:\n"
 	    "  daemon [--foreground]        supervise every instance (detaches unless --foreground)\n"
 	    "  start [--no-block] [NAME...] start instances (none named: every autostart one);\n"
-	    "                               starts a supervisor first if none runs\n"
-	    "  stop [--no-block] [NAME...]  stop instances (none named: all)\n"
+	    "                               starts a supervisor first if none runs, which then\n"
+	    "                               starts only what it is asked to\n"
+	    "  stop [--no-block] [NAME...]  stop instances (none named: all, and a supervisor\n"
+	    "                               that start put in the background)\n"
 	    "  restart [NAME...]            stop and start again (none named: all not stopped)\n"
 	    "  status [--json] [NAME...]    state of each instance and of its mirrors\n"
 	    "  list                         one line per instance: NAME STATE FILE\n"
@@ -89,7 +91,9 @@ usage(FILE *f)
 	    "Exit status: 0 done, 1 failed, 2 usage, 3 not running (status), 4 unknown\n"
 	    "instance (status), 6 unknown instance, 7 not running; verify: 0 every mirror\n"
 	    "matches, 1 a mirror differs, 4 a mirror could not be verified; flush: 1 a\n"
-	    "remote did not get there in time.  See syncctl(8).\n");
+	    "remote did not get there in time.  A worker that runs outside syncctl (syncd@NAME,\n"
+	    "by hand) shows as running; start leaves it alone (0), stop names it (1).\n"
+	    "See syncctl(8).\n");
 }
 
 static const char *
