@@ -69,7 +69,7 @@ stop_pid "$lone"
 SYNCD_PID=
 out=$(sctl start www 2>&1) || fail "start www after the lone worker stopped: exit $?: $out"
 p=$(instance_pid www)
-[ "$p" != "$lone" ] && pid_alive "$p" || fail "www pid '$p' after start"
+{ [ "$p" != "$lone" ] && pid_alive "$p"; } || fail "www pid '$p' after start"
 wait_converged "$SRC" "$DST" 10
 stop_supervisor
 pass
