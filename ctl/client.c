@@ -31,25 +31,52 @@ wait_fd(int fd, short events, uint64_t deadline)
 	}
 }
 
+/* A non-blocking socket connected to path, or -1 (errno). */
+static int
+connect_to(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, e;
+
+	if (strlen(path) >= sizeof sa.sun_path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+bool
+ctl_listening(const char *path)
+{
+	int fd = connect_to(path);
+
+	if (fd < 0)
+		return errno == EAGAIN;	/* a full backlog: busy, but there */
+	close(fd);
+	return true;
+}
+
 char *
 ctl_request(const char *path, const char *request, int timeout_ms)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
 	struct buf b = { 0 };
 	size_t len = strlen(request), off = 0;
 	int fd, e;
 
-	if (strlen(path) >= sizeof sa.sun_path) {
-		errno = ENAMETOOLONG;
+	/* a full backlog (EAGAIN) is an answer too: busy */
+	if ((fd = connect_to(path)) < 0)
 		return NULL;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return NULL;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-		goto fail;	/* a full backlog (EAGAIN) is an answer too: busy */
 	while (off <= len) {
 		/* the request, then its newline */
 		const char *p = off < len ? request + off : "\n";

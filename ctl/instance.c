@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "duration.h"
 #include "log.h"
 #include "proc.h"
@@ -284,6 +285,25 @@ exec_worker(struct instance *in, pid_t parent, int out)
 	_exit(127);
 }
 
+/* A worker of this instance that we did not start answers on its socket
+ * (systemd's syncd@NAME, or one run by hand): a second one would fail on
+ * its state-dir lock, and we would restart it into that lock forever. */
+static bool
+runs_outside(struct instance *in)
+{
+	char *sock;
+	bool there;
+
+	if (asprintf(&sock, "%s/%s.sock", in->sv->paths->runtime_dir, in->name) < 0)
+		return false;
+	if ((there = ctl_listening(sock)))
+		log_warn("%s: a worker already runs outside syncctl (it answers on %s): not started; "
+		    "stop it where it runs (systemctl stop syncd@%s) to run it here", in->name, sock,
+		    in->name);
+	free(sock);
+	return there;
+}
+
 static void
 spawn(struct instance *in)
 {
@@ -296,6 +316,12 @@ spawn(struct instance *in)
 	if (!instance_load(in)) {
 		log_err("%s: not started: %s", in->name, in->error);
 		set_state(in, IS_FAILED);
+		return;
+	}
+	if (runs_outside(in)) {
+		in->want = false;
+		timer_disarm(&in->timer);
+		set_state(in, IS_STOPPED);
 		return;
 	}
 	if (pipe2(pfd, O_CLOEXEC) < 0) {

@@ -60,8 +60,10 @@ usage(FILE *f)
 	    "Commands:\n"
 	    "  daemon [--foreground]        supervise every instance (detaches unless --foreground)\n"
 	    "  start [--no-block] [NAME...] start instances (none named: every autostart one);\n"
-	    "                               starts a supervisor first if none runs\n"
-	    "  stop [--no-block] [NAME...]  stop instances (none named: all)\n"
+	    "                               starts a supervisor first if none runs, which then\n"
+	    "                               starts only what it is asked to\n"
+	    "  stop [--no-block] [NAME...]  stop instances (none named: all, and a supervisor\n"
+	    "                               that start put in the background)\n"
 	    "  restart [NAME...]            stop and start again (none named: all not stopped)\n"
 	    "  status [--json] [NAME...]    state of each instance and of its mirrors\n"
 	    "  list                         one line per instance: NAME STATE FILE\n"
@@ -89,7 +91,9 @@ usage(FILE *f)
 	    "Exit status: 0 done, 1 failed, 2 usage, 3 not running (status), 4 unknown\n"
 	    "instance (status), 6 unknown instance, 7 not running; verify: 0 every mirror\n"
 	    "matches, 1 a mirror differs, 4 a mirror could not be verified; flush: 1 a\n"
-	    "remote did not get there in time.  See syncctl(8).\n");
+	    "remote did not get there in time.  A worker that runs outside syncctl (syncd@NAME,\n"
+	    "by hand) shows as running; start leaves it alone (0), stop names it (1).\n"
+	    "See syncctl(8).\n");
 }
 
 static const char *
@@ -146,30 +150,49 @@ no_supervisor(int e)
 	return e == ENOENT || e == ECONNREFUSED;
 }
 
+/* The supervisor's view, or every instance file stopped when none runs;
+ * either way with the workers that run outside it. */
 static int
 get_status(struct status *st)
 {
 	char *reply = ask("status");
 
-	if (!reply) {
-		if (!no_supervisor(errno)) {
-			log_err("%s: %s", sock_path, strerror(errno));
-			return -1;
-		}
+	/* A supervisor that ends (after "stop" of all) drops who asks: its
+	 * workers have exited by then. */
+	if (!reply && (no_supervisor(errno) || errno == ECONNRESET)) {
 		status_from_dir(instances_dir, st);
-		return 0;
-	}
-	if (status_parse(reply, st) < 0) {
+	} else if (reply && !strncmp(reply, "error: the supervisor is stopping", 33)) {
+		free(reply);
+		status_from_dir(instances_dir, st);
+	} else if (!reply) {
+		log_err("%s: %s", sock_path, strerror(errno));
+		return -1;
+	} else if (status_parse(reply, st) < 0) {
 		log_err("%s: unexpected answer to status", sock_path);
 		status_free(st);
 		return -1;
 	}
+	status_find_outside(st, paths.runtime_dir);
 	return 0;
+}
+
+/* A worker that systemd (syncd@NAME) or an operator runs is not ours to
+ * start, restart or stop (cmd): said once, with where to stop it. */
+static void
+say_outside(const struct row *r, const char *cmd)
+{
+	if (!strcmp(cmd, "stop"))
+		fprintf(stderr, "syncctl: %s: runs outside syncctl (pid %d: a systemd unit such as "
+		    "syncd@%s, or by hand); stop it there (systemctl stop syncd@%s)\n", r->name, r->pid,
+		    r->name, r->name);
+	else
+		printf("%s: already running outside syncctl (pid %d: a systemd unit such as syncd@%s, "
+		    "or by hand); not %sed\n", r->name, r->pid, r->name, cmd);
 }
 
 /* Detaches a supervisor; returns once its control socket listens. */
 static int
-daemonize(void)
+daemonize(bool on_demand)
 {
 	char *logfile;
 	int pfd[2], fd;
@@ -199,7 +222,7 @@ daemonize(void)
 		    chdir("/") < 0)
 			_exit(EX_FAIL);
 		log_init("syncctl", 0);
-		_exit(supervisor_run(&paths, pfd[1]));
+		_exit(supervisor_run(&paths, pfd[1], on_demand));
 	}
 	close(pfd[1]);
 	ssize_t n;
@@ -230,9 +253,9 @@ cmd_daemon(char **args)
 		}
 	}
 	if (!fg)
-		return daemonize();
+		return daemonize(false);
 	log_init("syncctl", 0);
-	return supervisor_run(&paths, -1);
+	return supervisor_run(&paths, -1, false);
 }
 
 /* Takes opt out of args wherever it stands: "status www --json" works too. */
@@ -329,18 +352,25 @@ wait_for(char **names, enum goal goal, const int *old_pids)
 				continue;
 			struct row *r = status_find(&st, names[i]);
 			const char *s = r ? r->state : "stopped";
-			bool ok, bad = false;
-			if (goal == GOAL_STOPPED) {
-				ok = !strcmp(s, "stopped") || !strcmp(s, "failed");
+			bool ok = false, bad = false;
+			if (r && r->outside) {
+				ok = goal == GOAL_RUNNING;
+				bad = !ok;
+				say_outside(r, ok ? old_pids ? "restart" : "start" : "stop");
 			} else {
-				ok = !strcmp(s, "running") && (!old_pids || r->pid != old_pids[i]);
-				bad = !strcmp(s, "failed") || !strcmp(s, "backoff") || !strcmp(s, "stopped");
+				if (goal == GOAL_STOPPED) {
+					ok = !strcmp(s, "stopped") || !strcmp(s, "failed");
+				} else {
+					ok = !strcmp(s, "running") && (!old_pids || r->pid != old_pids[i]);
+					bad = !strcmp(s, "failed") || !strcmp(s, "backoff") ||
+					    !strcmp(s, "stopped");
+				}
+				if (ok)
+					printf("%s: %s\n", names[i], s);
+				else if (bad)
+					fprintf(stderr, "syncctl: %s: %s: %s\n", names[i], s, r && *r->error ?
+					    r->error : r && *r->last_exit ? r->last_exit : "not started");
 			}
-			if (ok)
-				printf("%s: %s\n", names[i], s);
-			else if (bad)
-				fprintf(stderr, "syncctl: %s: %s: %s\n", names[i], s,
-				    r && *r->error ? r->error : r && *r->last_exit ? r->last_exit : "not started");
 			if (bad)
 				rc = EX_FAIL;
 			if (ok || bad) {
@@ -371,24 +401,47 @@ cmd_action(const char *cmd, char **args)
 	bool stop = !strcmp(cmd, "stop"), restart = !strcmp(cmd, "restart");
 	struct status before = { 0 };
 	char **acted = NULL, *req, *reply;
-	int rc;
+	int rc, outside_rc = EX_OK;
 
 	if (bad_names(args))
 		return EX_USAGE;
-	if (!(req = join(cmd, args)))
-		return EX_FAIL;
-	if (restart && get_status(&before) < 0)
+	if ((restart || *args) && get_status(&before) < 0)
 		memset(&before, 0, sizeof before);
+	/* Those named that run outside syncctl: said here, not asked for (and
+	 * no supervisor started for them alone). */
+	if (*args) {
+		char **out = args;
+		for (char **a = args; *a; a++) {
+			struct row *r = status_find(&before, *a);
+			if (!r || !r->outside) {
+				*out++ = *a;
+				continue;
+			}
+			say_outside(r, cmd);
+			if (stop)
+				outside_rc = EX_FAIL;
+		}
+		*out = NULL;
+		if (!*args) {
+			status_free(&before);
+			return outside_rc;
+		}
+	}
+	if (!(req = join(cmd, args))) {
+		status_free(&before);
+		return EX_FAIL;
+	}
 	reply = ask(req);
 	if (!reply && no_supervisor(errno)) {
 		if (stop) {
 			printf("no supervisor is running: nothing to stop\n");
 			free(req);
-			return EX_OK;
+			status_free(&before);
+			return outside_rc;
 		}
 		fprintf(stderr, "syncctl: no supervisor is running: starting one (log: %s/syncctl.log)\n",
 		    paths.state_dir);
-		daemonize();	/* if another one won the race, it answers below */
+		daemonize(true);	/* if another one won the race, it answers below */
 		reply = ask(req);
 	}
 	free(req);
@@ -409,7 +462,7 @@ cmd_action(const char *cmd, char **args)
 	}
 	status_free(&before);
 	strv_free(acted);
-	return rc;
+	return rc == EX_OK ? outside_rc : rc;
 }
 
 static int
@@ -433,7 +486,11 @@ cmd_status(char **args)
 	else
 		show_table(&st, args, paths.runtime_dir, stdout);
 	if (rc == EX_OK) {
-		if (!st.supervisor)
+		/* Without a supervisor, all is down unless workers run outside it. */
+		bool running = false;
+		for (size_t i = 0; i < st.n; i++)
+			running |= st.rows[i].outside;
+		if (!st.supervisor && !running)
 			rc = EX_NOT_RUNNING;
 		for (size_t i = 0; i < st.n; i++) {
 			const struct row *r = &st.rows[i];

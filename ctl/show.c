@@ -1,5 +1,6 @@
 #include "show.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,7 @@ status_parse(char *reply, struct status *st)
 			return -1;
 		st->rows = r;
 		r = &st->rows[st->n++];
+		memset(r, 0, sizeof *r);
 		r->name = next_field(&line);
 		r->state = next_field(&line);
 		r->pid = atoi(next_field(&line));
@@ -75,6 +77,37 @@ status_from_dir(const char *dir, struct status *st)
 		r->autostart = true;
 	}
 	strv_free(names);
+}
+
+/* The number after "key": in a worker's status JSON, 0 if none. */
+static double
+json_number(const char *json, const char *key)
+{
+	const char *p = strstr(json, key);
+
+	return p ? strtod(p + strlen(key), NULL) : 0;
+}
+
+void
+status_find_outside(struct status *st, const char *runtime_dir)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		struct row *r = &st->rows[i];
+		char *path, *reply;
+		if (r->pid || asprintf(&path, "%s/%s.sock", runtime_dir, r->name) < 0)
+			continue;
+		reply = ctl_request(path, "status --json", WORKER_TIMEOUT_MS);
+		free(path);
+		if (reply && reply[0] == '{') {
+			r->outside = true;
+			r->state = "running";
+			r->error = "";
+			r->next_ms = 0;
+			r->pid = (int)json_number(reply, "\"pid\":");
+			r->uptime_ms = (uint64_t)(json_number(reply, "\"uptime_s\":") * 1000);
+		}
+		free(reply);
+	}
 }
 
 void
@@ -147,7 +180,12 @@ show_table(const struct status *st, char **names, const char *runtime_dir, FILE 
 		if ((int)strlen(r->last_exit) > wx)
 			wx = (int)strlen(r->last_exit);
 	}
-	if (!st->supervisor)
+	bool outside = false;
+	for (size_t i = 0; i < st->n; i++)
+		outside |= st->rows[i].outside && wanted(names, st->rows[i].name);
+	if (!st->supervisor && outside)
+		fprintf(f, "no syncctl supervisor is running; what runs, runs outside syncctl\n");
+	else if (!st->supervisor)
 		fprintf(f, "no supervisor is running (start one with: syncctl start)\n");
 	fprintf(f, "%-*s  %-*s  %-7s  %-8s  %-8s  %-*s  %s\n", wn, "INSTANCE", ws, "STATE", "PID",
 	    "UPTIME", "RESTARTS", wx, "LAST EXIT", "STATUS");
@@ -161,7 +199,8 @@ show_table(const struct status *st, char **names, const char *runtime_dir, FILE 
 			human(r->uptime_ms, up, sizeof up);
 		}
 		fprintf(f, "%-*s  %-*s  %-7s  %-8s  %-8u  %-*s  %s\n", wn, r->name, ws, r->state, pid, up,
-		    r->restarts, wx, *r->last_exit ? r->last_exit : "-", r->status);
+		    r->restarts, wx, *r->last_exit ? r->last_exit : "-",
+		    r->outside ? "outside syncctl (a systemd unit, or by hand)" : r->status);
 	}
 	for (size_t i = 0; i < st->n; i++) {
 		const struct row *r = &st->rows[i];
@@ -206,9 +245,10 @@ show_json(const struct status *st, char **names, const char *runtime_dir, FILE *
 		json_str(f, r->name);
 		fputs(",\"state\":", f);
 		json_str(f, r->state);
-		fprintf(f, ",\"pid\":%d,\"uptime_s\":%.3f,\"restarts\":%u,\"autostart\":%s,"
-		    "\"restart_in_s\":%.3f,\"last_exit\":", r->pid, (double)r->uptime_ms / 1000, r->restarts,
-		    r->autostart ? "true" : "false", (double)r->next_ms / 1000);
+		fprintf(f, ",\"pid\":%d,\"outside\":%s,\"uptime_s\":%.3f,\"restarts\":%u,\"autostart\":%s,"
+		    "\"restart_in_s\":%.3f,\"last_exit\":", r->pid, r->outside ? "true" : "false",
+		    (double)r->uptime_ms / 1000, r->restarts, r->autostart ? "true" : "false",
+		    (double)r->next_ms / 1000);
 		json_str(f, r->last_exit);
 		fputs(",\"status\":", f);
 		json_str(f, r->status);

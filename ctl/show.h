@@ -13,6 +13,7 @@ struct row {
 	uint64_t uptime_ms, next_ms;
 	unsigned restarts;
 	bool autostart;
+	bool outside;		/* its worker runs, not under this syncctl */
 };
 
 struct status {
@@ -26,6 +27,10 @@ struct status {
 int status_parse(char *reply, struct status *st);
 /* Without a supervisor: every instance file, stopped. */
 void status_from_dir(const char *instances_dir, struct status *st);
+/* Rows with no worker of ours whose worker answers on RUNTIME/NAME.sock
+ * anyway (systemd's syncd@NAME, or by hand) become running, outside, with
+ * that worker's pid and uptime. */
+void status_find_outside(struct status *st, const char *runtime_dir);
 void status_free(struct status *st);
 struct row *status_find(const struct status *st, const char *name);
 

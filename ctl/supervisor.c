@@ -151,7 +151,7 @@ reload(struct supervisor *sv, char *summary, size_t len)
 			if (in->state == IS_FAILED) {
 				invalid++;
 				not_applied(bad, sizeof bad, in->name, in->error);
-			} else if (in->sup.autostart) {
+			} else if (in->sup.autostart && !sv->on_demand) {
 				instance_start(in);
 			}
 		} else if (!instance_changed(in)) {
@@ -339,6 +339,9 @@ act(struct supervisor *sv, struct lsclient *cl, enum action a, char **args)
 	}
 	supervisor_changed(sv);
 	lsclient_replyf(cl, "%s\n", done);
+	/* Nobody else would end a supervisor that "syncctl start" left behind. */
+	if (a == ACT_STOP && !*args && sv->on_demand)
+		stop_all(sv);
 }
 
 static void
@@ -422,9 +425,9 @@ lock_pidfile(const char *dir)
 }
 
 int
-supervisor_run(const struct paths *p, int ready_fd)
+supervisor_run(const struct paths *p, int ready_fd, bool on_demand)
 {
-	struct supervisor sv = { .paths = p, .sigfd = -1 };
+	struct supervisor sv = { .paths = p, .sigfd = -1, .on_demand = on_demand };
 	char *sock = NULL, summary[1024];
 	sigset_t mask;
 	int lockfd = -1, rc = 1;
@@ -462,7 +465,8 @@ supervisor_run(const struct paths *p, int ready_fd)
 		goto out;
 
 	reload(&sv, summary, sizeof summary);
-	log_info("supervising %s: %s", sv.instances_dir, summary);
+	log_info("supervising %s: %s%s", sv.instances_dir, summary,
+	    on_demand ? " (started by syncctl start: starts what it is asked to; syncctl stop ends it)" : "");
 	if (sd_watchdog_enabled(0, &usec) > 0)
 		timer_arm(&sv.watchdog, usec / 2000);
 	sd_notify(0, "READY=1");

@@ -27,12 +27,15 @@ struct supervisor {
 	struct io sigio;
 	struct timer watchdog;		/* our own pings to systemd */
 	bool stopping;
+	bool on_demand;			/* started by "syncctl start": starts only what it is
+					 * asked to, and ends with "stop" of all */
 	char status[128];		/* last STATUS= sent */
 };
 
-/* Runs until SIGTERM/SIGINT and every worker has exited.  ready_fd (or -1)
- * gets one byte once the control socket listens.  Returns the exit code. */
-int supervisor_run(const struct paths *p, int ready_fd);
+/* Runs until SIGTERM/SIGINT (or, on_demand, "stop" of all) and every worker
+ * has exited.  ready_fd (or -1) gets one byte once the control socket
+ * listens.  Returns the exit code. */
+int supervisor_run(const struct paths *p, int ready_fd, bool on_demand);
 /* Something changed state: update our STATUS=, finish a stop. */
 void supervisor_changed(struct supervisor *sv);
 
