@@ -339,6 +339,9 @@ abort_worker(struct instance *in, const char *reason)
 	in->abort_reason = reason;
 	in->respawn = false;
 	kill(in->pid, SIGABRT);
+	/* A stopped worker (SIGSTOP, a debugger gone) is a hung one too: it
+	 * acts on the SIGABRT only once it runs again, not stop_timeout later. */
+	kill(in->pid, SIGCONT);
 	arm(in, in->sup.stop_timeout_ms);
 	set_state(in, IS_STOPPING);
 }
