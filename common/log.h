@@ -1,11 +1,15 @@
-/* Logging to stderr with sd-daemon priority prefixes ("<3>...") so journald
- * files each line at the right level; plain "name: level: ..." on a terminal. */
+/* Logging to stderr with sd-daemon priority prefixes ("<3>...") where
+ * something reads them: the journal (stderr is the stream JOURNAL_STREAM
+ * names) or a supervisor that sets LOG_RELAY_ENV=1 for its workers; plain
+ * "name: level: ..." otherwise (a terminal, a file, a pipe). */
 #ifndef SYNCD_LOG_H
 #define SYNCD_LOG_H
 
 #include <stdarg.h>
 
 enum log_level { LOG_LV_ERR = 3, LOG_LV_WARN = 4, LOG_LV_INFO = 6, LOG_LV_DEBUG = 7 };
+
+#define LOG_RELAY_ENV "SYNCD_LOG_PREFIX"
 
 void log_init(const char *ident, int verbose);
 /* "name: level: ..." whatever stderr is: for a command, not a service. */

@@ -34,6 +34,7 @@ struct elem {
 
 struct note {
 	int line;		/* 0: about the whole file */
+	int col;		/* 1-based; 0: none (a whole element) */
 	size_t seq;
 	char *text;		/* "warning: ..." or "error: ..." */
 };
@@ -77,8 +78,8 @@ vformat(struct conv *c, const char *fmt, va_list ap)
 	return s;
 }
 
-static void __attribute__((format(printf, 4, 5)))
-note(struct conv *c, int line, const char *kind, const char *fmt, ...)
+static void __attribute__((format(printf, 5, 6)))
+note(struct conv *c, int line, int col, const char *kind, const char *fmt, ...)
 {
 	char *msg, *text;
 	va_list ap;
@@ -101,12 +102,12 @@ note(struct conv *c, int line, const char *kind, const char *fmt, ...)
 	}
 	free(msg);
 	c->notes = n;
-	c->notes[c->nnotes] = (struct note){ .line = line, .seq = c->nnotes, .text = text };
+	c->notes[c->nnotes] = (struct note){ .line = line, .col = col, .seq = c->nnotes, .text = text };
 	c->nnotes++;
 }
 
-#define warning(c, line, ...) note(c, line, "warning", __VA_ARGS__)
-#define error_at(c, line, ...) note(c, line, "error", __VA_ARGS__)
+#define warning(c, line, ...) note(c, line, 0, "warning", __VA_ARGS__)
+#define error_at(c, line, ...) note(c, line, 0, "error", __VA_ARGS__)
 
 static int
 by_line(const void *a, const void *b)
@@ -123,7 +124,10 @@ print_notes(struct conv *c, FILE *diag)
 {
 	qsort(c->notes, c->nnotes, sizeof *c->notes, by_line);
 	for (size_t i = 0; i < c->nnotes; i++) {
-		if (c->notes[i].line > 0)
+		if (c->notes[i].col > 0)
+			fprintf(diag, "%s:%d:%d: %s\n", c->file, c->notes[i].line, c->notes[i].col,
+			    c->notes[i].text);
+		else if (c->notes[i].line > 0)
 			fprintf(diag, "%s:%d: %s\n", c->file, c->notes[i].line, c->notes[i].text);
 		else
 			fprintf(diag, "%s: %s\n", c->file, c->notes[i].text);
@@ -224,8 +228,10 @@ read_xml(struct conv *c)
 			break;
 		}
 		if (XML_ParseBuffer(c->xp, (int)got, got == 0) != XML_STATUS_OK) {
+			/* expat counts columns from 0, editors from 1 */
 			if (!c->stopped)
-				error_at(c, (int)XML_GetCurrentLineNumber(c->xp), "%s",
+				note(c, (int)XML_GetCurrentLineNumber(c->xp),
+				    (int)XML_GetCurrentColumnNumber(c->xp) + 1, "error", "%s",
 				    XML_ErrorString(XML_GetErrorCode(c->xp)));
 			break;
 		}

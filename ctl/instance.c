@@ -271,6 +271,8 @@ exec_worker(struct instance *in, pid_t parent, int out)
 	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(1);
 	setenv("NOTIFY_SOCKET", in->sv->notify_path, 1);
+	/* relog() reads each line's level from its "<N>" */
+	setenv(LOG_RELAY_ENV, "1", 1);
 	if (in->sup.watchdog_ms) {
 		snprintf(num, sizeof num, "%llu", (unsigned long long)in->sup.watchdog_ms * 1000);
 		setenv("WATCHDOG_USEC", num, 1);
@@ -365,6 +367,9 @@ abort_worker(struct instance *in, const char *reason)
 	in->abort_reason = reason;
 	in->respawn = false;
 	kill(in->pid, SIGABRT);
+	/* A stopped worker (SIGSTOP, a debugger gone) is a hung one too: it
+	 * acts on the SIGABRT only once it runs again, not stop_timeout later. */
+	kill(in->pid, SIGCONT);
 	arm(in, in->sup.stop_timeout_ms);
 	set_state(in, IS_STOPPING);
 }

@@ -108,6 +108,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("syncd", verbose);
+	if (check)
+		log_plain();	/* a command's verdict, read by a person */
 
 	struct config cfg;
 	char ident[128];	/* the log keeps it */

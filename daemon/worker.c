@@ -308,7 +308,7 @@ on_signal(void *ctx, uint32_t events)
 			full_sync_all(w, false);
 			break;
 		case SIGHUP:
-			log_info("SIGHUP ignored: restart the worker to apply configuration changes");
+			log_warn("SIGHUP ignored: the configuration is read only at start: restart the worker to apply changes");
 			break;
 		}
 	}

@@ -35,6 +35,11 @@
 set -u
 set -o pipefail
 export LC_ALL=C
+# Log lines with their "<N>" level, as under syncctl, for the tests that
+# assert levels (a worker's stderr here is a file: plain text otherwise);
+# no JOURNAL_STREAM of the shell that runs the tests applies.
+export SYNCD_LOG_PREFIX=1
+unset JOURNAL_STREAM
 
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$TESTS_DIR/.." && pwd)

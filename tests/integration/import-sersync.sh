@@ -6,7 +6,7 @@
 # what has no equivalent or is off.  The plugin <sersync><plugin> turns on is
 # a live [hook NAME]; the others, which only "sersync2 -m NAME" ran, are
 # commented out and make a watch-only instance that --check accepts once
-# uncommented.  A malformed file is "FILE:LINE: error: ..." and exit status 1;
+# uncommented.  A malformed file is "FILE:LINE:COLUMN: error: ..." and exit status 1;
 # -o never overwrites a file; values that would break the ini (a newline in
 # an attribute) never reach it.
 set -u
@@ -240,8 +240,8 @@ assert_content "$T/out/exists.ini" "keep
 printf '<?xml version="1.0"?>\n<head>\n  <sersync>\n</head>\n' >"$T/bad.xml"
 imp "$T/out/bad" "$T/bad.xml"
 [ "$RC" = 1 ] || fail "malformed XML: exit status $RC, expected 1"
-grep -q "^$T/bad.xml:4: error: mismatched tag\$" "$T/out/bad.err" ||
-	fail "malformed XML: no '$T/bad.xml:4: error: ...': $(cat "$T/out/bad.err")"
+grep -q "^$T/bad.xml:4:3: error: mismatched tag\$" "$T/out/bad.err" ||
+	fail "malformed XML: no '$T/bad.xml:4:3: error: ...' (line and column of the end tag's name): $(cat "$T/out/bad.err")"
 [ ! -s "$T/out/bad.ini" ] || fail "malformed XML: something went to stdout"
 
 printf '<config><sersync/></config>\n' >"$T/notsersync.xml"

@@ -2,13 +2,14 @@
 # [instance] watchdog = 1s: a worker that pings keeps running (same pid for
 # a few periods); a worker that stops pinging (SIGSTOP: a hung event loop)
 # is killed and replaced within the watchdog period plus a margin: the
-# supervisor logs a watchdog timeout, a new pid runs, the old one is gone
-# (a stopped process needs SIGKILL: a SIGABRT alone stays pending).
+# supervisor logs a watchdog timeout, a new pid runs, the old one is gone.
+# stop_timeout is long: a stopped process acts on the SIGABRT only with a
+# SIGCONT, and the kill must not wait for the SIGKILL a stop_timeout later.
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need_syncctl
-instance_ini www "watchdog = $((1000 * TEST_SLOW))ms"
+instance_ini www "watchdog = $((1000 * TEST_SLOW))ms" "stop_timeout = 60s"
 SRC=$(isrc www)
 DST=$(idst www)
 printf 'x\n' >"$SRC/x"
@@ -29,6 +30,7 @@ wait_for 4 "a new www worker after the watchdog" instance_running_not www "$pid1
 log "new pid $(instance_pid www) running $(elapsed_since "$t0")s after SIGSTOP"
 wait_for 2 "the stopped worker $pid1 to be gone" pid_gone "$pid1"
 assert_log 'www: watchdog timeout'
+assert_no_log 'www: pid [0-9]* is still there: SIGKILL'
 log "$(log_text | grep -i 'www: watchdog')"
 r=$(instance_field www restarts)
 [ "$r" -ge 1 ] 2>/dev/null || fail "restarts is '$r' after a watchdog kill"

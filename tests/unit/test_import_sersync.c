@@ -669,7 +669,7 @@ START_TEST(convert_file)
 	fclose(o);
 	fclose(d);
 	ck_assert_str_eq(out, "");
-	ck_assert_msg(strstr(diag, "c.xml:4: error: mismatched tag\n") != NULL, "%s", diag);
+	ck_assert_msg(strstr(diag, "c.xml:4:3: error: mismatched tag\n") != NULL, "%s", diag);
 	free(out);
 	free(diag);
 	tu_rmtree(dir);
