@@ -46,7 +46,7 @@ START_TEST(parse_answer)
 	show_json(&st, names, "/nonexistent", f);
 	fclose(f);
 	ck_assert_str_eq(out, "{\"supervisor\":{\"running\":true,\"pid\":42},\"instances\":[{\"name\":\"bbs\","
-	    "\"state\":\"backoff\",\"pid\":0,\"uptime_s\":0.000,\"restarts\":3,\"autostart\":true,"
+	    "\"state\":\"backoff\",\"pid\":0,\"outside\":false,\"uptime_s\":0.000,\"restarts\":3,\"autostart\":true,"
 	    "\"restart_in_s\":1.500,\"last_exit\":\"exited with status 1\",\"status\":\"\","
 	    "\"error\":\"/a.ini:2: bad\",\"file\":\"/etc/bbs.ini\",\"worker\":null}]}\n");
 	free(out);
