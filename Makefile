@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # syncd: real-time directory mirroring.  See README.md.
 VERSION   = 0.1.0
 PREFIX   ?= /usr/local

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gen: the workload generator and the measuring probes of `make bench`.
  *
  * Built by bench/run with `cc -O2`; every subcommand is small and does one

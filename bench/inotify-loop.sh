@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The classic "inotifywait | while read; do rsync; done" mirror that the
 # syncd README says it replaces, as the how-to articles give it: one rsync of
 # the whole tree per event.  bench/run starts it as

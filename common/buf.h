@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A growable byte buffer: path lists, exclude rules and journal records are
  * built in one before they are handed to rsync or the disk. */
 #ifndef SYNCD_BUF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One instance's configuration, read from NAME.ini with inih.  Every error is
  * reported as "file:line: what is wrong". */
 #ifndef SYNCD_CONFIG_H

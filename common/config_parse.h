@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the parsers of the configuration's sections share: config.c reads
  * the file and the plain sections, hook_conf.c the [hook NAME] sections. */
 #ifndef SYNCD_CONFIG_PARSE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef SYNCD_DURATION_H
 #define SYNCD_DURATION_H
 

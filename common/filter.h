@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Exclude filters: rsync-style patterns and POSIX extended regexes, both
  * matched against the path relative to the source root.  The same rules
  * decide what the watcher ignores and what rsync is told to exclude, so a

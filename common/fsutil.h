@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Small file system helpers both programs need. */
 #ifndef SYNCD_FSUTIL_H
 #define SYNCD_FSUTIL_H

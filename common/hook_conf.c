@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* [hook NAME] sections.  Which keys a hook may have depends on its type,
  * which may come after them, so each key's line is kept and the keys are
  * checked against the type once the whole file is read. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The little JSON writing that status --json needs. */
 #ifndef SYNCD_JSON_H
 #define SYNCD_JSON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A Unix stream socket that takes one request line per connection and
  * answers it, served from the event loop: bounded buffers, a deadline for
  * every client and a cap on their number, so a malformed, huge or silent

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Logging to stderr with sd-daemon priority prefixes ("<3>...") where
  * something reads them: the journal (stderr is the stream JOURNAL_STREAM
  * names) or a supervisor that sets LOG_RELAY_ENV=1 for its workers; plain

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The one event loop of a process: epoll over file descriptors, with timers
  * as timerfds, so the process sleeps until something happens (no polling). */
 #ifndef SYNCD_LOOP_H

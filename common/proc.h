@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Other processes as /proc shows them: the members of a process group or a
  * session (a worker's rsync runs and what those started), and how much I/O
  * a process has done.  Linux only, as the rest. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* NULL-terminated string vectors: argv for the programs we spawn (never a
  * shell command line) and the whitespace-split lists of the config. */
 #ifndef SYNCD_STRV_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The client side of a control socket: one request line, the whole answer,
  * within a deadline (a stopped worker must not hang syncctl). */
 #ifndef SYNCCTL_CLIENT_H

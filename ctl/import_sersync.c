@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* syncctl import-sersync.  expat reads confxml.xml into a flat list of
  * elements; each part of the instance file is then written from what sersync
  * 2.5 itself reads (Initialize.cpp, FileSynchronize.cpp and its plugins),

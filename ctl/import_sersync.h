@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* syncctl import-sersync: a sersync confxml.xml, read with expat, written
  * out as a syncd instance file.  See syncctl(8) and "FROM SERSYNC" in
  * syncd.ini(5). */

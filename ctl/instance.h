@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One supervised instance: its worker process and the state machine around
  * it (start, readiness, watchdog, stop, restart with backoff, failed). */
 #ifndef SYNCCTL_INSTANCE_H

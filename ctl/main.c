@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* syncctl: run the syncd instances of this host and talk to them.  See
  * syncctl(8). */
 #include <errno.h>

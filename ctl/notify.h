@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The receiving end of the sd_notify protocol: a datagram socket whose
  * path the workers get as NOTIFY_SOCKET.  The sender's pid comes from the
  * kernel (SCM_CREDENTIALS), so a worker cannot speak for another. */

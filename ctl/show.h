@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* syncctl status: the supervisor's view of every instance, joined with each
  * live worker's own figures, as a table or as JSON. */
 #ifndef SYNCCTL_SHOW_H

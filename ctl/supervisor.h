@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* syncctl daemon: one event loop over the instances' workers (exits via
  * signalfd, output pipes, timers), the sd_notify socket they report to,
  * and the control socket. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* How long to wait before the next attempt after failures in a row:
  * min_backoff doubling up to max_backoff, with jitter so that things that
  * failed together (mirrors, hooks) do not retry in step. */

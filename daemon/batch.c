@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "batch.h"
 
 /* A stream is short until it has lasted this many batches and brought this

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The batching policy: when the changes gathered so far go out as a batch.
  * A batch is sealed once no change came for `settle`, or `max_delay` after
  * its first change, or as soon as it holds `max_files` entries.  While a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The change set: what must be made true on a mirror, keyed by relative path.
  *
  * An entry says "bring this path on the mirror to the state it has in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Child processes (rsync) run from the event loop: spawned with an argv (no
  * shell ever sees a file name), fed their stdin from a buffer without
  * blocking, their output kept (the tail goes into the log on failure), and

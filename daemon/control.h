@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The worker's control socket, RUNTIME/NAME.sock: one request line per
  * connection (status, status --json, resync, pause, resume, flush [TIMEOUT],
  * verify [--json] [--timeout TIMEOUT] [REMOTE...]), answered and closed.  Clients are served from the event loop with bounded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libcurl, loaded when the first http or cdn hook opens (dlopen), so that
  * a worker without such hooks does not map libcurl and the TLS, Kerberos
  * and LDAP libraries it pulls in: about 6 MiB of resident memory, in every

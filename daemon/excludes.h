@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The rules file handed to rsync with --exclude-from --from0.  rsync knows
  * the configured patterns but not our regexes, so every path a regex
  * excludes below the directories rsync will read is named exactly. */

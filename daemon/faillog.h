@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The fail log: one readable line per push or full sync that failed, what
  * sersync kept as a shell script of commands to rerun, minus the script. */
 #ifndef SYNCD_FAILLOG_H

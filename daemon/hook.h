@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Hooks: [hook NAME] sections, told about changes once every mirror has
  * them (or as soon as they are seen).  Each hook has its own queue of
  * changes, filtered by kind and regex when a batch is sealed, and delivers

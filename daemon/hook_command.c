@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The command hook: `run` with the changed paths appended as arguments,
  * never through a shell, so a file named "$(reboot)" or "-rf" is one more
  * argument and nothing else.  Paths are absolute (a name that starts with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The http and cdn hook types.  http: one POST per call, a JSON body naming
  * the call's changes.  cdn: one request per change to a URL made from a
  * template (sersync's refreshCDN, any CDN's purge API); a call of several

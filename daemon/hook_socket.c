@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The socket hook: one line per change, "KIND<TAB>PATH<LF>", written to a
  * TCP or Unix stream socket that is kept open between changes.  Paths are
  * raw bytes except for four escapes, so that a line is always one change:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* HTTP requests from the event loop: libcurl's multi interface, its sockets
  * watched by our epoll (one struct io each) and its timeout kept in one of
  * our timers, so a request never blocks the worker and needs no thread.

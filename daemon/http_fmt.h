@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the http and cdn hooks send, built apart from the sending so it can
  * be tested alone: the JSON body of an http call and the URL of a cdn
  * request.  File names are raw bytes: nothing here assumes they are text. */

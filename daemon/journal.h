@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The durable record of what a remote has not received yet.
  *
  * Each sealed batch is appended (and fdatasync'ed) before it can be pushed,

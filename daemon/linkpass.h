@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Moved directories.  rsync cannot rename on the receiver, so a directory
  * moved inside the tree reaches a mirror as the deletion of its old name
  * and a copy of its new one: every file sent and written again, at a cost

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* syncd: mirror one directory tree to rsync daemons, ssh hosts and local
  * paths as it changes.  See syncd(8). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Following the mount table under the source tree (mounts.h). */
 #include <errno.h>
 #include <fcntl.h>

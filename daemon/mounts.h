@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Following the mount table under the source tree.
  *
  * A filesystem mounted on a watched directory hides it: its watch stays on

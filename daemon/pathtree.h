@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A tree of path components with O(1) child lookup.  The watcher keeps its
  * watched directories in one (a renamed directory is one pointer move, not a
  * rewrite of every path below it) and the change set keeps its entries in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Turns a change set into one rsync run: the NUL-separated path list for
  * its stdin and the exclude rules, or a full recursive sync of the tree. */
 #ifndef SYNCD_PUSH_H

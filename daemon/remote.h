@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One mirror: its queue of sealed changes (in memory and in its journal),
  * the rsync run in flight, its full syncs and its backoff.  Each remote moves
  * at its own pace, so a slow or dead mirror never holds back a healthy one. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The rsync command lines syncd runs: one place that knows every option. */
 #ifndef SYNCD_RSYNC_ARGV_H
 #define SYNCD_RSYNC_ARGV_H

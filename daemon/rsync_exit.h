@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What an rsync exit means for the remote: done, retry the batch soon, or
  * wait for an operator (a wrong password does not fix itself). */
 #ifndef SYNCD_RSYNC_EXIT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The local rsync's version, and the oldest one the worker runs with: the
  * oldest the test suite runs against (tests/run-all), Debian 11's 3.2.3.
  * Probed once, when the worker starts and in --check. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The lock that makes a worker the only one of its instance.  A second
  * worker sharing the state directory (a hand-run syncd, a syncd@ unit next
  * to syncctl, each with its own runtime directory and so its own control

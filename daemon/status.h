@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The worker's live figures, for people (text) and for tools (JSON). */
 #ifndef SYNCD_STATUS_H
 #define SYNCD_STATUS_H

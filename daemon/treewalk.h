@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The source tree as a push sees it: every entry below a directory, with
  * the filter applied to its path in the tree.  The exclude rules (names the
  * regexes exclude) and the link pass (names a push would send) both walk it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Files written and not closed yet.
  *
  * A regular file is pushed when its writer closes it (IN_CLOSE_WRITE), so a

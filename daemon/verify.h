@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Proof that a mirror holds what the source holds: an rsync dry run over the
  * whole tree with the full sync's options and excludes plus --checksum
  * (rsync_argv.c, RSYNC_VERIFY), whose itemized lines are the differences.

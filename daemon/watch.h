@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Recursive inotify watching of the source tree.
  *
  * Every directory that is not excluded has a watch; the directories live in

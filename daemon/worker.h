@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A worker: one instance's event loop, wiring the watcher, the change set,
  * the batching policy and the remotes together. */
 #ifndef SYNCD_WORKER_H

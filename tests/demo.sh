@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `make demo`: a short live demonstration of the service: build/syncctl
 # supervising one worker per site.
 #

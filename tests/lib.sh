@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Shared helpers for the syncd integration tests, sourced by every
 # tests/integration/*.sh (and by tests/demo.sh).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz-config: runs the configuration fuzzer's target (fuzz_config.c)
  * without libFuzzer, under the ASan+UBSan build:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The configuration fuzzer's target: any bytes as an instance file, through
  * the parser both programs use.  Linked with libFuzzer (clang; make fuzz) or
  * with driver.c (make check, and make fuzz without clang).  The parser must

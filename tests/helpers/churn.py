@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Seeded random churn on a source tree, and a tree comparator.
 
 Used by tests/integration/churn.sh; Python 3 standard library only.  Every

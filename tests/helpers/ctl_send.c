@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ctl_send: a minimal client of the worker's control socket, for the tests.
  *
  *   ctl_send [--timeout S] SOCKET REQUEST

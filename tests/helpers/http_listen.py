@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """An HTTP listener for the hook tests (Python 3 standard library only).
 
 Every request is recorded as one JSON line in --out, written and flushed

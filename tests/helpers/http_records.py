@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Reads what tests/helpers/http_listen.py recorded (JSON lines) for the
 hook tests' assertions.  Names are raw bytes, so they are printed in base64
 wherever a test compares them.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A stream listener for the socket hook tests: accepts connections on a TCP
 port of 127.0.0.1 or on a Unix socket and appends every byte it receives to
 OUT as it arrives.  With --no-read it accepts and never reads (a reader that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* notify_listen PATH: a minimal sd_notify receiver for the tests.  Binds a
  * datagram socket at PATH and prints each message it gets, one line per
  * assignment, prefixed with the sender's pid ("1234 READY=1"). */

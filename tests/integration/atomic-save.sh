@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # An editor's atomic save: write a temp file next to the original, then
 # rename it over the original (several times, quickly).  The mirror ends up
 # with the last content and without the temp files.

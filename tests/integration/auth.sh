@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # rsync daemon auth: with the right password (mode 0600 password file) it
 # works.  With a wrong password nothing reaches the mirror and the worker
 # keeps running (logging the failure); once the password file is fixed the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The bash completion for syncctl (packaging/bash-completion/syncctl):
 # sourced in a bash, alone and after bash-completion's own library, its
 # function fills COMPREPLY with the commands, a command's options (anywhere

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Directories: create (empty and populated), files written into a new
 # directory, rename, delete of a populated tree, replacing a file by a
 # directory of the same name and back.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Files: create, modify (longer, shorter, same size), rename, delete, and an
 # empty file, pushed to an rsync daemon (with auth).
 set -u

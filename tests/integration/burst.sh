@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A burst of 10,000 files in 100 directories converges, and is pushed in
 # batches: the number of rsync runs (counted by a wrapper given as
 # [rsync] binary) stays far below the number of files, and within what the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `syncd --check` gives the verdict the worker gives when it starts:
 #  - a remote name too long for the file names of its state (NAME.journal,
 #    NAME.verify-excludes... 248-255 characters, and more) is an error at

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Randomized, seeded churn: whatever the order and pace of changes, once the
 # tree is quiet and a "flush" on the control socket answered, every mirror
 # equals the source in names, types, contents, symlink targets and

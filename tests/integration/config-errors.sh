@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Malformed configs: each case must make `syncd --check --config F` exit 2
 # and print "F:LINE: message" on stderr with the right line number and a
 # meaningful word in the message.  Good configs (a full one, one with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The worker's control socket ($RUNTIME/NAME.sock): a Unix stream socket of
 # mode 0660 that refuses peers other than root and the worker's uid;
 # "status" (text) names the remote; an unknown command and a request over

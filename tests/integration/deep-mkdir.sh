@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # mkdir -p 20 levels deep with a file written into every level at once: the
 # worker must watch each new level and not miss files created before the
 # watch was added; the mirror gets everything.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Deletions to a receiver that rejects --delete-missing-args (Debian 12's
 # stock 3.2.7, Debian 11's 3.2.3 with its security updates): a second run
 # per batch deletes exactly the deleted names and nothing else of their

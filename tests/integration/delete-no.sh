@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # [rsync] delete = no: deleted files and directories stay on the mirror,
 # new files still arrive, and the full sync on start does not delete either.
 set -u

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `make demo` (tests/demo.sh) runs to the end with status 0: syncctl starts
 # the demo copies of the three shipped examples (www, bbs, blog) against the
 # demo's rsync daemon, every mirror converges, the thumbnails hook runs, the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A directory with a change pending below it is replaced by a file, and
 # another by a symlink to a directory outside the tree, while pushes wait:
 # the push does not fail on the stale path below (it would retry forever),

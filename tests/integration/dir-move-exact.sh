@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A directory moved inside the tree (the link pass) ends up exact:
 #   - a file rewritten with the same size and the same mtime (to the
 #     nanosecond) just before the move arrives with its new contents: the

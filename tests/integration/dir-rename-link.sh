@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A directory moved inside the tree is not sent again: a link pass
 # hardlinks its files on the mirror from the old copy before the batch
 # deletes that (a mirror file keeps its inode across the rename), to an

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A populated directory renamed (and renamed again, and moved deeper); files
 # written into the renamed directory afterwards still mirror.
 set -u

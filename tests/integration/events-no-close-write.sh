@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # [source] events without close_write: writes are ignored (a modified
 # existing file is not pushed), but a created directory still is, and a
 # deletion still is.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The example instances in instances.d/ are valid configurations: each
 # passes `syncd --check` once the paths that only exist on a real server
 # (source directory, secrets, keys, hook programs) are pointed at files

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Excludes: rsync patterns (*.tmp, cache/) and a POSIX regex (\.bak$) are
 # honoured by the full sync on start (files that existed before the worker
 # started) and by live events.  Excluded files never reach the mirror; a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The fail log: one line per failed push or full sync,
 #   TIME remote=NAME what=push|full-sync paths=N exit=CODE class=CLASS error=TEXT
 # with TIME in ISO 8601 UTC.  With a dead remote (connection refused: rsync

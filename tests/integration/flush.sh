@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # "flush [TIMEOUT]" on the control socket returns once every change made
 # before it is on every mirror: right after an "ok" the mirror equals the
 # source, checked at once, with no waiting.  Against a dead remote,

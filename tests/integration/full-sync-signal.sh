@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # [full_sync] on_start = no: pre-existing files are not pushed at start;
 # SIGUSR1 runs a full sync now (and repairs a mirror changed behind the
 # worker's back).  Then [full_sync] every = 1s repairs a tampered mirror

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Full sync on start: a pre-populated source and a mirror with stale extra
 # files, a stale extra directory and an outdated file; after the start the
 # mirror equals the source (stale things deleted with delete = yes).

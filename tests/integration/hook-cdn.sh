@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A cdn hook sends one request per change to url_template with {path}
 # replaced: rewritten first by path_regex/replace (groups), then encoded
 # (a space is %20, a newline %0A, bytes that are not ASCII %XX, '/' kept);

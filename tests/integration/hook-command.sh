@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Command hooks get exactly the expected changes for a scripted sequence
 # (create, modify, rename, delete), one kind per run, with include_regex and
 # exclude_regex honoured; a when = mirrored hook runs only once the mirror

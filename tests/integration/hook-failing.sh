@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Hooks that fail never slow the mirroring: with a command that hangs (and
 # is killed at its timeout), one that exits non-zero (retried, then given
 # up), and a socket whose reader never reads while 3,000 changes flood it

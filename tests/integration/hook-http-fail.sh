@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # An http hook whose receiver fails never slows the mirroring: while the
 # listener answers 503, is down or hangs past the hook's timeout, every
 # change is still on the mirror within 2 s, and the hook retries with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # An http hook posts, once a change is on the mirror, exactly the changes
 # that pass its filters, step after step: create, modify, rename (a delete
 # and an update), delete, a directory moved in and out ("dir" per

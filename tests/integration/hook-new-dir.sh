@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A hook with kinds = update gets the files that arrive inside a new
 # directory (mkdir -p; cp) and inside a directory moved in from outside the
 # tree, though the change set holds them as one dir change: each file with

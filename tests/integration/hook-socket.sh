@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Socket hooks, TCP and Unix: each listener receives exactly one line per
 # expected change, "KIND<TAB>PATH", with include/exclude honoured and a
 # newline, tab or backslash in a name escaped (\n, \t, \\), so every line is

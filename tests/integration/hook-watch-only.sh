@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Watch-only mode (sersync -m): an instance with hooks and no [remote]
 # passes --check, runs its hooks as soon as a batch is sealed, never starts
 # rsync, and reports no remotes; without hooks either, the file is refused.

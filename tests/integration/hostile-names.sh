@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Hostile file names, each mirrored byte for byte, as files and inside a
 # directory that itself has a hostile name; both by the full sync on start
 # and by live events; renamed and deleted too.  A name like $(touch CANARY)

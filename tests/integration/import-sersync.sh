@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # syncctl import-sersync: every sersync configuration in
 # tests/fixtures/sersync/ becomes an instance file that `syncd --check`
 # accepts once the source directory and password file it names exist, with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A journal that cannot be written is off, says so, and comes back by
 # itself.  The state dir is a 64 KiB tmpfs (root only: mounted by the test):
 #  1. with the remote down, 3,000 files are rewritten: the journal fills the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A remote that is down keeps its changes in a durable journal: the rsync
 # daemon is stopped, 1,000 files are written; "status --json" shows them
 # pending with a lag that grows, the remote's journal file in the state dir

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Pending changes survive the worker's death.  With on_start = no (no full
 # sync at a clean start) and the remote's daemon down:
 #  1. changes are made, the worker is killed with SIGKILL; it is started

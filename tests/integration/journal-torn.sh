@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A journal left by a previous run (written here by hand, in the format the
 # worker writes: "syncd-journal 1\n", then records KIND PATH NUL) is
 # replayed at start, even with on_start = no and a clean previous stop (no

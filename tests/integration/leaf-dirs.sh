@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Directories without subdirectories are watched without being read (their
 # link count says so on ext4, xfs and tmpfs): every one of them still gets
 # its watch, and what is made inside them later is mirrored, down to a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Links in the tree: symlinks (relative, absolute, dangling, to a
 # directory) arrive with their exact targets; a hard-linked file arrives with
 # the same content under both names.  Both at start and live.  With -H in

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A local path target: full sync on start, then create, modify, rename,
 # delete converge.  The two-line-ish config ([source] path and one [remote]
 # target, everything else default) must work.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The "<N>" level prefix is for a reader that reads it, and a line carries
 # no tag where the journal adds one:
 #  - `syncd --check` is plain "syncd: error: FILE:LINE: ..." into a file;

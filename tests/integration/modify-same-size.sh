@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A file rewritten with the same size within the same second as the version
 # already on the mirror still converges.  rsync's quick check compares size
 # and whole-second mtimes by default, so a worker that relies on it (plain

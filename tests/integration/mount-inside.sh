@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A filesystem mounted inside the tree after the worker started is watched
 # and mirrored (what it shows replaces what the directory held), files
 # written into it later follow, a bind mount's contents arrive, and what the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A directory renamed to an excluded name and straight back, or moved out of
 # the tree and straight back (within the move-pairing grace), keeps its
 # watches: files written into it afterwards still mirror.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Moves into the tree and out of it, from/to a sibling directory outside the
 # source: a file and a populated directory each way; files later written
 # into a directory moved in still mirror (it is watched).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A child that writes without end goes into the log only so far: with -v an
 # rsync (here a [rsync] binary wrapper that writes 4 MiB to stderr first)
 # and a command hook (whose output is always logged) each log at most

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A worker's rsync runs die with it.  A bandwidth-limited push (4 MiB at
 # 256 KiB/s) runs when the worker is killed with SIGKILL: its rsync is gone
 # within 2 s (before: it went on writing into the mirror next to the

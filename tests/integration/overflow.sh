@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A forced inotify queue overflow: the worker is stopped (SIGSTOP) while
 # more events than /proc/sys/fs/inotify/max_queued_events happen (the sysctl
 # is not changed), then continued.  It must log a warning about the

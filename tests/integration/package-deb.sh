@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `make deb` builds a .deb that lintian finds no error in, that installs
 # without a running systemd and enables and starts nothing, whose payload
 # works where it is installed (the binaries, man pages, units that pass

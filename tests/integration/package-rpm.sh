@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `make rpm` builds an .rpm with rpmbuild (its database and temp files in
 # build/rpm, none in ~/.rpmdb) whose payload is the .deb's: the two file
 # lists, with their modes, are the same once normalized (see below); its

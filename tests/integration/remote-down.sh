@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The remote goes down and comes back: the rsync daemon is stopped, changes
 # are made (the pushes fail and are retried with backoff, min_backoff =
 # 200ms, max_backoff = 1s), the daemon is started again on the same port,

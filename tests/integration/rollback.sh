@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A rollback reaches the mirror: files restored with mtimes older than the
 # mirror's copies (tar x, cp -p of a previous release) are pushed by the
 # default options, live and by the full sync after a restart; with -u in

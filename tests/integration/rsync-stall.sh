@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A run that hangs without a word (here an [rsync] binary wrapper that
 # sleeps, as an ssh stuck before rsync speaks would) is killed once it has
 # made no progress for twice the remote's timeout (1 s, the least there is):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The local rsync's version.  An rsync older than 3.2.3 (a fake one that
 # says "rsync  version 3.1.2" for --version) is refused: `syncd --check`
 # exits 2 with FILE:LINE of [rsync] binary, or of the file's end when the

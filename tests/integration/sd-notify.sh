@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The sd_notify protocol, as systemd (or syncctl) sees it: READY=1 once the
 # tree is watched, STATUS= with live figures, WATCHDOG=1 from the event loop
 # at half of WATCHDOG_USEC, STOPPING=1 on SIGTERM; all sent by the worker's

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # SIGKILL in the middle of a burst: 10,000 files in 100 directories are
 # being written; after about half of them the worker is killed with SIGKILL
 # (and its rsync runs with it, as systemd would), the rest of the burst is

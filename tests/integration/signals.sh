@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # SIGTERM while idle exits 0 promptly; SIGINT likewise; SIGTERM while an
 # rsync is in flight (a slow transfer through a bandwidth-limited rsync
 # wrapper) exits 0 within a bounded time, and leaves no rsync behind.

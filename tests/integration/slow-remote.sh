@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Each remote has its own queue: with one remote refusing connections and
 # another hanging mid-connect, the healthy one stays current (every round of
 # changes converges within 2 s), and the broken ones keep their backlog.

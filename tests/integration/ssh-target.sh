@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # An ssh:// target (with a port, ssh_key and ssh_options) through a real
 # private sshd on 127.0.0.1: full sync on start, then create, modify,
 # delete, rename of files and directories, and an odd name, converge.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A full or read-only state directory stops no run: the files a run is
 # given (exclude rules, the empty copies of the parents of deletions for a
 # receiver that rejects --delete-missing-args) are made in the runtime

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # One worker per state directory.  A worker runs (on_start = no, so only
 # its journal can deliver what it had pending at a crash); a second worker
 # of the same instance, with the same state dir and another runtime dir (a

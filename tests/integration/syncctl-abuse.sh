@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The supervisor's control socket under abuse: it is a socket of mode 0660;
 # garbage is answered "error: unknown command ..."; a 1 MiB line without a
 # newline gets "error: request too long" (or the connection closed) and the

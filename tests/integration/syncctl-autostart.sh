@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # "autostart = no": the daemon does not start the instance but lists it as
 # stopped (and "status" with no NAME still exits 0: it is not meant to
 # run); "syncctl start NAME" starts it.  pause / resume / resync are

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # An instance whose worker exits at once (its [source] path does not exist:
 # exit status 1) is restarted with a growing delay (state backoff, restart
 # count rising), and after more than restart_limit starts within

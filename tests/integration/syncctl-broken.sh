@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A broken instance file next to a good one: "syncctl check" (no
 # supervisor needed) exits 1 naming FILE:LINE of the error and says the
 # good file is ok; "check good" exits 0.  Under the supervisor the good

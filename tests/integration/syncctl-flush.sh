@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # "syncctl flush" for a worker run alone (no supervisor, as systemd runs
 # syncd@NAME): straight to its socket, it returns 0 once every change made
 # before it is on the mirror (checked at once; the batch would have waited

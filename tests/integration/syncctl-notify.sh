@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The supervisor as a Type=notify service: to its own NOTIFY_SOCKET it
 # sends READY=1 (once the control socket listens), STATUS= with the
 # instance counts, WATCHDOG=1 at half of WATCHDOG_USEC and STOPPING=1 on

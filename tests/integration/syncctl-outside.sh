@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A worker that runs outside syncctl (as systemd runs syncd@NAME, or by
 # hand) with the runtime dir syncctl uses: "syncctl status" shows it
 # running "outside syncctl" with the worker's own pid (exit 0 for it, no

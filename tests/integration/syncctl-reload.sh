@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Reload rescans instances.d: with a, b, c running, d is added, b removed,
 # c edited ([batch] settle) and a left alone; after "syncctl reload": d
 # runs, b is gone (unknown to status, its worker dead), c runs with a new

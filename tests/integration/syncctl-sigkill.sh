@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A worker killed with SIGKILL is restarted by syncctl after the default
 # restart_delay (1s): a new pid runs within 2 s, the state is running again,
 # status counts the restart and names the signal, the log says so; files

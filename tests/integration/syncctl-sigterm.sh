@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # SIGTERM to the supervisor with three instances running: every worker is
 # stopped (each sends STOPPING=1, logged as "NAME: stopping"), the
 # supervisor exits 0 within a few seconds and no worker pid is left.  Then

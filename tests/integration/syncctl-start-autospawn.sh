@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # "syncctl start NAME" with no supervisor running starts one in the
 # background first (it logs to STATE/syncctl.log, its pid is in
 # RUNTIME/syncctl.pid; the dirs given as options reach it), then waits for

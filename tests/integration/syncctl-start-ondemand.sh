@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # "syncctl start NAME" with no supervisor starts one in the background that
 # starts only NAME: the other instances stay stopped (autostart or not).
 # "syncctl stop" (no NAME) stops every instance and that background

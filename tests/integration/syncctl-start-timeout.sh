@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A worker that never says READY=1 (here a stand-in that only sleeps: a
 # worker hung before it is ready) gets SIGABRT after start_timeout, is
 # killed, and goes to backoff with "start timeout" as the reason; the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # syncctl supervises three instances (www, bbs, blog), each pushing its own
 # source to its own directory of one rsync daemon: "syncctl daemon
 # --foreground" starts all three, files created in each source reach their

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # [instance] watchdog = 1s: a worker that pings keeps running (same pid for
 # a few periods); a worker that stops pinging (SIGSTOP: a hung event loop)
 # is killed and replaced within the watchdog period plus a margin: the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # One healthy remote and one dead one (a port nothing listens on), seen
 # through "status --json" while changes keep coming: the healthy one's
 # lag_s stays under 1 s at every sample and its mirror converges each

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Two remotes at once (an rsync daemon and a local path): both converge, on
 # start and after live changes.
 set -u

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Changes that come without a close_write still reach the mirror:
 #   - a name made by link() whose first name is then unlinked (git objects,
 #     maildir delivery), at once;

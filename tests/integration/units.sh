@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The systemd units in units/ pass `systemd-analyze verify` (with ExecStart
 # pointing at the built binaries and the man pages of docs/ on MANPATH); no
 # running systemd is needed.  The worker unit's command line is one the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # "syncctl verify" proves each mirror (a real rsync daemon and a local
 # target): exit 0 once converged; after drift made by hand on the daemon's
 # mirror (a file's content changed with its size and mtime kept, a file

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # When the inotify watch limit is too low for the tree, the worker says so
 # and exits 1: it names the sysctl, its value and how many directories need
 # a watch.  The limit is lowered only inside a user namespace this test

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A wrong password is an operator error, not a network hiccup: the worker
 # logs it once, as an error naming the remote and rsync's own message
 # ("@ERROR: auth failed on module mirror"), "status --json" shows the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The suites linked into build/unit-tests; test_main.c runs them all. */
 #ifndef SYNCD_TEST_SUITES_H
 #define SYNCD_TEST_SUITES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The http and cdn hooks: what they send (the JSON body, lossless for names
  * that are not UTF-8; the cdn URL, its encoding and regex rewrite) and the
  * curl glue, against a small HTTP server running in the same event loop. */

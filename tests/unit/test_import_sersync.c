@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* syncctl import-sersync: the mapping helpers, and what the regexes and
  * rsync patterns they give exclude once syncd's own filter reads them. */
 #include <regex.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The pending journal: what is appended comes back on replay, a torn last
  * record is dropped, reset and rewrite keep it small, a write that fails
  * turns it off until a rewrite. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* syncctl's side of status: the supervisor's answer read back, instance
  * files found, JSON written. */
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Helpers shared by the tests that need files: a scratch directory. */
 #ifndef SYNCD_TEST_UTIL_H
 #define SYNCD_TEST_UTIL_H
