@@ -1508,9 +1508,10 @@ hook_command(struct conv *c, struct hooksec *hs, const struct elem *p, const cha
 	    quiet ? " >/dev/null 2>&1" : "");
 	if (on(f)) {
 		comment(c, "but only for a path that one of its <filter> <include> expressions matched.");
-		paragraph(c, "Here the include_regex is matched the same way, but a directory that appears "
+		paragraph(c, "Here the include_regex is matched the same way; a directory that appears "
 		    "with files already in it (moved in, unpacked, or written at once after mkdir) is one dir "
-		    "change naming the directory, not its files: expressions on file names do not see them.");
+		    "change, and its files are listed for the hook as updates, each matched, up to dir_files "
+		    "(10000) per directory.");
 	}
 	paragraph(c, "Here run is a program and its arguments, started without a shell; the absolute "
 	    "path of the change is appended as the last argument, one run per path (batch = 1, the "
