@@ -17,27 +17,15 @@
 #include <unistd.h>
 
 #include "client.h"
-#include "duration.h"
 #include "log.h"
 #include "proc.h"
 #include "strv.h"
 #include "supervisor.h"
 
-static const char *const state_names[] = {
-	[IS_STOPPED] = "stopped", [IS_STARTING] = "starting", [IS_RUNNING] = "running",
-	[IS_STOPPING] = "stopping", [IS_BACKOFF] = "backoff", [IS_FAILED] = "failed",
-};
-
-const char *
-instance_state_name(enum inst_state s)
-{
-	return state_names[s];
-}
-
 bool
 instance_active(const struct instance *in)
 {
-	return in->pid != 0;
+	return in->pol.pid != 0;
 }
 
 static void on_timer(void *ctx);
@@ -134,13 +122,6 @@ instance_file_valid(const struct instance *in, char *err, size_t len)
 	return true;
 }
 
-static void
-set_state(struct instance *in, enum inst_state s)
-{
-	in->state = s;
-	supervisor_changed(in->sv);
-}
-
 /* Text from the worker, for status: no tabs or newlines. */
 static void
 copy_text(char *dst, size_t len, const char *src)
@@ -214,39 +195,6 @@ on_output(void *ctx, uint32_t events)
 }
 
 static void
-arm(struct instance *in, uint64_t ms)
-{
-	timer_arm(&in->timer, ms);
-}
-
-static void
-fail(struct instance *in, const char *why)
-{
-	char d[32];
-
-	if (in->ready && now_ms() - in->ready >= in->sup.restart_interval_ms) {
-		in->streak = 0;		/* it ran well for a while: start over */
-		in->delay = 0;
-	}
-	in->ready = 0;
-	in->streak++;
-	snprintf(in->error, sizeof in->error, "%s%s%s", why, in->last_log[0] ? ": " : "", in->last_log);
-	if (in->streak > in->sup.restart_limit) {
-		log_err("%s: failed: %u failures in a row, not restarted until it is started again; "
-		    "last: %s", in->name, in->streak, in->error);
-		set_state(in, IS_FAILED);
-		return;
-	}
-	if (!in->delay)
-		in->delay = in->sup.restart_delay_ms;
-	duration_format(in->delay, d, sizeof d);
-	log_warn("%s: %s; restarting in %s", in->name, in->error, d);
-	arm(in, in->delay);
-	in->delay = in->delay * 2 < in->sup.restart_delay_max_ms ? in->delay * 2 : in->sup.restart_delay_max_ms;
-	set_state(in, IS_BACKOFF);
-}
-
-static void
 exec_worker(struct instance *in, pid_t parent, int out)
 {
 	const struct paths *p = in->sv->paths;
@@ -307,29 +255,55 @@ runs_outside(struct instance *in)
 	return there;
 }
 
+static void spawn(struct instance *in);
+
+/* Feeds one event to the policy and carries out what it asks for: the
+ * log line first, then the signal, the timer and the spawn (whose outcome
+ * is the next event). */
+static void
+step(struct instance *in, enum pol_event ev, const char *why, pid_t pid)
+{
+	struct pol_input e = { ev, now_ms(), why, in->last_log, pid };
+	struct pol_effects fx;
+	pid_t worker = in->pol.pid;
+
+	policy_step(&in->pol, &in->sup, &e, &fx);
+	if (fx.level)
+		log_msg((enum log_level)fx.level, "%s: %s", in->name, fx.log);
+	if (fx.set_error)
+		memcpy(in->error, fx.error, sizeof in->error);
+	if (fx.sig && worker) {
+		kill(worker, fx.sig);
+		if (fx.cont)
+			kill(worker, SIGCONT);
+	}
+	if (fx.timer == PT_ARM)
+		timer_arm(&in->timer, fx.timer_ms);
+	else if (fx.timer == PT_DISARM)
+		timer_disarm(&in->timer);
+	if (fx.spawn)
+		spawn(in);
+	supervisor_changed(in->sv);
+}
+
 static void
 spawn(struct instance *in)
 {
 	int pfd[2];
 	pid_t parent = getpid();
 
-	in->respawn = false;
-	in->abort_reason = NULL;
 	in->last_log[0] = '\0';
 	if (!instance_load(in)) {
-		log_err("%s: not started: %s", in->name, in->error);
-		set_state(in, IS_FAILED);
+		step(in, PE_INVALID, in->error, 0);
 		return;
 	}
 	if (runs_outside(in)) {
-		in->want = false;
-		timer_disarm(&in->timer);
-		set_state(in, IS_STOPPED);
+		step(in, PE_OUTSIDE, NULL, 0);
 		return;
 	}
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		log_err("%s: pipe: %s", in->name, strerror(errno));
-		fail(in, "cannot start: no pipe");
+		step(in, PE_SPAWN_FAILED, "cannot start: no pipe", 0);
 		return;
 	}
 	pid_t pid = fork();
@@ -337,7 +311,7 @@ spawn(struct instance *in)
 		log_err("%s: fork: %s", in->name, strerror(errno));
 		close(pfd[0]);
 		close(pfd[1]);
-		fail(in, "cannot start: fork failed");
+		step(in, PE_SPAWN_FAILED, "cannot start: fork failed", 0);
 		return;
 	}
 	if (pid == 0)
@@ -349,55 +323,14 @@ spawn(struct instance *in)
 		in->out_open = true;
 	else
 		close(pfd[0]);
-	in->pid = pid;
-	in->spawned = now_ms();
-	in->ready = 0;
 	in->status[0] = '\0';
-	log_info("%s: started (pid %d)", in->name, (int)pid);
-	arm(in, in->sup.start_timeout_ms);
-	set_state(in, IS_STARTING);
-}
-
-static void
-abort_worker(struct instance *in, const char *reason)
-{
-	char d[32];
-
-	duration_format(in->sup.stop_timeout_ms, d, sizeof d);
-	log_err("%s: %s: SIGABRT to pid %d, SIGKILL in %s", in->name, reason, (int)in->pid, d);
-	in->abort_reason = reason;
-	in->respawn = false;
-	kill(in->pid, SIGABRT);
-	/* A stopped worker (SIGSTOP, a debugger gone) is a hung one too: it
-	 * acts on the SIGABRT only once it runs again, not stop_timeout later. */
-	kill(in->pid, SIGCONT);
-	arm(in, in->sup.stop_timeout_ms);
-	set_state(in, IS_STOPPING);
+	step(in, PE_SPAWNED, NULL, pid);
 }
 
 static void
 on_timer(void *ctx)
 {
-	struct instance *in = ctx;
-
-	switch (in->state) {
-	case IS_STARTING:
-		abort_worker(in, "start timeout (no READY=1)");
-		break;
-	case IS_RUNNING:
-		abort_worker(in, "watchdog timeout");
-		break;
-	case IS_STOPPING:
-		log_warn("%s: pid %d is still there: SIGKILL", in->name, (int)in->pid);
-		kill(in->pid, SIGKILL);
-		break;
-	case IS_BACKOFF:
-		in->restarts++;
-		spawn(in);
-		break;
-	default:
-		break;
-	}
+	step(ctx, PE_TIMER, NULL, 0);
 }
 
 void
@@ -406,26 +339,23 @@ instance_notify(struct instance *in, char *msg)
 	char *save = NULL;
 
 	for (char *l = strtok_r(msg, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		if (!strcmp(l, "READY=1") && in->state == IS_STARTING) {
-			in->ready = now_ms();
-			log_info("%s: ready in %.3fs", in->name, (double)(in->ready - in->spawned) / 1000);
-			if (in->sup.watchdog_ms)
-				arm(in, in->sup.watchdog_ms);
-			else
-				timer_disarm(&in->timer);
-			set_state(in, IS_RUNNING);
-		} else if (!strcmp(l, "WATCHDOG=1")) {
-			if (in->state == IS_RUNNING && in->sup.watchdog_ms)
-				arm(in, in->sup.watchdog_ms);
-		} else if (!strcmp(l, "WATCHDOG=trigger")) {
-			if (in->state == IS_RUNNING || in->state == IS_STARTING)
-				abort_worker(in, "watchdog triggered by the worker");
-		} else if (!strncmp(l, "STATUS=", 7)) {
+		if (!strcmp(l, "READY=1"))
+			step(in, PE_READY, NULL, 0);
+		else if (!strcmp(l, "WATCHDOG=1"))
+			step(in, PE_PING, NULL, 0);
+		else if (!strcmp(l, "WATCHDOG=trigger"))
+			step(in, PE_TRIGGER, NULL, 0);
+		else if (!strncmp(l, "STATUS=", 7))
 			copy_text(in->status, sizeof in->status, l + 7);
-		} else if (!strcmp(l, "STOPPING=1")) {
+		else if (!strcmp(l, "STOPPING=1"))
 			log_info("%s: stopping", in->name);
-		}
 	}
+}
+
+void
+instance_invalid(struct instance *in)
+{
+	step(in, PE_INVALID, in->error, 0);
 }
 
 struct leftovers {
@@ -453,7 +383,7 @@ kill_in_session(const struct proc_ids *p, void *ctx)
 static void
 kill_leftovers(struct instance *in)
 {
-	struct leftovers lo = { in->pid, 0 };
+	struct leftovers lo = { in->pol.pid, 0 };
 
 	if (proc_each(kill_in_session, &lo) < 0)
 		log_err("%s: /proc: %s: what the worker started may be left", in->name, strerror(errno));
@@ -469,7 +399,7 @@ instance_exited(struct instance *in)
 	int ws;
 
 	kill_leftovers(in);
-	while (waitpid(in->pid, &ws, 0) < 0 && errno == EINTR)
+	while (waitpid(in->pol.pid, &ws, 0) < 0 && errno == EINTR)
 		;
 	if (WIFEXITED(ws))
 		snprintf(how, sizeof how, "exited with status %d", WEXITSTATUS(ws));
@@ -478,96 +408,33 @@ instance_exited(struct instance *in)
 		    sigabbrev_np(WTERMSIG(ws)) ? sigabbrev_np(WTERMSIG(ws)) : "?");
 	else
 		snprintf(how, sizeof how, "gone (wait status %#x)", (unsigned)ws);
-	if (in->abort_reason)
-		snprintf(in->last_exit, sizeof in->last_exit, "%s, %s", in->abort_reason, how);
+	if (in->pol.abort_reason)
+		snprintf(in->last_exit, sizeof in->last_exit, "%s, %s", in->pol.abort_reason, how);
 	else
 		snprintf(in->last_exit, sizeof in->last_exit, "%s", how);
 	if (in->out_open)
 		read_output(in, UINT_MAX);	/* its last words, up to what its rsyncs still hold open */
 	close_output(in);
-	timer_disarm(&in->timer);
-	in->pid = 0;
 	in->status[0] = '\0';
-	if (!in->want) {
-		log_info("%s: stopped (%s)", in->name, in->last_exit);
-		set_state(in, IS_STOPPED);
-	} else if (in->respawn) {
-		log_info("%s: %s; starting again", in->name, in->last_exit);
-		spawn(in);
-	} else {
-		fail(in, in->last_exit);
-	}
+	step(in, PE_EXITED, in->last_exit, 0);
 }
 
 void
 instance_start(struct instance *in)
 {
-	in->want = true;
-	switch (in->state) {
-	case IS_STOPPED:
-	case IS_FAILED:
-		in->streak = 0;
-		in->restarts = 0;
-		in->delay = 0;
-		in->error[0] = '\0';
-		spawn(in);
-		break;
-	case IS_BACKOFF:
-		in->restarts++;
-		spawn(in);
-		break;
-	case IS_STOPPING:
-		in->respawn = true;
-		break;
-	default:
-		break;
-	}
+	step(in, PE_START, NULL, 0);
 }
 
 void
 instance_stop(struct instance *in)
 {
-	char d[32];
-
-	in->want = false;
-	in->respawn = false;
-	switch (in->state) {
-	case IS_STARTING:
-	case IS_RUNNING:
-		duration_format(in->sup.stop_timeout_ms, d, sizeof d);
-		log_info("%s: SIGTERM to pid %d (SIGKILL in %s)", in->name, (int)in->pid, d);
-		kill(in->pid, SIGTERM);
-		arm(in, in->sup.stop_timeout_ms);
-		set_state(in, IS_STOPPING);
-		break;
-	case IS_BACKOFF:
-	case IS_FAILED:
-		timer_disarm(&in->timer);
-		set_state(in, IS_STOPPED);
-		break;
-	default:
-		break;
-	}
+	step(in, PE_STOP, NULL, 0);
 }
 
 void
 instance_restart(struct instance *in)
 {
-	switch (in->state) {
-	case IS_STARTING:
-	case IS_RUNNING:
-		instance_stop(in);
-		/* fall through */
-	case IS_STOPPING:
-		in->want = true;
-		in->respawn = true;
-		in->streak = 0;
-		in->delay = 0;
-		break;
-	default:
-		instance_start(in);
-		break;
-	}
+	step(in, PE_RESTART, NULL, 0);
 }
 
 static bool

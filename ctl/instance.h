@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* One supervised instance: its worker process and the state machine around
- * it (start, readiness, watchdog, stop, restart with backoff, failed). */
+/* One supervised instance: its worker process, its output, its timer, and
+ * the effects its restart policy (policy.c) asks for, carried out. */
 #ifndef SYNCCTL_INSTANCE_H
 #define SYNCCTL_INSTANCE_H
 
@@ -11,10 +11,9 @@
 
 #include "config.h"
 #include "loop.h"
+#include "policy.h"
 
 struct supervisor;
-
-enum inst_state { IS_STOPPED, IS_STARTING, IS_RUNNING, IS_STOPPING, IS_BACKOFF, IS_FAILED };
 
 struct instance {
 	struct supervisor *sv;
@@ -24,21 +23,13 @@ struct instance {
 	size_t content_len;
 	bool loaded;		/* content was read (the file may still be invalid) */
 	struct supervision sup;
-	enum inst_state state;
-	bool want;		/* the operator wants it running */
-	bool respawn;		/* start again at once when it has exited */
+	struct policy pol;	/* state, pid, restarts ... */
 	bool removed;		/* its file is gone: forget it once it has exited */
-	pid_t pid;		/* 0: no worker */
 	struct io out;		/* the worker's stdout and stderr */
 	bool out_open;
 	char line[1024];
 	size_t linelen;
 	struct timer timer;	/* start timeout, watchdog, kill, or restart */
-	uint64_t spawned, ready;
-	unsigned restarts;	/* since the operator last started it */
-	unsigned streak;	/* failures without a healthy run in between */
-	uint64_t delay;		/* the next restart's delay */
-	const char *abort_reason;	/* why the supervisor killed it */
 	char last_exit[160];
 	char status[256];	/* the worker's STATUS= */
 	char error[1024];	/* why it is failed or backing off */
@@ -61,12 +52,13 @@ void instance_restart(struct instance *in);
  * it, and moves on as its exit status says. */
 void instance_exited(struct instance *in);
 void instance_notify(struct instance *in, char *msg);
+/* Its file, read when it was found, does not parse: failed, not started. */
+void instance_invalid(struct instance *in);
 
 /* The instance names (NAME of NAME.ini) in dir, sorted; an empty vector if
  * there is no such dir. */
 char **instance_scan(const char *dir);
 
 bool instance_active(const struct instance *in);
-const char *instance_state_name(enum inst_state s);
 
 #endif

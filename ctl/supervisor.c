@@ -56,11 +56,11 @@ forget(struct supervisor *sv, struct instance *in)
 void
 supervisor_changed(struct supervisor *sv)
 {
-	unsigned n[IS_FAILED + 1] = { 0 };
+	unsigned n[IS_N] = { 0 };
 	char status[128];
 
 	for (struct instance *in = sv->instances; in; in = in->next)
-		n[in->state]++;
+		n[in->pol.state]++;
 	snprintf(status, sizeof status, "STATUS=%u running, %u starting, %u backoff, %u failed, %u stopped",
 	    n[IS_RUNNING], n[IS_STARTING], n[IS_BACKOFF], n[IS_FAILED], n[IS_STOPPED]);
 	if (strcmp(status, sv->status)) {
@@ -90,10 +90,8 @@ add_instance(struct supervisor *sv, const char *name)
 	}
 	free(file);
 	insert(sv, in);
-	if (!instance_load(in)) {
-		log_err("%s: not started: %s", in->name, in->error);
-		in->state = IS_FAILED;
-	}
+	if (!instance_load(in))
+		instance_invalid(in);
 	return in;
 }
 
@@ -149,7 +147,7 @@ reload(struct supervisor *sv, char *summary, size_t len)
 				continue;
 			added++;
 			log_info("%s: new instance", in->name);
-			if (in->state == IS_FAILED) {
+			if (in->pol.state == IS_FAILED) {
 				invalid++;
 				not_applied(bad, sizeof bad, in->name, in->error);
 			} else if (in->sup.autostart && !sv->on_demand) {
@@ -164,7 +162,7 @@ reload(struct supervisor *sv, char *summary, size_t len)
 			not_applied(bad, sizeof bad, in->name, err);
 		} else {
 			changed++;
-			if (in->state == IS_STOPPED && !in->want) {
+			if (in->pol.state == IS_STOPPED && !in->pol.want) {
 				log_info("%s: file changed; stays stopped", in->name);
 				instance_load(in);
 			} else {
@@ -204,7 +202,7 @@ reap(struct supervisor *sv)
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || !si.si_pid)
 			break;
 		struct instance *in = sv->instances;
-		while (in && in->pid != si.si_pid)
+		while (in && in->pol.pid != si.si_pid)
 			in = in->next;
 		if (!in) {
 			waitpid(si.si_pid, NULL, 0);
@@ -250,7 +248,7 @@ on_notify(void *ctx, pid_t pid, char *msg)
 	struct supervisor *sv = ctx;
 
 	for (struct instance *in = sv->instances; in; in = in->next)
-		if (in->pid == pid) {
+		if (in->pol.pid == pid) {
 			instance_notify(in, msg);
 			return;
 		}
@@ -290,15 +288,15 @@ write_status(void *ctx, FILE *f)
 	fprintf(f, "ok %d\n", (int)getpid());
 	for (struct instance *in = sv->instances; in; in = in->next) {
 		put_field(f, in->name, false);
-		put_field(f, instance_state_name(in->state), false);
-		fprintf(f, "%d\t%llu\t%u\t", (int)in->pid,
-		    (unsigned long long)(in->pid ? now - in->spawned : 0), in->restarts);
+		put_field(f, policy_state_name(in->pol.state), false);
+		fprintf(f, "%d\t%llu\t%u\t", (int)in->pol.pid,
+		    (unsigned long long)(in->pol.pid ? now - in->pol.spawned : 0), in->pol.restarts);
 		put_field(f, in->last_exit, false);
 		put_field(f, in->status, false);
-		put_field(f, in->state == IS_RUNNING || in->state == IS_STOPPED ? "" : in->error, false);
+		put_field(f, in->pol.state == IS_RUNNING || in->pol.state == IS_STOPPED ? "" : in->error, false);
 		put_field(f, in->file, false);
 		fprintf(f, "%s\t%llu\n", in->sup.autostart ? "yes" : "no",
-		    (unsigned long long)(in->state == IS_BACKOFF && in->timer.due > now ? in->timer.due - now : 0));
+		    (unsigned long long)(in->pol.state == IS_BACKOFF && in->timer.due > now ? in->timer.due - now : 0));
 	}
 }
 
@@ -325,8 +323,8 @@ act(struct supervisor *sv, struct lsclient *cl, enum action a, char **args)
 		if (in->removed)
 			continue;
 		if (*args ? !listed(args, in->name) :
-		    a == ACT_START ? in->loaded && !in->sup.autostart && in->state != IS_FAILED :
-		    a == ACT_RESTART ? in->state == IS_STOPPED : false)
+		    a == ACT_START ? in->loaded && !in->sup.autostart && in->pol.state != IS_FAILED :
+		    a == ACT_RESTART ? in->pol.state == IS_STOPPED : false)
 			continue;
 		if (a == ACT_START)
 			instance_start(in);
