@@ -10,10 +10,12 @@
 #include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "fsutil.h"
 #include "instance.h"
 #include "lineserver.h"
@@ -343,6 +345,32 @@ act(struct supervisor *sv, struct lsclient *cl, enum action a, char **args)
 		stop_all(sv);
 }
 
+/* A supervisor run as a service (syncctl daemon, syncctl.service) asks us
+ * to make way: one that "syncctl start" left in the background does, and
+ * says which instances it ran so that they run on there.  Its workers
+ * stop first (they end with us anyway: PDEATHSIG). */
+static void
+hand_over(struct supervisor *sv, struct lsclient *cl)
+{
+	char names[LINESERVER_REQUEST_MAX] = "ok";
+	size_t o = 2;
+
+	if (!sv->on_demand) {
+		lsclient_replyf(cl, "error: this supervisor (pid %d) runs as a service (syncctl daemon); "
+		    "it is not handed over\n", (int)getpid());
+		return;
+	}
+	for (struct instance *in = sv->instances; in; in = in->next)
+		if (in->pol.want && !in->removed && o < sizeof names)
+			o += (size_t)snprintf(names + o, sizeof names - o, " %s", in->name);
+	if (o >= sizeof names)
+		o = sizeof names - 1;
+	names[o] = '\0';
+	lsclient_replyf(cl, "%s\n", names);
+	log_info("handing over to a syncctl daemon: stopping every instance");
+	stop_all(sv);
+}
+
 static void
 handle_request(void *ctx, struct lsclient *cl, char *line)
 {
@@ -371,13 +399,15 @@ handle_request(void *ctx, struct lsclient *cl, char *line)
 			log_info("reload: %s", summary);
 			lsclient_replyf(cl, "%s: %s\n", ok ? "ok" : "error", summary);
 		}
-	} else if (!strcmp(cmd, "help") && !w[1])
+	} else if (!strcmp(cmd, "handover") && !w[1])
+		hand_over(sv, cl);
+	else if (!strcmp(cmd, "help") && !w[1])
 		lsclient_replyf(cl, "ok\nstatus\nstart [NAME...]\nstop [NAME...]\nrestart [NAME...]\n"
-		    "reload\nhelp\n");
+		    "reload\nhandover\nhelp\n");
 	else {
 		char q[128];
 		lsclient_replyf(cl, "error: unknown command '%s' (known: status, start, stop, restart, "
-		    "reload, help)\n", log_quote(line, q, sizeof q));
+		    "reload, handover, help)\n", log_quote(line, q, sizeof q));
 	}
 	strv_free(w);
 }
@@ -391,54 +421,126 @@ never_held(void *ctx, struct lsclient *cl)
 
 static const struct lineserver_ops control_ops = { handle_request, never_held, NULL };
 
-/* One supervisor per runtime directory. */
+/* One supervisor per runtime directory: a flock on RUNTIME/syncctl.pid.
+ * The lock's fd, -1 on an error, or -2 when another holds it (holder: its
+ * pid, as it wrote it). */
 static int
-lock_pidfile(const char *dir)
+lock_pidfile(const char *path, char *holder, size_t len)
 {
-	char *path, buf[32];
+	char buf[32];
+	struct stat a, b;
 	int fd;
 
-	if (asprintf(&path, "%s/syncctl.pid", dir) < 0)
-		return -1;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		log_err("%s: %s", path, strerror(errno));
-		free(path);
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		ssize_t n = read(fd, buf, sizeof buf - 1);
-		buf[n > 0 ? n : 0] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
-		log_err("another syncctl daemon%s%s%s is running (%s is locked)", *buf ? " (pid " : "",
-		    buf, *buf ? ")" : "", path);
+	for (;;) {
+		if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+			log_err("%s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			ssize_t n = pread(fd, holder, len - 1, 0);
+			holder[n > 0 ? n : 0] = '\0';
+			holder[strcspn(holder, "\n")] = '\0';
+			close(fd);
+			return -2;
+		}
+		/* The one we opened may be the file a supervisor on its way out
+		 * has just removed (it removes it, then unlocks): a lock on that
+		 * would not keep the next one out. */
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			break;
 		close(fd);
-		free(path);
-		return -1;
 	}
 	int n = snprintf(buf, sizeof buf, "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
 		log_warn("%s: %s", path, strerror(errno));
-	free(path);
 	return fd;
+}
+
+/* How long a supervisor run as a service waits for a background one to
+ * stop its workers (each within its stop_timeout, 15 s by default) and go:
+ * within systemd's default TimeoutStartSec=90s. */
+#define TAKEOVER_WAIT_MS 60000
+
+/* The lock, for a supervisor that may take over from a background one
+ * (not on_demand): asks it to hand over, then waits for the lock.  *names
+ * gets the instances it ran.  A service supervisor already there is never
+ * displaced: -3, said once, and the caller exits with SUPERVISOR_EXIT_OTHER
+ * (which the unit does not restart on: no loop on the lock). */
+static int
+take_lock(const char *path, const char *sock, bool on_demand, char ***names)
+{
+	char holder[32] = "", q[64];
+	uint64_t deadline = now_ms() + TAKEOVER_WAIT_MS;
+	bool asked = false;
+	int fd;
+
+	while ((fd = lock_pidfile(path, holder, sizeof holder)) == -2) {
+		if (on_demand) {
+			/* "syncctl start" lost a race: it asks the winner */
+			log_err("another syncctl daemon%s%s%s is running (%s is locked)", *holder ? " (pid " : "",
+			    holder, *holder ? ")" : "", path);
+			return -1;
+		}
+		/* No answer: it is still starting (the lock comes before the
+		 * socket), or on its way out; the lock will tell. */
+		char *reply = asked ? NULL : ctl_request(sock, "handover", 5000);
+		if (reply)
+			reply[strcspn(reply, "\n")] = '\0';
+		if (reply && !strncmp(reply, "ok", 2)) {
+			asked = true;
+			*names = strv_split(reply + 2);
+			log_info("a background syncctl supervisor (pid %s) runs here: it hands over, "
+			    "waiting for it to stop its workers", holder);
+		} else if (reply) {
+			log_err("another syncctl daemon (pid %s) is running as a service; not started (%s)",
+			    log_quote(holder, q, sizeof q), reply);
+			free(reply);
+			return -3;
+		}
+		free(reply);
+		if (now_ms() >= deadline) {
+			log_err("%s is still locked by pid %s after %d s%s: not started", path,
+			    log_quote(holder, q, sizeof q), TAKEOVER_WAIT_MS / 1000,
+			    asked ? " (it was asked to hand over)" : " (it does not answer on its socket)");
+			return -1;
+		}
+		usleep(100 * 1000);
+	}
+	return fd;
+}
+
+/* The instances the supervisor we took over from ran, autostart or not. */
+static void
+run_on(struct supervisor *sv, char **names)
+{
+	for (; names && *names; names++) {
+		struct instance *in = find(sv, *names);
+		if (in && (in->pol.state == IS_STOPPED || in->pol.state == IS_BACKOFF))
+			instance_start(in);
+	}
 }
 
 int
 supervisor_run(const struct paths *p, int ready_fd, bool on_demand)
 {
 	struct supervisor sv = { .paths = p, .sigfd = -1, .on_demand = on_demand };
-	char *sock = NULL, summary[1024];
+	char *sock = NULL, *pidfile = NULL, **handed = NULL, summary[1024];
 	sigset_t mask;
 	int lockfd = -1, rc = 1;
 	uint64_t usec;
 
 	if (make_dirs(p->runtime_dir, 0755) < 0 || make_dirs(p->state_dir, 0750) < 0)
 		return 1;
-	if ((lockfd = lock_pidfile(p->runtime_dir)) < 0)
-		return 1;
-	if (asprintf(&sv.instances_dir, "%s/instances.d", p->config_dir) < 0 ||
-	    asprintf(&sv.notify_path, "%s/syncctl.notify", p->runtime_dir) < 0 ||
+	if (asprintf(&pidfile, "%s/syncctl.pid", p->runtime_dir) < 0 ||
 	    asprintf(&sock, "%s/syncctl.sock", p->runtime_dir) < 0)
+		goto out;
+	if ((lockfd = take_lock(pidfile, sock, on_demand, &handed)) < 0) {
+		if (lockfd == -3)
+			rc = SUPERVISOR_EXIT_OTHER;
+		goto out;
+	}
+	if (asprintf(&sv.instances_dir, "%s/instances.d", p->config_dir) < 0 ||
+	    asprintf(&sv.notify_path, "%s/syncctl.notify", p->runtime_dir) < 0)
 		goto out;
 	if (loop_init(&sv.loop) < 0)
 		goto out;
@@ -464,6 +566,7 @@ supervisor_run(const struct paths *p, int ready_fd, bool on_demand)
 		goto out;
 
 	reload(&sv, summary, sizeof summary);
+	run_on(&sv, handed);
 	log_info("supervising %s: %s%s", sv.instances_dir, summary,
 	    on_demand ? " (started by syncctl start: starts what it is asked to; syncctl stop ends it)" : "");
 	if (sd_watchdog_enabled(0, &usec) > 0)
@@ -494,12 +597,10 @@ out:
 	free(sv.instances_dir);
 	free(sv.notify_path);
 	if (lockfd >= 0) {
-		char *pidfile;
-		if (asprintf(&pidfile, "%s/syncctl.pid", p->runtime_dir) >= 0) {
-			unlink(pidfile);
-			free(pidfile);
-		}
+		unlink(pidfile);
 		close(lockfd);
 	}
+	free(pidfile);
+	strv_free(handed);
 	return rc;
 }

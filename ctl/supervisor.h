@@ -33,6 +33,10 @@ struct supervisor {
 	char status[128];		/* last STATUS= sent */
 };
 
+/* The exit status of a supervisor that finds one run as a service
+ * already there (syncctl.service has it in RestartPreventExitStatus=). */
+#define SUPERVISOR_EXIT_OTHER 150
+
 /* Runs until SIGTERM/SIGINT (or, on_demand, "stop" of all) and every worker
  * has exited.  ready_fd (or -1) gets one byte once the control socket
  * listens.  Returns the exit code. */
