@@ -194,53 +194,154 @@ on_end(void *ud, const XML_Char *name)
 		c->cur = c->e[c->cur].parent;
 }
 
+/* A reference XML knows: &name; &#NN; &#xHH; */
+static bool
+is_reference(const char *p, const char *end)
+{
+	const char *q = p + 1;
+
+	if (q < end && *q == '#') {
+		q++;
+		bool hex = q < end && *q == 'x';
+		const char *digits = q += hex;
+		while (q < end && (hex ? isxdigit((unsigned char)*q) : isdigit((unsigned char)*q)))
+			q++;
+		return q > digits && q < end && *q == ';';
+	}
+	if (q >= end || !(isalpha((unsigned char)*q) || *q == '_' || *q == ':'))
+		return false;
+	while (q < end && (isalnum((unsigned char)*q) || strchr("._:-", *q)))
+		q++;
+	return q < end && *q == ';';
+}
+
+/* sersync reads its file with TinyXML, which takes a '&' that starts no
+ * reference as text: the comments people write in confxml.xml ("... >
+ * /dev/null 2>&1", outside <!-- -->) run under sersync, while expat stops
+ * there.  Such a '&' becomes "&amp;" (one warning each), outside comments,
+ * CDATA and processing instructions, where XML allows it anyway.  Later
+ * columns of that line are then off by 4 in expat's messages. */
+static char *
+escape_bare_amps(struct conv *c, const char *xml, size_t len, size_t *outlen)
+{
+	char *out = malloc(len * 5 + 1), *o = out;
+	const char *p = xml, *end = xml + len, *line_start = xml;
+	int line = 1;
+
+	if (!out)
+		return NULL;
+	while (p < end) {
+		static const struct { const char *open, *close; } skip[] = {
+			{ "<!--", "-->" }, { "<![CDATA[", "]]>" }, { "<?", "?>" },
+		};
+		size_t n = 0;
+		for (size_t k = 0; k < sizeof skip / sizeof *skip && !n; k++) {
+			size_t ol = strlen(skip[k].open);
+			if ((size_t)(end - p) >= ol && !memcmp(p, skip[k].open, ol)) {
+				const char *close = memmem(p + ol, (size_t)(end - p) - ol, skip[k].close,
+				    strlen(skip[k].close));
+				n = close ? (size_t)(close - p) + strlen(skip[k].close) : (size_t)(end - p);
+			}
+		}
+		if (!n && *p == '&' && !is_reference(p, end)) {
+			int col = 1;	/* in characters, as editors count: UTF-8 continuation bytes are not */
+			for (const char *q = line_start; q < p; q++)
+				col += ((unsigned char)*q & 0xc0) != 0x80;
+			note(c, line, col, "warning", "a '&' that starts no reference "
+			    "is taken as text, as sersync's parser does (XML wants &amp;)");
+			memcpy(o, "&amp;", 5);
+			o += 5;
+			p++;
+			continue;
+		}
+		if (!n)
+			n = 1;
+		for (size_t k = 0; k < n; k++)
+			if (p[k] == '\n') {
+				line++;
+				line_start = p + k + 1;
+			}
+		memcpy(o, p, n);
+		o += n;
+		p += n;
+	}
+	*o = '\0';
+	*outlen = (size_t)(o - out);
+	return out;
+}
+
+/* The whole of it as UTF-8 (checked as glibc's mbrtowc would, in a UTF-8
+ * locale, but without one). */
+static bool
+valid_utf8(const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		unsigned char b = s[i];
+		size_t n = b < 0x80 ? 0 : (b & 0xe0) == 0xc0 && b >= 0xc2 ? 1 : (b & 0xf0) == 0xe0 ? 2 :
+		    (b & 0xf8) == 0xf0 && b <= 0xf4 ? 3 : 4;
+		if (n == 4 || i + n >= len + (n == 0))
+			return false;
+		for (size_t k = 1; k <= n; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+		i += n + 1;
+	}
+	return true;
+}
+
 static int
 read_xml(struct conv *c)
 {
 	int fd = open(c->file, O_RDONLY | O_CLOEXEC);
-	size_t total = 0;
+	size_t total = 0, len = 0;
+	char *raw = NULL, *xml = NULL;
 
 	if (fd < 0) {
 		error_at(c, 0, "%s", strerror(errno));
 		return -1;
 	}
-	if (!(c->xp = XML_ParserCreate(NULL))) {
+	if (!(raw = malloc(MAX_XML + 1))) {
 		error_at(c, 0, "out of memory");
 		close(fd);
 		return -1;
 	}
-	XML_SetUserData(c->xp, c);
-	XML_SetElementHandler(c->xp, on_start, on_end);
 	for (;;) {
-		void *buf = XML_GetBuffer(c->xp, 65536);
-		if (!buf) {
-			error_at(c, 0, "out of memory");
-			break;
-		}
-		ssize_t got = read(fd, buf, 65536);
+		ssize_t got = read(fd, raw + total, MAX_XML + 1 - total);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
 			error_at(c, 0, "%s", strerror(errno));
-			break;
-		}
-		if ((total += (size_t)got) > MAX_XML) {
-			error_at(c, 0, "larger than %d MiB: not a sersync configuration", MAX_XML >> 20);
-			break;
-		}
-		if (XML_ParseBuffer(c->xp, (int)got, got == 0) != XML_STATUS_OK) {
-			/* expat counts columns from 0, editors from 1 */
-			if (!c->stopped)
-				note(c, (int)XML_GetCurrentLineNumber(c->xp),
-				    (int)XML_GetCurrentColumnNumber(c->xp) + 1, "error", "%s",
-				    XML_ErrorString(XML_GetErrorCode(c->xp)));
-			break;
+			goto out;
 		}
 		if (got == 0)
 			break;
+		if ((total += (size_t)got) > MAX_XML) {
+			error_at(c, 0, "larger than %d MiB: not a sersync configuration", MAX_XML >> 20);
+			goto out;
+		}
 	}
+	if (!(xml = escape_bare_amps(c, raw, total, &len))) {
+		error_at(c, 0, "out of memory");
+		goto out;
+	}
+	/* sersync's default header says ISO-8859-1, and TinyXML passes bytes
+	 * through: a file in UTF-8 (comments, paths in Chinese) is read as
+	 * UTF-8, or its non-ASCII paths would come out garbled. */
+	if (!(c->xp = XML_ParserCreate(valid_utf8((unsigned char *)xml, len) ? "UTF-8" : NULL))) {
+		error_at(c, 0, "out of memory");
+		goto out;
+	}
+	XML_SetUserData(c->xp, c);
+	XML_SetElementHandler(c->xp, on_start, on_end);
+	if (XML_Parse(c->xp, xml, (int)len, 1) != XML_STATUS_OK && !c->stopped)
+		/* expat counts columns from 0, editors from 1 */
+		note(c, (int)XML_GetCurrentLineNumber(c->xp), (int)XML_GetCurrentColumnNumber(c->xp) + 1,
+		    "error", "%s", XML_ErrorString(XML_GetErrorCode(c->xp)));
 	XML_ParserFree(c->xp);
 	c->xp = NULL;
+out:
+	free(raw);
+	free(xml);
 	close(fd);
 	return c->failed ? -1 : 0;
 }
