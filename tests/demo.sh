@@ -59,6 +59,8 @@ SHIPPED=$REPO_ROOT/instances.d
 #   a command hook's program /X -> $ROOT/X, a stand-in that prints its args
 #   an http/cdn hook's URL -> the HTTP listener on 127.0.0.1:$HTTP_PORT, or
 #     the whole hook dropped when there is none (no python3)
+#   a hook shipped commented out (";[hook purge]", ";key = value": www's
+#     purge, off until an operator points it at a cache) is turned on first
 demo_ini() {
 	local site=$1
 	SITE=$site ROOT=$ROOT URL=$RSYNCD_URL PASSFILE=$PASSFILE HTTP_PORT=${HTTP_PORT:-} \
@@ -130,7 +132,7 @@ demo_ini() {
 	}
 	{ print }
 	END { flush_section() }
-	' "$SHIPPED/$site.ini" >"$SCTL_INST/$site.ini"
+	' < <(sed -E 's/^;(\[hook |[a-z_]+ = )/\1/' "$SHIPPED/$site.ini") >"$SCTL_INST/$site.ini"
 }
 
 # demo_ini_is_local SITE: every address of the demo copy is 127.0.0.1 and
@@ -213,7 +215,8 @@ cat <<EOF
     <T> is the demo's temp dir $T.  Each instances.d/NAME.ini is copied
     to <T>/etc/instances.d/NAME.ini with its paths moved below <T>/root, its
     remotes pointed at the rsync daemon (ssh too: the demo runs no sshd) or at
-    a dir below <T>/root, and its hooks' programs and URLs at local stand-ins.
+    a dir below <T>/root, and its hooks' programs and URLs at local stand-ins
+    (www's purge hook, shipped commented out, turned on at a stand-in cache).
 EOF
 for site in "${SITES[@]}"; do
 	say "$site.ini: what the demo changed (- shipped, + demo copy)"

@@ -5,6 +5,10 @@
 # (source directory, secrets, keys, hook programs) are pointed at files
 # this test makes (or /bin/true), and the fail log below $T (in a directory
 # that does not exist: the worker creates it, --check only sees that it can).
+# No example has a live http or cdn hook: one edited only for its paths and
+# targets would send every change to an address nothing answers on, and log
+# a failure for each file (www.ini's purge is shipped commented out), and the
+# commented-out one is still valid once its ';' are removed.
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -23,5 +27,13 @@ for ini in "$REPO_ROOT"/instances.d/*.ini; do
 	out=$("$SYNCD" --check --config "$T/examples/$name" 2>&1) ||
 		fail "instances.d/$name does not pass --check: $out"
 	log "instances.d/$name: $out"
+	live=$(awk '/^[ \t]*\[/ { hook = ($0 ~ /^[ \t]*\[hook /) }
+		hook && /^[ \t]*type[ \t]*=[ \t]*(http|cdn)[ \t]*$/ { print FILENAME ":" FNR ": " $0 }' "$ini")
+	[ -z "$live" ] || fail "a live http/cdn hook in a shipped example: $live"
+	if grep -qE '^;\[hook ' "$ini"; then
+		sed -E 's/^;(\[hook |[a-z_]+ = )/\1/' "$T/examples/$name" >"$T/examples/on-$name"
+		out=$("$SYNCD" --check --config "$T/examples/on-$name" 2>&1) ||
+			fail "instances.d/$name with its commented-out hook turned on does not pass --check: $out"
+	fi
 done
 pass
