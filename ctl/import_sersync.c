@@ -270,8 +270,8 @@ escape_bare_amps(struct conv *c, const char *xml, size_t len, size_t *outlen)
 	return out;
 }
 
-/* The whole of it as UTF-8 (checked as glibc's mbrtowc would, in a UTF-8
- * locale, but without one). */
+/* The bytes hold UTF-8 sequences only: lead and continuation bytes (overlong
+ * forms are not looked for: this only chooses how expat reads the file). */
 static bool
 valid_utf8(const unsigned char *s, size_t len)
 {
