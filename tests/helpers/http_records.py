@@ -30,10 +30,13 @@ def load(path):
 
 def check_body(body):
     """The body as the http hook must send it; raises if it is not."""
-    assert set(body) == {"instance", "hook", "remotes", "events"}, body.keys()
+    assert set(body) == {"delivery", "instance", "hook", "remotes", "events"}, body.keys()
     assert isinstance(body["remotes"], list)
+    first, last = body["delivery"].split("/")[-1].split("-")
+    assert body["delivery"] == "%s/%s/%s-%s" % (body["instance"], body["hook"], first, last)
+    assert int(last) - int(first) + 1 == len(body["events"]), body["delivery"]
     for ev in body["events"]:
-        assert ev["kind"] in ("update", "delete", "dir"), ev
+        assert ev["kind"] in ("update", "delete", "dir", "resync"), ev
         assert set(ev) <= {"kind", "path", "path_base64"}, ev
         if "path_base64" in ev:
             raw = base64.b64decode(ev["path_base64"], validate=True)
