@@ -168,7 +168,7 @@ hook_journal_put(struct hook *h, uint64_t first)
 		i--;
 	for (; i < h->qlen; i++)
 		put_event(&b, &h->q[i]);
-	journal_put(&h->journal, &b);
+	journal_put(&h->journal, &b, true);
 }
 
 void
@@ -177,7 +177,7 @@ hook_journal_overflow(struct hook *h)
 	struct buf b = { 0 };
 
 	journal_record(&b, 'O', "");
-	journal_put(&h->journal, &b);
+	journal_put(&h->journal, &b, true);
 }
 
 void
@@ -188,7 +188,8 @@ hook_journal_done(struct hook *h, uint64_t first, uint64_t last)
 
 	snprintf(text, sizeof text, "%" PRIu64 " %" PRIu64, first, last);
 	journal_record(&b, 'A', text);
-	journal_put(&h->journal, &b);
+	/* Not synced: should a power loss take it, the changes go again. */
+	journal_put(&h->journal, &b, false);
 }
 
 int

@@ -46,7 +46,7 @@ broken(struct journal *j, const char *what)
 }
 
 int
-journal_put(struct journal *j, struct buf *b)
+journal_put(struct journal *j, struct buf *b, bool sync)
 {
 	if (b->oom) {
 		buf_free(b);
@@ -61,7 +61,7 @@ journal_put(struct journal *j, struct buf *b)
 	size_t len = b->len;
 	int rc = write_all(j->fd, b->p, len);
 	buf_free(b);
-	if (rc < 0 || fdatasync(j->fd) < 0) {
+	if (rc < 0 || (sync && fdatasync(j->fd) < 0)) {
 		broken(j, "cannot write");
 		return -1;
 	}
@@ -188,7 +188,7 @@ journal_append(struct journal *j, const struct changeset *cs)
 	struct buf b = { 0 };
 
 	put_entries(&b, cs);
-	return journal_put(j, &b);
+	return journal_put(j, &b, true);
 }
 
 int
@@ -197,7 +197,7 @@ journal_append_full(struct journal *j)
 	struct buf b = { 0 };
 
 	journal_record(&b, 'F', "");
-	return journal_put(j, &b);
+	return journal_put(j, &b, true);
 }
 
 void

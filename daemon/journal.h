@@ -49,8 +49,9 @@ typedef bool journal_rec_fn(void *ctx, char kind, const char *text);
 int journal_load(struct journal *j, const char *path, journal_rec_fn *rec, void *ctx);
 /* Adds a record (kind, text, NUL) to b. */
 void journal_record(struct buf *b, char kind, const char *text);
-/* Appends the records in b (freed) and syncs them; -1 if off. */
-int journal_put(struct journal *j, struct buf *b);
+/* Appends the records in b (freed), synced unless what a crash could lose
+ * of them costs only a repeat; -1 if off. */
+int journal_put(struct journal *j, struct buf *b, bool sync);
 /* Replaces the contents with the records in b (freed), and so turns a
  * journal that is off on again (logged once). */
 int journal_replace(struct journal *j, struct buf *b);
