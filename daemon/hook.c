@@ -226,8 +226,7 @@ hook_offer(struct hook *h, const struct changeset *sealed, uint64_t t)
 	char rel[4096];
 	uint64_t first = h->seq;
 
-	if (h->stopping)
-		return;
+	/* A stopped hook still journals: the next start delivers. */
 	for (const struct pnode *n = ptree_next(top, top); n; n = ptree_next(n, top)) {
 		if (!n->flags || ptree_path(n, rel, sizeof rel) < 0)
 			continue;
@@ -266,7 +265,7 @@ hook_resync(struct hook *h)
 {
 	uint64_t t = now_ms();
 
-	if (!(h->hc->kinds & HK_RESYNC) || h->stopping)
+	if (!(h->hc->kinds & HK_RESYNC))
 		return;
 	/* One that waits already covers this loss too, once it waits for it. */
 	if (h->qlen > h->qhead && h->q[h->qlen - 1].kind == HK_RESYNC) {

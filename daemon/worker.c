@@ -541,6 +541,8 @@ worker_run(struct config *cfg, const char *state_dir, const char *scratch_dir,
 	/* What the journals gave back goes out now. */
 	for (size_t i = 0; i < nremotes; i++)
 		remote_kick(&w.remotes[i]);
+	for (size_t i = 0; i < nhooks; i++)
+		hook_kick(&w.hooks[i]);
 	if (cfg->full_every_ms)
 		timer_arm(&w.full_timer, cfg->full_every_ms);
 	if (cfg->verify_every_ms)

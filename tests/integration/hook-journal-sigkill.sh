@@ -7,7 +7,9 @@
 # it is posted (X-Syncd-Delivery and the body's "delivery" agree), and the
 # repeats are counted: at most the calls running at the kill (concurrency x
 # batch = 4), none here since no call got through before it.  The unclean
-# stop also brings one "resync", after the replayed changes.
+# stop also brings one "resync", after the replayed changes.  Then a clean
+# stop with 50 changes undelivered: the next start delivers them, with
+# numbers that go on from the first run's, and no resync.
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -23,6 +25,8 @@ CFG=$T/www.ini
 	source_section "$SRC"
 	rsyncd_remote r1
 	fast_sections
+	# nothing but the hook's journal starts its calls after a clean stop
+	printf '[full_sync]\non_start = no\n'
 	printf '[hook purge]\ntype = http\nurl = http://127.0.0.1:%s/purge\n' "$HTTP_PORT"
 	printf 'batch = 1\nconcurrency = 4\nretries = 1000\ntimeout = 5s\n'
 } >"$CFG"
@@ -70,6 +74,27 @@ last=$(printf '%s\n' "$deliveries" | sed -E 's|^[^ ]*/([0-9]+)-[0-9]+ .*|\1|' | 
 printf '%s\n' "$deliveries" | grep -q "/$last-$last .*resync" || fail "the resync is not the last numbered delivery"
 wait_for 10 "the hook drained" hook_field_is purge pending 0
 assert_eq "$(hook_status purge dropped)" 0 "changes dropped"
+
+# ---- a clean stop with the listener down
+stop_http_listener
+for ((i = 1; i <= 50; i++)); do : >"$SRC/p/g$i"; done
+wait_converged "$SRC" "$MIRROR"
+wait_for 20 "the hook holds the 50 changes" hook_field_is purge pending 50
+stop_syncd
+assert_log "hook purge: [0-9]+ changes .* are in its journal for the next start"
+before=$(printf '%s\n' "$deliveries" | wc -l)
+start_syncd "$CFG"
+wait_ready
+start_http_listener
+wait_for 20 "the 50 changes posted" sh -c "[ \$(grep -c '' '$HTTP_OUT') -ge $((before + 50)) ]"
+deliveries=$(http_records deliveries /purge) || fail "a body or its X-Syncd-Delivery is not as it should be"
+got=$(printf '%s\n' "$deliveries" | tail -n +$((before + 1)) | sort -u)
+assert_eq "$(printf '%s\n' "$got" | wc -l)" 50 "deliveries after the clean stop"
+assert_eq "$(printf '%s\n' "$got" | grep -c 'g[0-9]')" 50 "of the files written before it"
+first=$(printf '%s\n' "$got" | sed -E 's|^[^ ]*/([0-9]+)-.*|\1|' | sort -n | head -n 1)
+[ "$first" -gt "$last" ] || fail "numbering started again at $first (the first run ended at $last)"
+sleep 0.5
+assert_eq "$(http_records deliveries /purge | grep -c resync)" 1 "resyncs (none after a clean stop)"
 assert_syncd_running
 stop_syncd
 pass
