@@ -9,7 +9,9 @@
 # batch = 4), none here since no call got through before it.  The unclean
 # stop also brings one "resync", after the replayed changes.  Then a clean
 # stop with 50 changes undelivered: the next start delivers them, with
-# numbers that go on from the first run's, and no resync.
+# numbers that go on from the first run's, and no resync.  Last, a SIGKILL
+# while 4 calls hang in the listener: those 4 are sent again after the
+# restart, under the same ids, and nothing else is repeated.
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -95,6 +97,25 @@ first=$(printf '%s\n' "$got" | sed -E 's|^[^ ]*/([0-9]+)-.*|\1|' | sort -n | hea
 [ "$first" -gt "$last" ] || fail "numbering started again at $first (the first run ended at $last)"
 sleep 0.5
 assert_eq "$(http_records deliveries /purge | grep -c resync)" 1 "resyncs (none after a clean stop)"
+
+# ---- a SIGKILL while calls run
+before=$(grep -c '' "$HTTP_OUT")
+echo hang >"$HTTP_MODE"
+for ((i = 1; i <= 20; i++)); do : >"$SRC/p/h$i"; done
+wait_for 20 "4 calls hang in the listener" sh -c "[ \$(grep -c '' '$HTTP_OUT') -ge $((before + 4)) ]"
+kill_syncd
+hung=$(http_records deliveries /purge | tail -n +$((before + 1)))
+assert_eq "$(printf '%s\n' "$hung" | wc -l)" 4 "calls that hung at the kill"
+rm -f "$HTTP_MODE"
+start_syncd "$CFG"
+wait_ready
+wait_for 20 "the 20 changes and a resync posted" sh -c "[ \$(grep -c '' '$HTTP_OUT') -ge $((before + 4 + 21)) ]"
+sleep 0.5
+after=$(http_records deliveries /purge | tail -n +$((before + 1)))
+assert_eq "$(printf '%s\n' "$after" | wc -l)" 25 "requests: 4 hung, 20 changes, 1 resync"
+assert_eq "$(printf '%s\n' "$after" | sort -u | wc -l)" 21 "distinct deliveries"
+assert_eq "$(printf '%s\n' "$after" | sort | uniq -d)" "$(printf '%s\n' "$hung" | sort)" \
+	"the repeated deliveries are the hung ones, under the same ids"
 assert_syncd_running
 stop_syncd
 pass
