@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "buf.h"
 #include "hook.h"
@@ -176,6 +179,39 @@ START_TEST(journal_foreign_or_none)
 }
 END_TEST
 
+/* A write that fails turns it off; what is queued meanwhile is in the
+ * rewrite that turns it on again. */
+START_TEST(journal_off_until_rewritten)
+{
+	struct hook h;
+	struct rlimit was, small;
+	char p[64];
+
+	open_hook(&h);
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
+	small = was;
+	small.rlim_cur = 64;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	for (int i = 0; i < 10; i++) {
+		snprintf(p, sizeof p, "a/rather/long/path/%d", i);
+		ck_assert_int_eq(hook_queue_add(&h, p, HK_UPDATE, 7, 0), 0);
+	}
+	hook_journal_put(&h, 1);
+	ck_assert_int_eq(h.journal.err, EFBIG);
+	ck_assert_int_eq(hook_journal_rewrite(&h), -1);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &was), 0);
+	ck_assert_int_eq(hook_journal_rewrite(&h), 0);
+	ck_assert_int_eq(h.journal.err, 0);
+	close_hook(&h);
+	open_hook(&h);
+	ck_assert_uint_eq(h.qlen - h.qhead, 10);
+	queued_is(&h, 9, 10, HK_UPDATE, "a/rather/long/path/9");
+	ck_assert_uint_eq(h.seq, 11);
+	close_hook(&h);
+}
+END_TEST
+
 Suite *
 hook_suite(void)
 {
@@ -190,6 +226,7 @@ hook_suite(void)
 	tcase_add_test(tc, journal_replay_torn);
 	tcase_add_test(tc, journal_drained_keeps_number);
 	tcase_add_test(tc, journal_foreign_or_none);
+	tcase_add_test(tc, journal_off_until_rewritten);
 	suite_add_tcase(s, tc);
 	return s;
 }
