@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "hook.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,10 +85,11 @@ hook_init(struct hook *h, struct worker *w, const struct hook_conf *hc)
 
 /* n changes were not delivered before the stop. */
 static void
-note_left(const struct hook *h, size_t n, const char *what)
+note_left(struct hook *h, size_t n, const char *what)
 {
 	if (!n)
 		return;
+	h->unjournaled |= h->journal.err != 0;
 	if (h->journal.err)
 		log_warn("hook %s: %zu changes %s were not delivered before the stop: its journal is "
 		    "off (%s)", h->hc->name, n, what, strerror(h->journal.err));
@@ -290,13 +292,14 @@ hook_wants_replayed(const struct hook *h)
 bool
 hook_journaled(struct hook *h)
 {
-	if (!h->journal.err)
+	if (!h->journal.err && !h->unjournaled)
 		return true;
 	size_t n = hook_pending(h);
-	if ((!n && !h->dropping) || hook_journal_rewrite(h) == 0)
+	if (!h->unjournaled && ((!n && !h->dropping) || hook_journal_rewrite(h) == 0))
 		return true;
-	log_warn("hook %s: %zu changes pending are not in its journal (%s): the next start sends "
-	    "it a resync", h->hc->name, n, strerror(h->journal.err));
+	log_warn("hook %s: what it had not delivered is not all in its journal (off: %s): the next "
+	    "start runs a full sync and sends it a resync", h->hc->name,
+	    strerror(h->journal.err ? h->journal.err : EIO));
 	return false;
 }
 

@@ -72,6 +72,7 @@ struct hook {
 	bool stopping;		/* no new calls */
 	bool dropping;		/* the queue is full: changes are dropped (then a resync) */
 	struct journal journal;	/* what is queued or in calls, on disk */
+	bool unjournaled;	/* the stop let go of changes no journal holds */
 	uint64_t seq;		/* the next change's number */
 	/* figures */
 	uint64_t delivered, calls_ok, calls_failed, retried, dropped, overflowed;
