@@ -131,7 +131,8 @@ int hook_queue_add(struct hook *h, const char *rel, unsigned kind, uint64_t t, u
 /* hook_journal.c: the journal's side of a hook.  open replays it into the
  * queue (dated t); put adds the changes numbered from first on at the tail
  * of the queue; done marks first..last delivered or given up; tidy
- * compacts it (a drained hook's is rewritten with only its next number). */
+ * compacts a bloated one and turns one that is off on again once the hook
+ * drained; rewrite replaces it with what is pending. */
 int hook_journal_open(struct hook *h, const char *path, uint64_t t);
 void hook_journal_put(struct hook *h, uint64_t first);
 void hook_journal_overflow(struct hook *h);

@@ -14,7 +14,7 @@
  * A change is in the journal before it can go out and done only once its
  * call succeeded, so each one is delivered at least once; what a crash
  * repeats is what the calls running at that moment held.  The numbers
- * survive restarts (a drained journal is rewritten with the next one, never
+ * survive restarts (a rewrite starts with the next one; the journal is never
  * emptied), and a call only ever holds consecutive ones: the delivery id
  * INSTANCE/HOOK/FIRST-LAST always names the same changes. */
 #include <inttypes.h>
@@ -229,10 +229,10 @@ hook_journal_tidy(struct hook *h)
 {
 	int was = h->journal.err;
 
-	/* Drained: a small file, and the chance for one that is off. */
-	if (!hook_pending(h) && !h->dropping)
-		hook_journal_rewrite(h);
-	else if (journal_bloated(&h->journal))
+	/* One that is off comes back when there is least to write; one that
+	 * is on is rewritten only when bloated, not at every drain: a rewrite
+	 * costs an fdatasync and a rename, and the records hold the numbers. */
+	if (was ? !hook_pending(h) && !h->dropping : journal_bloated(&h->journal))
 		hook_journal_rewrite(h);
 	if (!was != !h->journal.err)
 		worker_status(h->w);
