@@ -92,13 +92,16 @@ offer_replayed(struct worker *w)
 	for (size_t i = 0; i < w->cfg->nhooks; i++) {
 		struct hook *h = &w->hooks[i];
 		struct changeset cs;
+		bool lost = false;
 		if (!hook_wants_replayed(h))
 			continue;
 		changeset_init(&cs);
 		for (size_t k = 0; k < w->cfg->nremotes; k++) {
 			const struct remote *r = &w->remotes[k];
-			if ((!h->hc->remote || !strcmp(h->hc->remote, r->rc->name)) &&
-			    changeset_copy(&cs, &r->pending) < 0)
+			if (h->hc->remote && strcmp(h->hc->remote, r->rc->name))
+				continue;
+			lost |= r->full_for_lost;
+			if (changeset_copy(&cs, &r->pending) < 0)
 				log_err("hook %s: out of memory offering the replayed changes",
 				    h->hc->name);
 		}
@@ -107,6 +110,9 @@ offer_replayed(struct worker *w)
 			    changeset_count(&cs));
 			hook_offer(h, &cs, now_ms());
 		}
+		/* A full sync for lost events replayed: its resync too. */
+		if (lost)
+			hook_resync(h);
 		changeset_clear(&cs);
 	}
 }

@@ -3,9 +3,9 @@
 # Changes a remote replays from its journal reach the hooks that have no
 # journal of their own yet (the first start with hook journals, a new
 # hook), once they are mirrored: a remote journal written by hand (as in
-# journal-torn) lists an update, a deletion and a directory, and a clean
-# previous stop (no full sync, on_start = no).  Hook "fresh" posts them, each
-# after the mirror had it; hook "old", whose journal exists (drained), holds
+# journal-torn) lists an update, a deletion, a directory and a wanted full
+# sync for lost events, after a clean previous stop (on_start = no).  Hook
+# "fresh" posts the changes, each after the mirror had it, and a resync; hook "old", whose journal exists (drained), holds
 # what it was offered already and gets nothing; a hook for another remote
 # (which replayed nothing) gets nothing either.
 set -u
@@ -34,14 +34,15 @@ CFG=$T/www.ini
 } >"$CFG"
 syncd_instance "$CFG"
 mkdir -p "$SYNCD_IDIR"
-printf 'syncd-journal 1\nPa\0Dd\0Ggone\0' >"$(journal_file r1)"
+printf 'syncd-journal 1\nF\0Pa\0Dd\0Ggone\0' >"$(journal_file r1)"
 printf 'syncd-journal 1\nN7\0' >"$SYNCD_IDIR/old.hook-journal"
 
 start_syncd "$CFG"
 wait_ready
 wait_for 10 "hook fresh posted" sh -c "grep -q /fresh '$HTTP_OUT'"
 b64() { printf '%s' "$1" | base64 -w0; }
-want=$(printf '%s\n' "update $(b64 a)" "dir $(b64 d)" "update $(b64 d/x)" "delete $(b64 gone)" | sort)
+want=$(printf '%s\n' "update $(b64 a)" "dir $(b64 d)" "update $(b64 d/x)" "delete $(b64 gone)" \
+	"resync " | sort)
 wait_for 10 "every replayed change posted" sh -c \
 	"[ \"\$(python3 '$TESTS_DIR/helpers/http_records.py' events '$HTTP_OUT' /fresh | sort)\" = '$want' ]"
 assert_eq "$(http_records unmirrored /fresh)" "" "changes posted before the mirror had them"
