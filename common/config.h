@@ -62,8 +62,9 @@ enum {
 	HK_UPDATE = 1 << 0,	/* a path that exists: created, written, moved in, chmod */
 	HK_DELETE = 1 << 1,	/* a path that is gone: deleted or moved away */
 	HK_DIR    = 1 << 2,	/* a directory that appeared with everything in it */
+	HK_RESYNC = 1 << 3,	/* changes were lost: anything may have changed (path "") */
 };
-#define HK_ALL (HK_UPDATE | HK_DELETE | HK_DIR)
+#define HK_ALL (HK_UPDATE | HK_DELETE | HK_DIR | HK_RESYNC)
 
 enum hook_type { HOOK_COMMAND, HOOK_SOCKET, HOOK_HTTP, HOOK_CDN };
 

@@ -115,10 +115,12 @@ parse_kinds(struct parse *p, struct hook_conf *h, const char *v)
 			kinds |= HK_DELETE;
 		else if (!strcmp(tok, "dir"))
 			kinds |= HK_DIR;
+		else if (!strcmp(tok, "resync"))
+			kinds |= HK_RESYNC;
 		else if (!strcmp(tok, "all"))
 			kinds |= HK_ALL;
 		else {
-			cfg_err(p, p->line, "kinds: unknown kind '%s' (known: update, delete, dir, all)", tok);
+			cfg_err(p, p->line, "kinds: unknown kind '%s' (known: update, delete, dir, resync, all)", tok);
 			free(copy);
 			return;
 		}

@@ -1616,7 +1616,8 @@ hook_command(struct conv *c, struct hooksec *hs, const struct elem *p, const cha
 	}
 	paragraph(c, "Here run is a program and its arguments, started without a shell; the absolute "
 	    "path of the change is appended as the last argument, one run per path (batch = 1, the "
-	    "default) as in sersync, with SYNCD_EVENT=update, delete or dir in its environment.  Every kind "
+	    "default) as in sersync, with SYNCD_EVENT=update, delete or dir in its environment (or resync, "
+	    "with the source directory as the path, once after changes were lost).  Every kind "
 	    "of change is run, deletions too, as in sersync (kinds = update, dir leaves them out).  Its "
 	    "output goes to the log (sersync %s); sersync waited as long as it ran, syncd kills it after "
 	    "timeout (30s by default).", quiet ? "threw it away: ignoreError" : "wrote it on its own output");
@@ -1740,7 +1741,9 @@ hook_socket(struct conv *c, struct hooksec *hs, const struct elem *p)
 	    "the absolute path (no newline, no kind of change) and closed the connection.  Here one "
 	    "connection is kept, and each change is a line KIND<TAB>PATH<LF>: update, delete or dir, and the "
 	    "path below [source] path, with backslash, newline, tab and carriage return escaped as \\\\ \\n "
-	    "\\t \\r.  The receiver must be adapted.", attr_or(to, "ip", ""), attr_or(to, "port", ""));
+	    "\\t \\r; the lines of each call follow a line delivery<TAB>ID, and a line resync<TAB> says "
+	    "changes were lost.  The receiver must be adapted.", attr_or(to, "ip", ""),
+	    attr_or(to, "port", ""));
 	addr = deshost(c, hs, to, true);
 	if (addr)
 		hook_warning(c, hs, to->line, "<plugin name=\"socket\">: [hook %s] writes one line per change, "

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "hook.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +15,8 @@
 const char *
 hook_kind_name(unsigned kind)
 {
-	return kind == HK_DELETE ? "delete" : kind == HK_DIR ? "dir" : "update";
+	return kind == HK_DELETE ? "delete" : kind == HK_DIR ? "dir" : kind == HK_RESYNC ? "resync" :
+	    "update";
 }
 
 static void
@@ -53,13 +56,23 @@ hook_check(const struct hook_conf *hc)
 int
 hook_init(struct hook *h, struct worker *w, const struct hook_conf *hc)
 {
+	char *jpath = NULL;
+
 	memset(h, 0, sizeof *h);
 	h->w = w;
 	h->hc = hc;
 	h->ops = ops_of[hc->type];
+	h->journal.fd = -1;
 	h->calls = calloc(hc->concurrency, sizeof *h->calls);
 	if (!h->calls || timer_init(&w->loop, &h->kick, kick_due, h) < 0)
 		return -1;
+	if (asprintf(&jpath, "%s/%s.hook-journal", w->state_dir, hc->name) < 0) {
+		log_err("out of memory");
+		return -1;
+	}
+	/* Dated now: what it gives back waits for the remotes' replays. */
+	hook_journal_open(h, jpath, now_ms());
+	free(jpath);
 	for (unsigned i = 0; i < hc->concurrency; i++) {
 		h->calls[i].h = h;
 		if (timer_init(&w->loop, &h->calls[i].timer, call_timer, &h->calls[i]) < 0)
@@ -68,6 +81,21 @@ hook_init(struct hook *h, struct worker *w, const struct hook_conf *hc)
 	if (h->ops->open && h->ops->open(h) < 0)
 		return -1;
 	return 0;
+}
+
+/* n changes were not delivered before the stop. */
+static void
+note_left(struct hook *h, size_t n, const char *what)
+{
+	if (!n)
+		return;
+	h->unjournaled |= h->journal.err != 0;
+	if (h->journal.err)
+		log_warn("hook %s: %zu changes %s were not delivered before the stop: its journal is "
+		    "off (%s)", h->hc->name, n, what, strerror(h->journal.err));
+	else
+		log_info("hook %s: %zu changes %s are in its journal for the next start", h->hc->name,
+		    n, what);
 }
 
 static void
@@ -86,9 +114,8 @@ hook_free(struct hook *h)
 		hook_stop(h, true);
 	if (h->ops->close)
 		h->ops->close(h);
-	size_t lost = hook_pending(h);
-	if (lost)
-		log_warn("hook %s: %zu changes were not delivered before the stop", h->hc->name, lost);
+	note_left(h, h->qlen - h->qhead, "queued");
+	journal_close(&h->journal);
 	for (unsigned i = 0; h->calls && i < h->hc->concurrency; i++) {
 		free_events(h->calls[i].ev, h->calls[i].n);
 		free(h->calls[i].ev);
@@ -111,8 +138,8 @@ wanted(const struct hook_conf *hc, const char *rel, unsigned kind)
 	return !filter_excluded(hc->exclude, rel, kind == HK_DIR);
 }
 
-static int
-queue_add(struct hook *h, const char *rel, unsigned kind, uint64_t t)
+int
+hook_queue_add(struct hook *h, const char *rel, unsigned kind, uint64_t t, uint64_t seq)
 {
 	if (h->qlen == h->qcap) {
 		if (h->qhead) {
@@ -133,7 +160,8 @@ queue_add(struct hook *h, const char *rel, unsigned kind, uint64_t t)
 	char *path = strdup(rel);
 	if (!path)
 		return -1;
-	h->q[h->qlen++] = (struct hook_event){ .path = path, .t = t, .kind = kind };
+	h->q[h->qlen++] = (struct hook_event){ .path = path, .t = t, .kind = kind,
+	    .seq = seq ? seq : h->seq++ };
 	return 0;
 }
 
@@ -141,10 +169,13 @@ queue_add(struct hook *h, const char *rel, unsigned kind, uint64_t t)
 static void
 queue_offer(struct hook *h, const char *rel, unsigned kind, uint64_t t)
 {
-	if (h->qlen - h->qhead >= h->hc->queue || queue_add(h, rel, kind, t) < 0) {
-		if (!h->dropping)
+	if (h->qlen - h->qhead >= h->hc->queue || hook_queue_add(h, rel, kind, t, 0) < 0) {
+		if (!h->dropping) {
 			log_err("hook %s: %zu changes are waiting (queue = %u): dropping new ones "
-			    "until it drains", h->hc->name, h->qlen - h->qhead, h->hc->queue);
+			    "until it drains, then a resync", h->hc->name, h->qlen - h->qhead,
+			    h->hc->queue);
+			hook_journal_overflow(h);
+		}
 		h->dropping = true;
 		h->overflowed++;
 	}
@@ -195,9 +226,9 @@ hook_offer(struct hook *h, const struct changeset *sealed, uint64_t t)
 {
 	const struct pnode *top = &sealed->tree.root;
 	char rel[4096];
+	uint64_t first = h->seq;
 
-	if (h->stopping)
-		return;
+	/* A stopped hook still journals: the next start delivers. */
 	for (const struct pnode *n = ptree_next(top, top); n; n = ptree_next(n, top)) {
 		if (!n->flags || ptree_path(n, rel, sizeof rel) < 0)
 			continue;
@@ -207,6 +238,9 @@ hook_offer(struct hook *h, const struct changeset *sealed, uint64_t t)
 		if (kind == HK_DIR && (h->hc->kinds & HK_UPDATE) && h->hc->dir_files)
 			list_dir(h, rel, t);
 	}
+	/* On disk before it can go out. */
+	if (h->seq != first)
+		hook_journal_put(h, first);
 	hook_kick(h);
 }
 
@@ -223,7 +257,62 @@ start_call(struct hook_call *c)
 static bool
 released(const struct hook *h, const struct hook_event *ev)
 {
-	return h->hc->when_changed || worker_mirrored(h->w, h->hc->remote, ev->t);
+	/* A resync says the mirrors are whole again: it always waits. */
+	return (h->hc->when_changed && ev->kind != HK_RESYNC) ||
+	    worker_mirrored(h->w, h->hc->remote, ev->t);
+}
+
+void
+hook_resync(struct hook *h)
+{
+	uint64_t t = now_ms();
+
+	if (!(h->hc->kinds & HK_RESYNC))
+		return;
+	/* One that waits already covers this loss too, once it waits for it. */
+	if (h->qlen > h->qhead && h->q[h->qlen - 1].kind == HK_RESYNC) {
+		h->q[h->qlen - 1].t = t;
+		return;
+	}
+	uint64_t first = h->seq;
+	if (hook_queue_add(h, "", HK_RESYNC, t, 0) < 0) {
+		log_err("hook %s: out of memory queueing a resync", h->hc->name);
+		return;
+	}
+	hook_journal_put(h, first);
+	timer_arm(&h->kick, 0);
+}
+
+bool
+hook_wants_replayed(const struct hook *h)
+{
+	return !h->journal.found && !h->hc->when_changed;
+}
+
+bool
+hook_journaled(struct hook *h)
+{
+	if (!h->journal.err && !h->unjournaled)
+		return true;
+	size_t n = hook_pending(h);
+	if (!h->unjournaled && ((!n && !h->dropping) || hook_journal_rewrite(h) == 0))
+		return true;
+	log_warn("hook %s: what it had not delivered is not all in its journal (off: %s): the next "
+	    "start runs a full sync and sends it a resync", h->hc->name,
+	    strerror(h->journal.err ? h->journal.err : EIO));
+	return false;
+}
+
+void
+hook_delivery_id(const struct hook *h, uint64_t first, uint64_t last, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s/%" PRIu64 "-%" PRIu64, h->w->cfg->name, h->hc->name, first, last);
+}
+
+void
+hook_call_id(const struct hook_call *c, char *buf, size_t len)
+{
+	hook_delivery_id(c->h, c->ev[0].seq, c->ev[c->n - 1].seq, buf, len);
 }
 
 void
@@ -232,9 +321,10 @@ hook_kick(struct hook *h)
 	if (h->stopping)
 		return;
 	if (h->dropping && h->qlen - h->qhead < h->hc->queue / 2) {
-		log_warn("hook %s: the queue drained; %llu changes were dropped so far", h->hc->name,
-		    (unsigned long long)h->overflowed);
+		log_warn("hook %s: the queue drained; %llu changes were dropped so far: a resync "
+		    "follows", h->hc->name, (unsigned long long)h->overflowed);
 		h->dropping = false;
+		hook_resync(h);
 	}
 	for (unsigned i = 0; i < h->hc->concurrency && h->qhead < h->qlen; i++) {
 		struct hook_call *c = &h->calls[i];
@@ -243,8 +333,11 @@ hook_kick(struct hook *h)
 		size_t n = 0, avail = h->qlen - h->qhead;
 		const struct hook_event *q = h->q + h->qhead;
 		uint64_t released_t = 0;	/* the changes of a batch share their t */
-		while (n < avail && n < h->hc->batch && (!h->ops->one_kind || q[n].kind == q[0].kind)) {
-			if (q[n].t != released_t) {
+		/* Consecutive numbers only: the call's id names exactly its
+		 * changes, whatever was done before a restart. */
+		while (n < avail && n < h->hc->batch && q[n].seq == q[0].seq + n &&
+		    (!h->ops->one_kind || q[n].kind == q[0].kind)) {
+			if (q[n].t != released_t || q[n].kind == HK_RESYNC) {
 				if (!released(h, &q[n]))
 					break;
 				released_t = q[n].t;
@@ -287,6 +380,7 @@ hook_call_done(struct hook_call *c, bool ok, const char *why)
 
 	timer_disarm(&c->timer);
 	c->impl = NULL;
+	uint64_t first = c->ev[0].seq, last = c->ev[c->n - 1].seq;
 	if (ok) {
 		h->delivered += c->n;
 		h->calls_ok++;
@@ -295,6 +389,8 @@ hook_call_done(struct hook_call *c, bool ok, const char *why)
 			log_info("hook %s: delivering again", hc->name);
 		h->last_error[0] = '\0';
 		call_clear(c);
+		hook_journal_done(h, first, last);
+		hook_journal_tidy(h);
 	} else {
 		h->calls_failed++;
 		snprintf(h->last_error, sizeof h->last_error, "%s", why ? why : "failed");
@@ -305,15 +401,16 @@ hook_call_done(struct hook_call *c, bool ok, const char *why)
 			    h->last_error, c->attempt, hc->retries, (unsigned long long)delay, c->n);
 			c->state = CALL_WAITING;
 			timer_arm(&c->timer, delay);
+		} else if (h->stopping) {
+			note_left(h, c->n, "of a call the stop cut short");
+			call_clear(c);
 		} else {
 			h->dropped += c->n;
-			if (h->stopping)
-				log_warn("hook %s: %s; %zu changes not delivered (stopping)", hc->name,
-				    h->last_error, c->n);
-			else
-				log_err("hook %s: %s; giving up on %zu changes after %u attempts", hc->name,
-				    h->last_error, c->n, c->attempt + 1);
+			log_err("hook %s: %s; giving up on %zu changes after %u attempts", hc->name,
+			    h->last_error, c->n, c->attempt + 1);
 			call_clear(c);
+			hook_journal_done(h, first, last);
+			hook_journal_tidy(h);
 		}
 	}
 	worker_hook_done(h->w);
@@ -333,16 +430,13 @@ hook_stop(struct hook *h, bool cancel_running)
 		struct hook_call *c = &h->calls[i];
 		if (c->state == CALL_WAITING) {
 			timer_disarm(&c->timer);
-			h->dropped += c->n;
 			waiting += c->n;
 			call_clear(c);
 		} else if (c->state == CALL_RUNNING && cancel_running) {
 			h->ops->cancel(c);
 		}
 	}
-	if (waiting)
-		log_warn("hook %s: %zu changes waiting for a retry were not delivered (stopping)",
-		    h->hc->name, waiting);
+	note_left(h, waiting, "waiting for a retry");
 }
 
 bool

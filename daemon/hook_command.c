@@ -3,7 +3,8 @@
  * never through a shell, so a file named "$(reboot)" or "-rf" is one more
  * argument and nothing else.  Paths are absolute (a name that starts with
  * '-' cannot pass for an option), a run holds changes of one kind, and the
- * environment says which instance, hook, kind and source they belong to. */
+ * environment says which instance, hook, kind and source they belong to,
+ * and the run's delivery id.  A resync is one run with the source itself. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,9 @@ make_env(const struct hook_call *c)
 {
 	const struct hook *h = c->h;
 	struct strv env = { 0 };
+	char id[HOOK_ID_MAX];
 
+	hook_call_id(c, id, sizeof id);
 	for (char **e = environ; *e; e++)
 		if (strncmp(*e, "SYNCD_", 6))
 			strv_add(&env, *e);
@@ -32,6 +35,7 @@ make_env(const struct hook_call *c)
 	strv_addf(&env, "SYNCD_EVENT=%s", hook_kind_name(c->ev[0].kind));
 	strv_addf(&env, "SYNCD_SOURCE=%s", h->w->cfg->source);
 	strv_addf(&env, "SYNCD_COUNT=%zu", c->n);
+	strv_addf(&env, "SYNCD_DELIVERY=%s", id);
 	return strv_steal(&env);
 }
 

@@ -3,7 +3,9 @@
  * the call's changes.  cdn: one request per change to a URL made from a
  * template (sersync's refreshCDN, any CDN's purge API); a call of several
  * changes sends them one after the other.  Requests go through http.c, so
- * they run inside the worker's loop like everything else. */
+ * they run inside the worker's loop like everything else.  Each request
+ * says which delivery it is in an X-Syncd-Delivery header (http: the call's
+ * id, also in the body; cdn: the id of its one change). */
 #include "hook.h"
 
 #include <ctype.h>
@@ -33,6 +35,7 @@ struct http_hook {
 /* A running call. */
 struct http_call {
 	struct http_req *req;
+	struct curl_slist *headers;	/* the hook's and X-Syncd-Delivery */
 	size_t next;		/* cdn: the change to send after this one */
 	char url[1024];		/* as shown in errors: no user:password */
 };
@@ -184,12 +187,19 @@ read_credentials(const struct hook_conf *hc, struct http_hook *hh)
 	return 0;
 }
 
+/* Header lists may hold secrets: wiped before they are freed. */
+static void
+free_headers(struct curl_slist *headers)
+{
+	for (struct curl_slist *l = headers; l; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
+	curl_api.slist_free_all(headers);
+}
+
 static void
 free_impl(struct http_hook *hh)
 {
-	for (struct curl_slist *l = hh->headers; l; l = l->next)
-		explicit_bzero(l->data, strlen(l->data));
-	curl_api.slist_free_all(hh->headers);
+	free_headers(hh->headers);
 	if (hh->userpwd)
 		free_secret(hh->userpwd, strlen(hh->userpwd));
 	if (hh->has_re)
@@ -281,9 +291,35 @@ hook_http_close(struct hook *h)
 	http_put();
 }
 
+/* The hook's headers and the delivery id of one request, in hc. */
+static int
+set_headers(struct http_call *hc, const struct http_hook *hh, const char *id)
+{
+	char line[HOOK_ID_MAX + 32];
+
+	free_headers(hc->headers);
+	hc->headers = NULL;
+	for (const struct curl_slist *l = hh->headers; l; l = l->next) {
+		struct curl_slist *n = curl_api.slist_append(hc->headers, l->data);
+		if (!n)
+			return -1;
+		hc->headers = n;
+	}
+	snprintf(line, sizeof line, "X-Syncd-Delivery: %s", id);
+	struct curl_slist *n = curl_api.slist_append(hc->headers, line);
+	if (!n)
+		return -1;
+	hc->headers = n;
+	return 0;
+}
+
 static void
 call_end(struct hook_call *c, bool ok, const char *why)
 {
+	struct http_call *hc = c->impl;
+
+	if (hc)
+		free_headers(hc->headers);
 	free(c->impl);
 	c->impl = NULL;
 	hook_call_done(c, ok, why);
@@ -345,17 +381,22 @@ hook_http_start(struct hook_call *c)
 	struct buf body = { 0 };
 	size_t nr;
 	const char **remotes = mirrored_to(h, &nr);
+	char id[HOOK_ID_MAX];
 
-	if (!hc || !remotes) {
+	hook_call_id(c, id, sizeof id);
+	if (!hc || !remotes || set_headers(hc, hh, id) < 0) {
+		if (hc)
+			free_headers(hc->headers);
 		free(hc);
 		free(remotes);
 		hook_call_done(c, false, strerror(ENOMEM));
 		return;
 	}
-	http_body(&body, h->w->cfg->name, h->hc->name, remotes, nr, c->ev, c->n);
+	http_body(&body, id, h->w->cfg->name, h->hc->name, remotes, nr, c->ev, c->n);
 	free(remotes);
 	if (body.oom) {
 		buf_free(&body);
+		free_headers(hc->headers);
 		free(hc);
 		hook_call_done(c, false, strerror(ENOMEM));
 		return;
@@ -363,7 +404,7 @@ hook_http_start(struct hook_call *c)
 	http_url_display(h->hc->url, hc->url, sizeof hc->url);
 	struct http_opts o = {
 		.url = h->hc->url, .method = "POST", .body = body.p, .body_len = body.len,
-		.headers = hh->headers, .timeout_ms = h->hc->timeout_ms,
+		.headers = hc->headers, .timeout_ms = h->hc->timeout_ms,
 	};
 	c->impl = hc;
 	log_debug("hook %s: POST %s, %zu changes", h->hc->name, hc->url, c->n);
@@ -386,9 +427,12 @@ cdn_next(struct hook_call *c)
 	struct http_call *hc = c->impl;
 
 	while (hc->next < c->n) {
-		const char *path = c->ev[hc->next++].path;
+		const struct hook_event *ev = &c->ev[hc->next++];
+		const char *path = ev->path;
 		struct buf rw = { 0 }, url = { 0 };
-		if (hh->has_re) {
+		char id[HOOK_ID_MAX];
+		/* A resync is the root: "" whatever the rewrite would make of it. */
+		if (hh->has_re && ev->kind != HK_RESYNC) {
 			/* No match: nothing to purge, the change counts as delivered. */
 			if (!cdn_rewrite(&hh->re, conf->replace ? conf->replace : "\\0", path,
 			    &rw)) {
@@ -401,7 +445,8 @@ cdn_next(struct hook_call *c)
 		cdn_url(&url, conf->url_template, path);
 		buf_put(&url, "", 1);
 		buf_free(&rw);
-		if (url.oom) {
+		hook_delivery_id(h, ev->seq, ev->seq, id, sizeof id);
+		if (url.oom || set_headers(hc, hh, id) < 0) {
 			buf_free(&url);
 			call_end(c, false, strerror(ENOMEM));
 			return;
@@ -409,7 +454,7 @@ cdn_next(struct hook_call *c)
 		http_url_display(url.p, hc->url, sizeof hc->url);
 		struct http_opts o = {
 			.url = url.p, .method = conf->method ? conf->method : "GET",
-			.headers = hh->headers, .userpwd = hh->userpwd,
+			.headers = hc->headers, .userpwd = hh->userpwd,
 			.timeout_ms = conf->timeout_ms,
 		};
 		log_debug("hook %s: %s %s", conf->name, o.method, hc->url);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The socket hook: one line per change, "KIND<TAB>PATH<LF>", written to a
- * TCP or Unix stream socket that is kept open between changes.  Paths are
+ * TCP or Unix stream socket that is kept open between changes; the lines of
+ * a call follow a line "delivery<TAB>ID<LF>" with its delivery id (a resync
+ * is "resync<TAB><LF>").  Paths are
  * raw bytes except for four escapes, so that a line is always one change:
  * backslash as "\\", newline as "\n", tab as "\t", carriage return as "\r".
  * The connection is made when there is something to say; a call is done
@@ -207,7 +209,12 @@ sock_start(struct hook_call *c)
 {
 	struct sock *s = c->h->impl;
 	size_t before = s->out.len;
+	char id[HOOK_ID_MAX];
 
+	hook_call_id(c, id, sizeof id);
+	buf_put(&s->out, "delivery\t", 9);
+	buf_put(&s->out, id, strlen(id));
+	buf_put(&s->out, "\n", 1);
 	for (size_t i = 0; i < c->n; i++)
 		hook_socket_line(&s->out, &c->ev[i]);
 	if (s->out.oom) {

@@ -112,10 +112,12 @@ base64_put(struct buf *b, const void *p, size_t n)
 }
 
 void
-http_body(struct buf *b, const char *instance, const char *hook,
+http_body(struct buf *b, const char *delivery, const char *instance, const char *hook,
     const char *const *remotes, size_t nremotes, const struct hook_event *ev, size_t n)
 {
-	PUTS(b, "{\"instance\":");
+	PUTS(b, "{\"delivery\":");
+	json_put_utf8(b, delivery);
+	PUTS(b, ",\"instance\":");
 	json_put_utf8(b, instance);
 	PUTS(b, ",\"hook\":");
 	json_put_utf8(b, hook);

@@ -19,10 +19,12 @@ bool json_put_utf8(struct buf *b, const char *s);
 /* Standard base64 (RFC 4648, with padding). */
 void base64_put(struct buf *b, const void *p, size_t n);
 
-/* {"instance":..,"hook":..,"remotes":[..],"events":[{"kind":..,"path":..
- * [,"path_base64":..]},..]}: "path_base64" holds the raw bytes of a path
- * that is not valid UTF-8, whose "path" is then only for display. */
-void http_body(struct buf *b, const char *instance, const char *hook,
+/* {"delivery":..,"instance":..,"hook":..,"remotes":[..],"events":[{"kind":..,
+ * "path":..[,"path_base64":..]},..]}: "delivery" is the call's id (see
+ * hook_call_id), "path_base64" holds the raw bytes of a path that is not
+ * valid UTF-8, whose "path" is then only for display.  A resync is
+ * {"kind":"resync","path":""}. */
+void http_body(struct buf *b, const char *delivery, const char *instance, const char *hook,
     const char *const *remotes, size_t nremotes, const struct hook_event *ev, size_t n);
 
 /* s percent-encoded for a URL path: RFC 3986 unreserved characters and '/'

@@ -45,8 +45,8 @@ broken(struct journal *j, const char *what)
 	j->err = errno ? errno : EIO;
 }
 
-static int
-append(struct journal *j, struct buf *b)
+int
+journal_put(struct journal *j, struct buf *b, bool sync)
 {
 	if (b->oom) {
 		buf_free(b);
@@ -61,7 +61,7 @@ append(struct journal *j, struct buf *b)
 	size_t len = b->len;
 	int rc = write_all(j->fd, b->p, len);
 	buf_free(b);
-	if (rc < 0 || fdatasync(j->fd) < 0) {
+	if (rc < 0 || (sync && fdatasync(j->fd) < 0)) {
 		broken(j, "cannot write");
 		return -1;
 	}
@@ -69,9 +69,9 @@ append(struct journal *j, struct buf *b)
 	return 0;
 }
 
+/* Hands each whole record to rec; a last one without its NUL was torn. */
 static void
-replay(struct journal *j, const char *data, size_t len, struct changeset *into, uint64_t now,
-    bool *full, size_t *replayed)
+replay(struct journal *j, const char *data, size_t len, journal_rec_fn *rec, void *ctx)
 {
 	const char *p = data + HEADER_LEN, *end = data + len;
 
@@ -79,33 +79,19 @@ replay(struct journal *j, const char *data, size_t len, struct changeset *into, 
 		const char *nul = memchr(p, '\0', (size_t)(end - p));
 		if (!nul) {
 			log_warn("journal %s: dropped a torn last record (%zu bytes): the worker "
-			    "stopped while writing it, and its batch was not pushed yet",
+			    "stopped while writing it, and what it held was not done yet",
 			    j->path, (size_t)(end - p));
 			break;
 		}
-		unsigned kind = 0;
-		switch (*p) {
-		case 'P': kind = CH_PATH; break;
-		case 'D': kind = CH_DIR; break;
-		case 'G': kind = CH_PATH | CH_GONE; break;
-		case 'F': *full = true; break;
-		default:
+		if (!rec(ctx, *p, p + 1))
 			log_warn("journal %s: skipped a record of unknown kind 0x%02x", j->path,
 			    (unsigned char)*p);
-		}
-		if (kind && p + 1 < nul) {
-			if (changeset_add(into, p + 1, kind, now) < 0)
-				log_err("journal %s: out of memory replaying it", j->path);
-			else
-				(*replayed)++;
-		}
 		p = nul + 1;
 	}
 }
 
 int
-journal_open(struct journal *j, const char *path, struct changeset *into, uint64_t now,
-    bool *full, size_t *replayed)
+journal_load(struct journal *j, const char *path, journal_rec_fn *rec, void *ctx)
 {
 	struct buf b = { 0 };
 	char chunk[65536];
@@ -114,7 +100,7 @@ journal_open(struct journal *j, const char *path, struct changeset *into, uint64
 
 	j->size = j->compacted = 0;
 	j->err = 0;
-	*replayed = 0;
+	j->found = false;
 	if (!(j->path = strdup(path))) {
 		j->err = ENOMEM;
 		log_err("journal %s: out of memory; the journal is off", path);
@@ -138,7 +124,8 @@ journal_open(struct journal *j, const char *path, struct changeset *into, uint64
 		buf_free(&b);
 		broken(j, "cannot read");
 	} else if (b.len >= HEADER_LEN && !memcmp(b.p, HEADER, HEADER_LEN)) {
-		replay(j, b.p, b.len, into, now, full, replayed);
+		j->found = true;
+		replay(j, b.p, b.len, rec, ctx);
 	} else if (b.len) {
 		log_warn("journal %s: not a syncd journal (or of another version); ignored", path);
 	}
@@ -149,7 +136,47 @@ journal_open(struct journal *j, const char *path, struct changeset *into, uint64
 		errno = rw_err;
 		broken(j, "cannot open for writing");
 	}
-	if (j->err)
+	return j->err ? -1 : 0;
+}
+
+struct changes {
+	struct journal *j;
+	struct changeset *into;
+	uint64_t now;
+	bool *full;
+	size_t *replayed;
+};
+
+static bool
+change_rec(void *ctx, char kind, const char *path)
+{
+	struct changes *c = ctx;
+	unsigned flags = 0;
+
+	switch (kind) {
+	case 'P': flags = CH_PATH; break;
+	case 'D': flags = CH_DIR; break;
+	case 'G': flags = CH_PATH | CH_GONE; break;
+	case 'F': *c->full = true; return true;
+	default: return false;
+	}
+	if (!*path)
+		return true;
+	if (changeset_add(c->into, path, flags, c->now) < 0)
+		log_err("journal %s: out of memory replaying it", c->j->path);
+	else
+		(*c->replayed)++;
+	return true;
+}
+
+int
+journal_open(struct journal *j, const char *path, struct changeset *into, uint64_t now,
+    bool *full, size_t *replayed)
+{
+	struct changes c = { j, into, now, full, replayed };
+
+	*replayed = 0;
+	if (journal_load(j, path, change_rec, &c) < 0)
 		return -1;
 	/* Start from a clean copy: drops a torn tail and foreign contents. */
 	return journal_rewrite(j, into, NULL, *full);
@@ -161,7 +188,7 @@ journal_append(struct journal *j, const struct changeset *cs)
 	struct buf b = { 0 };
 
 	put_entries(&b, cs);
-	return append(j, &b);
+	return journal_put(j, &b, true);
 }
 
 int
@@ -169,8 +196,15 @@ journal_append_full(struct journal *j)
 {
 	struct buf b = { 0 };
 
-	buf_put(&b, "F", 2);
-	return append(j, &b);
+	journal_record(&b, 'F', "");
+	return journal_put(j, &b, true);
+}
+
+void
+journal_record(struct buf *b, char kind, const char *text)
+{
+	buf_put(b, &kind, 1);
+	buf_put(b, text, strlen(text) + 1);
 }
 
 int
@@ -178,18 +212,31 @@ journal_rewrite(struct journal *j, const struct changeset *a, const struct chang
     bool full)
 {
 	struct buf b = { 0 };
-	char *tmp = NULL;
-	int fd = -1;
 
-	if (!j->path)
-		return -1;
-	buf_put(&b, HEADER, HEADER_LEN);
 	if (full)
-		buf_put(&b, "F", 2);
+		journal_record(&b, 'F', "");
 	if (a)
 		put_entries(&b, a);
 	if (c)
 		put_entries(&b, c);
+	return journal_replace(j, &b);
+}
+
+int
+journal_replace(struct journal *j, struct buf *records)
+{
+	struct buf b = { 0 };
+	char *tmp = NULL;
+	int fd = -1;
+
+	if (!j->path) {
+		buf_free(records);
+		return -1;
+	}
+	buf_put(&b, HEADER, HEADER_LEN);
+	buf_put(&b, records->p, records->len);
+	b.oom |= records->oom;
+	buf_free(records);
 	if (b.oom || asprintf(&tmp, "%s.new", j->path) < 0) {
 		buf_free(&b);
 		errno = ENOMEM;

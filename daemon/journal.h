@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The durable record of what a remote has not received yet.
+/* The durable record of what a remote or a hook has not received yet.
  *
- * Each sealed batch is appended (and fdatasync'ed) before it can be pushed,
+ * The file and its life are common: a header line, then records of one
+ * kind byte, a text, a NUL, appended and fdatasync'ed; a last record
+ * without its NUL is a torn write and is dropped; a rewrite (aside, then
+ * renamed) compacts it; a write that fails turns it off (below).  What the
+ * records mean is the owner's: journal_load() hands them back one by one.
+ * A hook's journal is described in hook_journal.c; a remote's here.
+ *
+ * For a remote, each sealed batch is appended (and fdatasync'ed) before it can be pushed,
  * so a worker killed at any moment finds every change it had not delivered
  * when it starts again.  The file is emptied when the remote has nothing
  * pending and rewritten compactly when it grows.  Format: the line
@@ -23,12 +30,31 @@
 
 #include "changeset.h"
 
+struct buf;
+
 struct journal {
 	char *path;
 	int fd;			/* the file, -1: none */
 	int err;		/* why it is off (an errno), 0: on */
+	bool found;		/* load found a journal (not a new or foreign file) */
 	off_t size, compacted;	/* now, and right after the last rewrite */
 };
+
+/* One record read back; false for a kind it does not know (logged). */
+typedef bool journal_rec_fn(void *ctx, char kind, const char *text);
+
+/* Opens (creating) the journal at path and hands each whole record to rec.
+ * A journal that can be read but not written is read, and off.  -1 if it
+ * is off (logged).  The owner rewrites it next (journal_replace). */
+int journal_load(struct journal *j, const char *path, journal_rec_fn *rec, void *ctx);
+/* Adds a record (kind, text, NUL) to b. */
+void journal_record(struct buf *b, char kind, const char *text);
+/* Appends the records in b (freed), synced unless what a crash could lose
+ * of them costs only a repeat; -1 if off. */
+int journal_put(struct journal *j, struct buf *b, bool sync);
+/* Replaces the contents with the records in b (freed), and so turns a
+ * journal that is off on again (logged once). */
+int journal_replace(struct journal *j, struct buf *b);
 
 /* Opens (creating) the journal and adds what it holds to into (dated now_ms)
  * and to *full; *replayed counts the entries.  A journal that can be read

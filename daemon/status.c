@@ -45,18 +45,18 @@ full_state(const struct remote *r)
 }
 
 static const char *
-journal_error(const struct remote *r)
+journal_error(const struct journal *j)
 {
-	return r->journal.err ? strerror(r->journal.err) : "";
+	return j->err ? strerror(j->err) : "";
 }
 
 /* ", journal off (reason)", or nothing while it is on. */
 static const char *
-journal_note(const struct remote *r, char *buf, size_t len)
+journal_note(const struct journal *j, char *buf, size_t len)
 {
-	if (!r->journal.err)
+	if (!j->err)
 		return "";
-	snprintf(buf, len, ", journal off (%s)", journal_error(r));
+	snprintf(buf, len, ", journal off (%s)", journal_error(j));
 	return buf;
 }
 
@@ -82,7 +82,7 @@ status_text(const struct worker *w, FILE *f)
 			status_time(r->last_ok_wall, when, sizeof when);
 		fprintf(f, "remote %s -> %s: %s%s, lag %.3fs, %zu pending, %zu in flight, full sync %s, "
 		    "last success %s, %u failures in a row, %llu pushes of %llu paths, %llu full syncs\n",
-		    r->rc->name, r->rc->target, remote_state(r), journal_note(r, note, sizeof note),
+		    r->rc->name, r->rc->target, remote_state(r), journal_note(&r->journal, note, sizeof note),
 		    lag_s(w, r, now),
 		    changeset_count(&r->pending), changeset_count(&r->inflight), full_state(r),
 		    r->last_ok_wall ? when : "never", r->failures, (unsigned long long)r->pushes,
@@ -95,10 +95,11 @@ status_text(const struct worker *w, FILE *f)
 		const struct hook *h = &w->hooks[i];
 		if (h->last_ok_wall)
 			status_time(h->last_ok_wall, when, sizeof when);
-		fprintf(f, "hook %s (%s, when %s): %s, %zu pending, %llu delivered in %llu calls, "
+		fprintf(f, "hook %s (%s, when %s): %s%s, %zu pending, %llu delivered in %llu calls, "
 		    "%llu failed calls, %llu retries, %llu dropped, %llu overflowed, last success %s\n",
 		    h->hc->name, hook_type_name(h->hc->type), h->hc->when_changed ? "changed" : "mirrored",
-		    hook_state(h), hook_pending(h), (unsigned long long)h->delivered,
+		    hook_state(h), journal_note(&h->journal, note, sizeof note), hook_pending(h),
+		    (unsigned long long)h->delivered,
 		    (unsigned long long)h->calls_ok, (unsigned long long)h->calls_failed,
 		    (unsigned long long)h->retried, (unsigned long long)h->dropped,
 		    (unsigned long long)h->overflowed, h->last_ok_wall ? when : "never");
@@ -132,7 +133,7 @@ status_json(const struct worker *w, FILE *f)
 		json_str(f, r->rc->target);
 		fprintf(f, ",\"state\":\"%s\",\"journal\":\"%s\",\"journal_error\":", remote_state(r),
 		    r->journal.err ? "off" : "on");
-		json_str(f, journal_error(r));
+		json_str(f, journal_error(&r->journal));
 		fprintf(f, ",\"pending\":%zu,\"in_flight\":%zu,\"full_sync\":\"%s\","
 		    "\"last_success\":", changeset_count(&r->pending),
 		    changeset_count(&r->inflight), full_state(r));
@@ -170,7 +171,9 @@ status_json(const struct worker *w, FILE *f)
 		}
 		fputs(",\"last_error\":", f);
 		json_str(f, h->last_error);
-		fputc('}', f);
+		fprintf(f, ",\"journal\":\"%s\",\"journal_error\":", h->journal.err ? "off" : "on");
+		json_str(f, journal_error(&h->journal));
+		fprintf(f, ",\"next_seq\":%llu}", (unsigned long long)h->seq);
 	}
 	fputs("]}\n", f);
 }

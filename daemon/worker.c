@@ -79,6 +79,42 @@ full_sync_all(struct worker *w, bool lost)
 {
 	for (size_t i = 0; i < w->cfg->nremotes; i++)
 		remote_full(&w->remotes[i], lost);
+	/* After the remotes: the resync waits for the full syncs. */
+	for (size_t i = 0; lost && i < w->cfg->nhooks; i++)
+		hook_resync(&w->hooks[i]);
+}
+
+/* What the remotes replayed from their journals, for the hooks that have
+ * no journal yet: a hook waits for its remote (or all of them). */
+static void
+offer_replayed(struct worker *w)
+{
+	for (size_t i = 0; i < w->cfg->nhooks; i++) {
+		struct hook *h = &w->hooks[i];
+		struct changeset cs;
+		bool lost = false;
+		if (!hook_wants_replayed(h))
+			continue;
+		changeset_init(&cs);
+		for (size_t k = 0; k < w->cfg->nremotes; k++) {
+			const struct remote *r = &w->remotes[k];
+			if (h->hc->remote && strcmp(h->hc->remote, r->rc->name))
+				continue;
+			lost |= r->full_for_lost;
+			if (changeset_copy(&cs, &r->pending) < 0)
+				log_err("hook %s: out of memory offering the replayed changes",
+				    h->hc->name);
+		}
+		if (changeset_count(&cs)) {
+			log_info("hook %s: offered the %zu changes the remotes replayed", h->hc->name,
+			    changeset_count(&cs));
+			hook_offer(h, &cs, now_ms());
+		}
+		/* A full sync for lost events replayed: its resync too. */
+		if (lost)
+			hook_resync(h);
+		changeset_clear(&cs);
+	}
 }
 
 static void
@@ -342,6 +378,10 @@ worker_status(struct worker *w)
 		if (w->remotes[i].journal.err)
 			o += (size_t)snprintf(buf + o, sizeof buf - o, "; %s: journal off (%s)",
 			    w->remotes[i].rc->name, strerror(w->remotes[i].journal.err));
+	for (size_t i = 0; i < w->cfg->nhooks && o < sizeof buf; i++)
+		if (w->hooks[i].journal.err)
+			o += (size_t)snprintf(buf + o, sizeof buf - o, "; hook %s: journal off (%s)",
+			    w->hooks[i].hc->name, strerror(w->hooks[i].journal.err));
 	if (w->running_err && o < sizeof buf)
 		snprintf(buf + o, sizeof buf - o, "; no running mark (%s)", strerror(w->running_err));
 	sd_notify(0, buf);
@@ -429,7 +469,7 @@ worker_run(struct config *cfg, const char *state_dir, const char *scratch_dir,
 	size_t nremotes = 0, nhooks = 0;
 	uint64_t usec = 0;
 	char *faillog = NULL;
-	bool unclean = false;
+	bool unclean = false, hooks_journaled = true;
 	/* First: a second worker must leave the journals and the mark alone. */
 	struct statelock lock;
 
@@ -483,6 +523,7 @@ worker_run(struct config *cfg, const char *state_dir, const char *scratch_dir,
 			nhooks++;	/* hook_free() undoes what it did */
 			goto out;
 		}
+	offer_replayed(&w);
 	if (sd_watchdog_enabled(0, &usec) > 0)
 		timer_arm(&w.watchdog_timer, usec / 2000);
 
@@ -506,6 +547,8 @@ worker_run(struct config *cfg, const char *state_dir, const char *scratch_dir,
 	/* What the journals gave back goes out now. */
 	for (size_t i = 0; i < nremotes; i++)
 		remote_kick(&w.remotes[i]);
+	for (size_t i = 0; i < nhooks; i++)
+		hook_kick(&w.hooks[i]);
 	if (cfg->full_every_ms)
 		timer_arm(&w.full_timer, cfg->full_every_ms);
 	if (cfg->verify_every_ms)
@@ -516,6 +559,10 @@ worker_run(struct config *cfg, const char *state_dir, const char *scratch_dir,
 		w.exit_code = 1;
 	watch_close(&w.watch);
 out:
+	/* What the hooks have not delivered is in their journals (the calls
+	 * still hold theirs), or the next start sends them a resync. */
+	for (size_t i = 0; i < nhooks; i++)
+		hooks_journaled &= hook_journaled(&w.hooks[i]);
 	/* Before the children are forgotten: a hook's call may be one. */
 	for (size_t i = 0; i < nhooks; i++)
 		hook_free(&w.hooks[i]);
@@ -525,7 +572,7 @@ out:
 	control_close(w.control);
 	/* Whatever is pending is in the journals: a stop that was asked for is
 	 * clean; after a fatal error the next start runs a full sync. */
-	if (w.control && w.exit_code == 0 && all_journaled(&w, nremotes))
+	if (w.control && w.exit_code == 0 && all_journaled(&w, nremotes) && hooks_journaled)
 		unlink(w.running);
 	free(w.running);
 	free(faillog);

@@ -14,6 +14,9 @@ wherever a test compares them.
                                         the listener's --mirror when sent
   http_records.py bodies FILE [TARGET]  checks every body (see check_body)
                                         and prints "instance hook remotes,.."
+  http_records.py deliveries FILE [TARGET]
+                                        per request: its delivery id, a
+                                        space, its events as compact JSON
   http_records.py raw FILE [TARGET]     the bodies as sent, one a line
   http_records.py header FILE N NAME    the value of header NAME of request
                                         N (1: the first), status 1 if none
@@ -30,10 +33,13 @@ def load(path):
 
 def check_body(body):
     """The body as the http hook must send it; raises if it is not."""
-    assert set(body) == {"instance", "hook", "remotes", "events"}, body.keys()
+    assert set(body) == {"delivery", "instance", "hook", "remotes", "events"}, body.keys()
     assert isinstance(body["remotes"], list)
+    first, last = body["delivery"].split("/")[-1].split("-")
+    assert body["delivery"] == "%s/%s/%s-%s" % (body["instance"], body["hook"], first, last)
+    assert int(last) - int(first) + 1 == len(body["events"]), body["delivery"]
     for ev in body["events"]:
-        assert ev["kind"] in ("update", "delete", "dir"), ev
+        assert ev["kind"] in ("update", "delete", "dir", "resync"), ev
         assert set(ev) <= {"kind", "path", "path_base64"}, ev
         if "path_base64" in ev:
             raw = base64.b64decode(ev["path_base64"], validate=True)
@@ -74,6 +80,16 @@ def main():
                 if cmd == "unmirrored" and r.get("on_mirror", [True] * (i + 1))[i]:
                     continue
                 print(ev["kind"], base64.b64encode(raw_path(ev)).decode("ascii"))
+    elif cmd == "deliveries":
+        want = sys.argv[3] if len(sys.argv) > 3 else None
+        for r in recs:
+            if want is not None and r["path"] != want:
+                continue
+            body = json.loads(base64.b64decode(r["body_b64"]).decode("utf-8"))
+            check_body(body)
+            hdr = [v for k, v in r["headers"] if k.lower() == "x-syncd-delivery"]
+            assert hdr == [body["delivery"]], (hdr, body["delivery"])
+            print(body["delivery"], json.dumps(body["events"], separators=(",", ":")))
     elif cmd == "raw":
         want = sys.argv[3] if len(sys.argv) > 3 else None
         for r in recs:

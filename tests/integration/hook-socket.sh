@@ -34,7 +34,9 @@ wait_ready
 wait_ctl
 wait_converged "$SRC" "$MIRROR"
 
-lines() { [ -f "$1" ] && tr -cd '\n' <"$1" | wc -c || echo 0; }
+# the change lines, without the "delivery<TAB>ID" line that leads each call's
+changes() { [ -f "$1" ] && grep -av '^delivery	' "$1"; }
+lines() { changes "$1" | tr -cd '\n' | wc -c; }
 has_lines() { [ "$(lines "$1")" -ge "$2" ]; }
 step() { # NAME TCP-LINES-IN-ALL
 	ctl flush 10s >/dev/null || fail "$1: flush failed"
@@ -58,7 +60,7 @@ sleep 0.3 # a line too many would show now
 
 expected_tcp=$(printf '%s\n' 'update	a.txt' 'update	a.txt' 'update	$(touch CANARY);x.txt' \
 	'update	new\nline.txt' 'update	tab\there\\back.txt' 'delete	a.txt' 'update	c.txt' 'delete	c.txt' | sort)
-got_tcp=$(sort "$TCP_OUT")
+got_tcp=$(changes "$TCP_OUT" | sort)
 if [ "$got_tcp" != "$expected_tcp" ]; then
 	printf 'expected:\n%s\ngot:\n%s\n' "$expected_tcp" "$got_tcp" >&2
 	fail "the TCP listener did not get exactly the expected lines"
@@ -69,6 +71,18 @@ for want in 'update	b.log' 'update	skip/s.txt' 'update	new\nline.txt'; do
 	grep -qxF "$want" "$UNIX_OUT" || fail "the unix listener did not get '$want'"
 done
 assert_eq "$(grep -c . "$TCP_OUT.conns")" 1 "connections to the TCP listener (kept open)"
+# each call's lines follow its id, INSTANCE/HOOK/FIRST-LAST, numbered on
+awk -F'\t' -v inst="$SYNCD_NAME" '
+	$1 == "delivery" {
+		if (left) { print "a call short of " left " lines before " $0; bad = 1 }
+		n = split($2, f, "/"); split(f[3], r, "-")
+		if (n != 3 || f[1] != inst || f[2] != "tcp" || r[1] != next_seq + 0 && next_seq) {
+			print "unexpected id " $2 " (next " next_seq ")"; bad = 1
+		}
+		left = r[2] - r[1] + 1; next_seq = r[2] + 1; next
+	}
+	{ if (!left--) { print "a line outside a call: " $0; bad = 1 } }
+	END { exit bad }' "$TCP_OUT" >&2 || fail "the TCP listener did not get whole calls after their ids"
 
 # ---- the listener goes away: mirroring does not wait, the hook retries
 stop_pid "$TCP_LISTENER"

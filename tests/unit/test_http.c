@@ -103,21 +103,23 @@ START_TEST(json_body)
 		{ .path = "a/new file.txt", .kind = HK_UPDATE },
 		{ .path = "gone\nline", .kind = HK_DELETE },
 		{ .path = "d/caf\xc3\xa9\xff", .kind = HK_DIR },
+		{ .path = "", .kind = HK_RESYNC },
 	};
 	const char *remotes[] = { "web1", "web2" };
 	struct buf b = { 0 };
 
-	http_body(&b, "www", "notify", remotes, 2, ev, 3);
+	http_body(&b, "www/notify/7-10", "www", "notify", remotes, 2, ev, 4);
 	ck_assert_str_eq(str(&b),
-	    "{\"instance\":\"www\",\"hook\":\"notify\",\"remotes\":[\"web1\",\"web2\"],"
+	    "{\"delivery\":\"www/notify/7-10\",\"instance\":\"www\",\"hook\":\"notify\",\"remotes\":[\"web1\",\"web2\"],"
 	    "\"events\":[{\"kind\":\"update\",\"path\":\"a/new file.txt\"},"
 	    "{\"kind\":\"delete\",\"path\":\"gone\\nline\"},"
-	    "{\"kind\":\"dir\",\"path\":\"d/caf\xc3\xa9" FFFD "\",\"path_base64\":\"ZC9jYWbDqf8=\"}]}");
+	    "{\"kind\":\"dir\",\"path\":\"d/caf\xc3\xa9" FFFD "\",\"path_base64\":\"ZC9jYWbDqf8=\"},"
+	    "{\"kind\":\"resync\",\"path\":\"\"}]}");
 	buf_free(&b);
 
-	http_body(&b, "www", "seen", NULL, 0, ev, 1);
+	http_body(&b, "www/seen/1-1", "www", "seen", NULL, 0, ev, 1);
 	ck_assert_str_eq(str(&b),
-	    "{\"instance\":\"www\",\"hook\":\"seen\",\"remotes\":[],"
+	    "{\"delivery\":\"www/seen/1-1\",\"instance\":\"www\",\"hook\":\"seen\",\"remotes\":[],"
 	    "\"events\":[{\"kind\":\"update\",\"path\":\"a/new file.txt\"}]}");
 	buf_free(&b);
 }
