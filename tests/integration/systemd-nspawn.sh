@@ -321,11 +321,11 @@ done
 in_ct grep -q '^target = rsync://sync@127.0.0.1/bbs$' /root/bbs.ini || fail "bbs.ini: $(in_ct cat /root/bbs.ini)"
 
 # ---- syncd@www: READY, STATUS, a change mirrored
-# A watchdog of 6 s instead of 30 s, so that a stopped worker is seen soon.
+# A watchdog of 8 s instead of 30 s, so that a stopped worker is seen soon.
 ct_sh '
 cp /root/www.ini /etc/syncd/instances.d/www.ini
 mkdir -p /etc/systemd/system/syncd@.service.d
-printf "[Service]\nWatchdogSec=6s\n" >/etc/systemd/system/syncd@.service.d/watchdog.conf
+printf "[Service]\nWatchdogSec=8s\n" >/etc/systemd/system/syncd@.service.d/watchdog.conf
 systemctl daemon-reload
 echo "<h1>hi</h1>" >/var/www/html/index.html
 ' || fail "installing www.ini"
@@ -353,7 +353,7 @@ restarted_from() { # OLD-PID: another worker runs and is ready
 	[ "$p" != 0 ] && [ "$p" != "$1" ] && prop_is syncd@www.service SubState running
 }
 
-# ---- SIGSTOP: the watchdog (6 s) aborts it, Restart= starts it again
+# ---- SIGSTOP: the watchdog (8 s) aborts it, Restart= starts it again
 pid=$(main_pid)
 n0=$(prop syncd@www.service NRestarts)
 t0=$(now_ms)
