@@ -392,6 +392,14 @@ unit_wait 5 syncd@nosrc.service ActiveState failed
 log "missing source: start limit hit in $(elapsed_since "$t0")s"
 assert_eq "$(prop syncd@nosrc.service NRestarts)" 5 "syncd@nosrc restarts (StartLimitBurst=5)"
 journal_has syncd@bad 'bad.ini:3' || fail "syncd@bad's journal does not name bad.ini:3: $(journal syncd@bad | tail -n 5)"
+# journald: the worker's levels reach it ("<N>"), no tag of ours is doubled
+# before journald's own syncd[PID].
+in_ct journalctl -b -u syncd@nosrc -p err -o cat --no-pager | grep -qF '/srv/nowhere: No such file or directory' ||
+	fail "the missing source is not in syncd@nosrc's journal at priority err: $(journal syncd@nosrc | tail -n 5)"
+no_own_tag() { # UNIT TAG
+	if journal "$1" | grep -E "^(<[0-7]>|$2)"; then fail "$1: lines with '<N>' or '$2' in the journal"; fi
+}
+no_own_tag syncd@www 'syncd\[|syncd:'
 
 # ---- syncctl.service with www, bbs and blog
 ct_sh '
@@ -427,6 +435,8 @@ echo $1 >/var/www/blog/$1.html
 	in_ct test -f "/mnt/backup/blog/$1.html" || fail "/mnt/backup/blog/$1.html missing after syncctl flush ($out)"
 }
 change_and_flush first
+no_own_tag syncctl 'syncctl:'
+journal syncctl | grep -q '^www: ' || fail "no worker line of www relayed as 'www: ...' in syncctl's journal"
 log "syncctl flush: $out"
 wait_for 20 "the thumbnail hook to get uploads/first/cat.jpg" \
 	in_ct grep -qx /srv/bbs/uploads/first/cat.jpg /var/lib/thumbs.list
