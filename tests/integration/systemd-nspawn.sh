@@ -45,7 +45,7 @@ ROOT=$T/root
 MACHINE=snt$$ # not "syncd": package-deb lists every host path naming syncd
 VERSION=$(sed -n 's/^VERSION *= *//p' "$REPO_ROOT/Makefile")
 DEB=$REPO_ROOT/build/deb/syncd_${VERSION}_$(dpkg --print-architecture).deb
-NSPAWN_PID= LEADER=
+NSPAWN_PID='' LEADER=''
 CGROUPS=()
 RUN_NSPAWN_OURS=0
 [ -e /run/systemd/nspawn ] || RUN_NSPAWN_OURS=1
@@ -54,6 +54,7 @@ RUN_NSPAWN_OURS=0
 
 # container_stop: the container gone (poweroff asked by SIGTERM to nspawn,
 # then SIGKILL to both), its cgroups removed.
+# shellcheck disable=SC2317 # run by the trap
 container_stop() {
 	local cg
 	if [ -n "$NSPAWN_PID" ]; then
@@ -62,12 +63,12 @@ container_stop() {
 		[ -z "$LEADER" ] || stop_pid "$LEADER" 0
 		wait "$NSPAWN_PID" 2>/dev/null
 	fi
-	NSPAWN_PID= LEADER=
+	NSPAWN_PID='' LEADER=''
 	for cg in "${CGROUPS[@]}"; do
 		[ -d "$cg" ] || continue
 		# the container's own cgroups below, deepest first
 		find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null ||
-			echo "cleanup: cannot remove $cg: $(cat "$cg/cgroup.procs" 2>/dev/null | tr '\n' ' ')" >&2
+			echo "cleanup: cannot remove $cg: $(tr '\n' ' ' <"$cg/cgroup.procs" 2>/dev/null)" >&2
 	done
 	CGROUPS=()
 	# nspawn's own runtime directory, if this test made it (empty once
@@ -79,6 +80,7 @@ container_stop() {
 _nspawn_cleanup() {
 	local rc=$?
 	container_stop
+	rm -f "$CACHE.new.$$"
 	(exit "$rc")
 	_lib_cleanup
 }
@@ -97,10 +99,9 @@ build_cache() {
 		tail -n 5 "$T/debootstrap.log" >&2
 		skip "debootstrap could not make a $SUITE root from $MIRROR: $(grep -m1 -E '^E:' "$T/debootstrap.log")"
 	fi
-	# What the container does not need and would only slow down its boot.
+	# The downloaded packages: not needed by the container, half the tarball.
 	rm -rf "$dir/var/cache/apt/archives/"*.deb "$dir/var/lib/apt/lists/"*_Packages
 	log "debootstrap: $(elapsed_since "$t0")s"
-	mkdir -p "$CACHE_DIR" || fail "cannot create $CACHE_DIR"
 	tar -C "$dir" -czf "$CACHE.new.$$" . || fail "cannot write $CACHE.new.$$"
 	mv "$CACHE.new.$$" "$CACHE" || fail "cannot rename $CACHE.new.$$"
 	rm -rf "$dir"
@@ -177,9 +178,13 @@ cgroup_dirs() {
 # boot: systemd-nspawn -b of $ROOT in the background (its pid NSPAWN_PID,
 # the container's init LEADER), waited for until systemd reports the system
 # running.  Where PID 1 is systemd, nspawn registers a scope of its own;
-# elsewhere the launching shell moves into cgroups of its own first.
+# elsewhere the launching shell moves into cgroups of its own first.  A
+# first boot that does not get there is a skip (this host cannot), a later
+# one a failure (the package's doing).
+BOOTED=0
 boot() {
-	local state i cg
+	local state i cg no_boot=skip
+	[ "$BOOTED" = 0 ] || no_boot=fail
 	local -a opts=(-D "$ROOT" -b -M "$MACHINE" --private-network --console=passive)
 	if [ "$(cat /proc/1/comm)" != systemd ]; then
 		opts+=(--register=no --keep-unit)
@@ -189,7 +194,8 @@ boot() {
 	: >"$T/nspawn.log"
 	(
 		for cg in "${CGROUPS[@]}"; do
-			mkdir -p "$cg" && echo "$BASHPID" >"$cg/cgroup.procs" || exit 125
+			mkdir -p "$cg" && echo "$BASHPID" >"$cg/cgroup.procs" ||
+				{ echo "error: cannot move into the cgroup $cg" && exit 125; }
 		done
 		exec setsid systemd-nspawn "${opts[@]}"
 	) >>"$T/nspawn.log" 2>&1 </dev/null &
@@ -204,7 +210,7 @@ boot() {
 	done
 	if [ -z "$LEADER" ]; then
 		tail -n 20 "$T/nspawn.log" >&2
-		skip "systemd-nspawn -b does not start a systemd here ($(grep -m1 -iE 'fail|error' "$T/nspawn.log"))"
+		$no_boot "systemd-nspawn -b does not start a systemd here ($(grep -m1 -iE 'fail|error' "$T/nspawn.log"))"
 	fi
 	for ((i = 0; i < 900 * TEST_SLOW; i++)); do
 		state=$(in_ct systemctl is-system-running 2>/dev/null)
@@ -217,23 +223,24 @@ boot() {
 	degraded) fail "the container booted degraded: $(in_ct systemctl --failed --no-legend --plain)" ;;
 	*)
 		tail -n 30 "$T/nspawn.log" >&2
-		skip "the container did not boot within 90 s (systemd says '$state')"
+		$no_boot "the container did not boot within 90 s (systemd says '$state')"
 		;;
 	esac
+	BOOTED=1
 }
 
 # reboot_container: systemctl reboot inside makes nspawn exit; boot again.
 reboot_container() {
 	local cg
 	in_ct systemctl reboot || fail "systemctl reboot failed"
-	wait_for 60 "nspawn to exit after systemctl reboot" _lib_not_alive "$NSPAWN_PID"
+	wait_for 60 "nspawn to exit after systemctl reboot" gone "$NSPAWN_PID"
 	wait "$NSPAWN_PID"
 	log "nspawn exited with $? after the reboot"
-	NSPAWN_PID= LEADER=
+	NSPAWN_PID='' LEADER=''
 	for cg in "${CGROUPS[@]}"; do find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null; done
 	boot
 }
-_lib_not_alive() { ! _lib_alive "$1"; }
+gone() { ! _lib_alive "$1"; } # PID
 
 # unit_wait TIMEOUT UNIT PROPERTY VALUE: poll until UNIT's PROPERTY is
 # VALUE; on a timeout the failure shows the unit's state and journal.
@@ -343,8 +350,9 @@ case $status in
 esac
 wait_for 20 "index.html on both www mirrors" \
 	in_ct test -f /srv/mirror/www1/index.html -a -f /srv/mirror/www2/index.html
+status_has() { [[ "$(prop "$1" StatusText)" == *"$2"* ]]; } # UNIT TEXT
 wait_for 10 "the mirrors' full sync in StatusText" \
-	eval '[[ "$(prop syncd@www.service StatusText)" == *"0 paths pending; 0 of 2 remotes failing"* ]]'
+	status_has syncd@www.service "0 paths pending; 0 of 2 remotes failing"
 
 main_pid() { prop syncd@www.service MainPID; }
 restarted_from() { # OLD-PID: another worker runs and is ready
@@ -464,5 +472,5 @@ snapshot >"$T/after" || fail "snapshot after the purge"
 diff -u "$T/before" "$T/after" >&2 || fail "dpkg --purge left paths behind (+ lines above)"
 
 in_ct systemctl poweroff
-wait_for 60 "nspawn to exit after poweroff" _lib_not_alive "$NSPAWN_PID"
+wait_for 60 "nspawn to exit after poweroff" gone "$NSPAWN_PID"
 pass
