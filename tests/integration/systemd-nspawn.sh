@@ -7,8 +7,11 @@
 #   - syncd@www (the shipped www.ini pointed at the container's rsync
 #     daemon) READY (active/running) with the worker's STATUS= line, a
 #     change mirrored;
+#     `syncctl status` shows it running outside syncctl;
 #   - SIGSTOP: the watchdog (WatchdogSec= shortened by a drop-in) restarts
-#     it; SIGKILL: Restart= does;
+#     it; SIGKILL: Restart= does, and KillMode=mixed leaves nothing of the
+#     dead worker (a process its command hook left behind);
+#   - journald gets the worker's levels and no doubled tag;
 #   - a file that does not parse: failed at once, no restart (exit 2); a
 #     missing source (exit 1 forever): failed by the start limit;
 #   - syncctl.service running www, bbs and blog (the shipped examples
@@ -329,8 +332,13 @@ in_ct grep -q '^target = rsync://sync@127.0.0.1/bbs$' /root/bbs.ini || fail "bbs
 
 # ---- syncd@www: READY, STATUS, a change mirrored
 # A watchdog of 8 s instead of 30 s, so that a stopped worker is seen soon.
+# A hook that leaves a process behind (as an ssh below a run can): what
+# KillMode=mixed must kill once the worker is gone.
 ct_sh '
 cp /root/www.ini /etc/syncd/instances.d/www.ini
+printf "[hook stray]\ntype = command\nrun = /usr/local/bin/stray\n" >>/etc/syncd/instances.d/www.ini
+printf "#!/bin/sh\nsleep 1000 </dev/null >/dev/null 2>&1 &\necho \$! >>/var/lib/stray.pids\n" >/usr/local/bin/stray
+chmod 755 /usr/local/bin/stray
 mkdir -p /etc/systemd/system/syncd@.service.d
 printf "[Service]\nWatchdogSec=8s\n" >/etc/systemd/system/syncd@.service.d/watchdog.conf
 systemctl daemon-reload
@@ -353,6 +361,10 @@ wait_for 20 "index.html on both www mirrors" \
 status_has() { [[ "$(prop "$1" StatusText)" == *"$2"* ]]; } # UNIT TEXT
 wait_for 10 "the mirrors' full sync in StatusText" \
 	status_has syncd@www.service "0 paths pending; 0 of 2 remotes failing"
+# syncctl, with no supervisor, knows who runs www.
+out=$(in_ct syncctl status www 2>&1) || fail "syncctl status www (syncd@www running): $out"
+grep -Eq "^www +running +$(prop syncd@www.service MainPID) " <<<"$out" && grep -q 'outside syncctl' <<<"$out" ||
+	fail "syncctl status does not show www running outside syncctl: $out"
 
 main_pid() { prop syncd@www.service MainPID; }
 restarted_from() { # OLD-PID: another worker runs and is ready
@@ -371,16 +383,22 @@ log "SIGSTOP -> restarted in $(elapsed_since "$t0")s"
 assert_eq "$(prop syncd@www.service NRestarts)" $((n0 + 1)) "NRestarts after the watchdog"
 journal_has syncd@www 'Watchdog timeout' ||
 	fail "no 'Watchdog timeout' in syncd@www's journal"
-in_ct sh -c 'echo two >/var/www/html/two.html'
+in_ct sh -c 'rm -f /var/lib/stray.pids; echo two >/var/www/html/two.html'
 wait_for 20 "two.html mirrored by the restarted worker" in_ct test -f /srv/mirror/www2/two.html
 
-# ---- SIGKILL: Restart=on-failure
+# ---- SIGKILL: Restart=on-failure, and nothing of the dead worker's left
+wait_for 20 "the stray hook's process" in_ct test -s /var/lib/stray.pids
+strays=$(in_ct cat /var/lib/stray.pids)
+for p in $strays; do in_ct kill -0 "$p" || fail "the stray hook's process $p is not running"; done
 pid=$(main_pid)
 t0=$(now_ms)
 in_ct kill -KILL "$pid"
 wait_for 20 "syncd@www to restart after SIGKILL of $pid" restarted_from "$pid"
 log "SIGKILL -> restarted in $(elapsed_since "$t0")s"
 assert_eq "$(prop syncd@www.service NRestarts)" $((n0 + 2)) "NRestarts after SIGKILL"
+for p in $strays; do
+	if in_ct kill -0 "$p" 2>/dev/null; then fail "a process the killed worker left (pid $p) outlived its restart"; fi
+done
 
 # ---- no restart loop: a file that does not parse (exit 2, no restart)
 # and a source that is missing (exit 1: restarted until the start limit)
