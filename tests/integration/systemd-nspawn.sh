@@ -6,8 +6,7 @@
 # freshly built package installed into it with dpkg -i, then from inside:
 #   - syncd@www (the shipped www.ini pointed at the container's rsync
 #     daemon) READY (active/running) with the worker's STATUS= line, a
-#     change mirrored;
-#     `syncctl status` shows it running outside syncctl;
+#     change mirrored, `syncctl status` showing it outside syncctl;
 #   - SIGSTOP: the watchdog (WatchdogSec= shortened by a drop-in) restarts
 #     it; SIGKILL: Restart= does, and KillMode=mixed leaves nothing of the
 #     dead worker (a process its command hook left behind);
