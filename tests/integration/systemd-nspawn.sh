@@ -18,6 +18,8 @@
 #     `syncctl flush` as the barrier, the bbs thumbnail hook;
 #   - syncctl.service enabled comes back after `systemctl reboot` (nspawn
 #     exits; the root is booted again) and mirrors again;
+#   - an upgrade (dpkg -i of the same .deb) restarts the supervisor;
+#     dpkg -r stops everything and keeps /etc/syncd and /var/lib/syncd;
 #   - dpkg --purge: no process, unit or path of ours is left.
 # The root is debootstrapped once and cached as a tarball in
 # /var/cache/syncd-tests (rebuilt when missing, older than 30 days or
@@ -474,6 +476,23 @@ assert_eq "$(prop syncctl.service ActiveState)" active "syncctl.service after th
 assert_eq "$(prop syncd@www.service ActiveState)" inactive "syncd@www (disabled) after the reboot"
 wait_for 30 "www, bbs and blog running after the reboot" status_running
 change_and_flush second
+
+# ---- upgrade (the same .deb again): the running supervisor is restarted
+# on the new binaries and runs the three again
+pid=$(prop syncctl.service MainPID)
+in_ct dpkg -i /root/syncd.deb >>"$T/dpkg.log" 2>&1 || fail "dpkg -i over itself: $(tail -n 20 "$T/dpkg.log")"
+unit_wait 30 syncctl.service SubState running
+[ "$(prop syncctl.service MainPID)" != "$pid" ] || fail "syncctl.service was not restarted by the upgrade"
+wait_for 30 "www, bbs and blog running after the upgrade" status_running
+change_and_flush third
+
+# ---- remove: everything stopped, the operator's files and the state kept
+in_ct dpkg -r syncd >>"$T/dpkg.log" 2>&1 || fail "dpkg -r: $(tail -n 20 "$T/dpkg.log")"
+assert_eq "$(prop syncctl.service ActiveState)" inactive "syncctl.service after dpkg -r"
+if in_ct pgrep -l -x 'syncd|syncctl'; then fail "processes of ours after dpkg -r"; fi
+for f in /etc/syncd/instances.d/www.ini /etc/syncd/www.secret /var/lib/syncd/www; do
+	in_ct test -e "$f" || fail "dpkg -r removed $f"
+done
 
 # ---- purge: nothing of ours left (the test's own drop-in aside, which an
 # operator's would be too)
