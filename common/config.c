@@ -181,6 +181,11 @@ read_line(char *str, int num, void *stream)
 		if (end) {
 			*end = '\0';
 			on_section(p, cfg_trim(t + 1));
+		} else {
+			/* inih says so only when nothing else went wrong, and
+			 * files the keys below under the section before */
+			cfg_err(p, p->line, "no ']' in '%s': not a section header", cfg_trim(t));
+			p->syntax_line = p->line;
 		}
 	} else if (*t && *t != ';' && *t != '#' && *t != '\n' && *t != '\r' && !strpbrk(t, "=:")) {
 		cfg_err(p, p->line, "expected 'key = value', '[section]' or a comment");

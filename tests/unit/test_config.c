@@ -664,6 +664,15 @@ START_TEST(err_key_outside_section)
 }
 END_TEST
 
+/* A section header without its ']' is named, not only the keys after it,
+ * which inih files under the section before. */
+START_TEST(err_unclosed_section)
+{
+	load_fails(MIN_HEAD "[remote a\ntarget = /some/other/dir\n", 3, "no ']' in '[remote a'");
+	load_fails(MIN_HEAD MIN_REMOTE "[batch\n", 5, "no ']' in '[batch'");
+}
+END_TEST
+
 /* inih's continuation lines (an indented line after a key) are off: such a
  * line is an error, never appended to or repeating the key before it. */
 START_TEST(err_continuation_line)
@@ -994,6 +1003,7 @@ config_suite(void)
 	tcase_add_test(tc, err_nul_byte);
 	tcase_add_test(tc, err_gives_up);
 	tcase_add_test(tc, err_key_outside_section);
+	tcase_add_test(tc, err_unclosed_section);
 	tcase_add_test(tc, err_continuation_line);
 	tcase_add_test(tc, err_regex_and_globs);
 	tcase_add_test(tc, err_several_at_once);
