@@ -39,7 +39,7 @@ CHECK_LIBS = $(shell pkg-config --libs check)
 
 COMMON_SRC = common/log.c common/duration.c common/strv.c common/buf.c common/loop.c \
              common/config.c common/hook_conf.c common/filter.c common/lineserver.c common/json.c \
-             common/fsutil.c common/proc.c
+             common/fsutil.c common/proc.c common/field.c
 DAEMON_LIB = daemon/pathtree.c daemon/changeset.c daemon/unclosed.c daemon/mounts.c \
              daemon/watch.c daemon/child.c daemon/rsync_argv.c \
              daemon/treewalk.c daemon/excludes.c daemon/push.c daemon/remote.c daemon/batch.c daemon/worker.c \
