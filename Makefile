@@ -48,7 +48,7 @@ DAEMON_LIB = daemon/pathtree.c daemon/changeset.c daemon/unclosed.c daemon/mount
              daemon/http.c daemon/http_fmt.c daemon/hook_http.c daemon/curl_api.c
 DAEMON_SRC = $(DAEMON_LIB) daemon/main.c
 CTL_LIB    = ctl/supervisor.c ctl/instance.c ctl/notify.c ctl/client.c ctl/show.c \
-             ctl/import_sersync.c
+             ctl/import_sersync.c ctl/metrics.c ctl/metrics_http.c
 CTL_SRC    = $(CTL_LIB) ctl/main.c
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 

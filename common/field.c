@@ -103,6 +103,25 @@ const struct field hook_fields[H_NFIELDS] = {
 	[H_LAST_ERROR] = TEXT_IF("last_error", FK_STR, "\n  last error: %s"),
 };
 
+const struct field supervisor_fields[SV_NFIELDS] = {
+	[SV_RUNNING] = GAUGE("running", FK_COUNT, NULL, "syncd_supervisor_running",
+	    "1 when a syncctl supervisor answers, 0 when none runs."),
+};
+
+const struct field supervised_fields[S_NFIELDS] = {
+	[S_UP] = GAUGE("up", FK_COUNT, NULL, "syncd_supervisor_instance_up",
+	    "1 while the instance's worker runs (ready), 0 otherwise."),
+	[S_RESTARTS] = COUNTER("restarts", NULL, "syncd_supervisor_restarts_total", NULL,
+	    "Restarts of the worker by the supervisor since the operator last started it."),
+	[S_WATCHDOG_KILLS] = COUNTER("watchdog_kills", NULL,
+	    "syncd_supervisor_watchdog_kills_total", NULL,
+	    "Workers killed for a missed watchdog ping."),
+	[S_LAST_EXIT] = GAUGE("last_exit_code", FK_COUNT, NULL, "syncd_supervisor_last_exit_code",
+	    "Exit status of the last worker that ended, 128+N when killed by signal N, -1: none yet."),
+	[S_STATE_SECONDS] = GAUGE("state_s", FK_NUM, NULL, "syncd_supervisor_state_seconds",
+	    "Seconds the instance has been in its current state (the state label)."),
+};
+
 void
 hist_add(struct hist *h, double v)
 {
@@ -193,15 +212,17 @@ static void
 put_labels(FILE *f, const struct metric_set *s, const void *obj, const char *extra,
     const char *le)
 {
+	if (!s->label_names[0] && !extra && !le)
+		return;
 	fputc('{', f);
 	for (int j = 0; s->label_names[j]; j++) {
 		fprintf(f, "%s%s=", j ? "," : "", s->label_names[j]);
 		metric_label(f, s->label(obj, j));
 	}
 	if (extra)
-		fprintf(f, ",%s", extra);
+		fprintf(f, "%s%s", s->label_names[0] ? "," : "", extra);
 	if (le)
-		fprintf(f, ",le=\"%s\"", le);
+		fprintf(f, "%sle=\"%s\"", s->label_names[0] || extra ? "," : "", le);
 	fputc('}', f);
 }
 
@@ -215,7 +236,7 @@ field_metrics(FILE *f, const struct metric_set *s)
 	if (!s->count)
 		return;
 
-	for (int i = 0; i < s->n; i++) {
+	for (int i = s->first; i < s->n; i++) {
 		const struct field *fd = &s->t[i];
 		if (!fd->metric)
 			continue;

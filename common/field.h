@@ -71,8 +71,13 @@ enum {
 	H_NAME, H_TYPE, H_WHEN, H_STATE, H_PENDING, H_DELIVERED, H_CALLS_OK, H_CALLS_FAILED,
 	H_RETRIES, H_DROPPED, H_OVERFLOWED, H_LAST_SUCCESS, H_LAST_ERROR, H_NFIELDS
 };
+/* syncctl's: the supervisor's own, and each instance it supervises. */
+enum { SV_RUNNING, SV_NFIELDS };
+enum {
+	S_UP, S_RESTARTS, S_WATCHDOG_KILLS, S_LAST_EXIT, S_STATE_SECONDS, S_NFIELDS
+};
 extern const struct field instance_fields[I_NFIELDS], remote_fields[R_NFIELDS],
-    hook_fields[H_NFIELDS];
+    hook_fields[H_NFIELDS], supervisor_fields[SV_NFIELDS], supervised_fields[S_NFIELDS];
 
 /* A value of each field of one object, by index. */
 typedef void (*field_get_fn)(const void *obj, int field, struct value *v);
@@ -87,7 +92,7 @@ void field_text(FILE *f, const struct field *t, int first, int last, field_get_f
  * format 0.0.4, labelled with label_names[j]="label(obj, j)". */
 struct metric_set {
 	const struct field *t;
-	int n;
+	int first, n;		/* the fields first..n-1 of t */
 	field_get_fn get;
 	const void *objs;
 	size_t count, stride;

@@ -18,6 +18,8 @@
 #include "instance.h"
 #include "lineserver.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "notify.h"
 #include "strv.h"
 
@@ -39,6 +41,9 @@ insert(struct supervisor *sv, struct instance *in)
 		pp = &(*pp)->next;
 	in->next = *pp;
 	*pp = in;
+	in->exit_code = -1;
+	in->seen = in->state;
+	in->state_since = now_ms();
 }
 
 static void
@@ -59,8 +64,13 @@ supervisor_changed(struct supervisor *sv)
 	unsigned n[IS_FAILED + 1] = { 0 };
 	char status[128];
 
-	for (struct instance *in = sv->instances; in; in = in->next)
+	for (struct instance *in = sv->instances; in; in = in->next) {
 		n[in->state]++;
+		if (in->seen != in->state) {
+			in->seen = in->state;
+			in->state_since = now_ms();
+		}
+	}
 	snprintf(status, sizeof status, "STATUS=%u running, %u starting, %u backoff, %u failed, %u stopped",
 	    n[IS_RUNNING], n[IS_STARTING], n[IS_BACKOFF], n[IS_FAILED], n[IS_STOPPED]);
 	if (strcmp(status, sv->status)) {
@@ -207,9 +217,12 @@ reap(struct supervisor *sv)
 		while (in && in->pid != si.si_pid)
 			in = in->next;
 		if (!in) {
-			waitpid(si.si_pid, NULL, 0);
+			waitpid(si.si_pid, NULL, 0);	/* a metrics scrape's child */
 			continue;
 		}
+		in->exit_code = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+		if (in->abort_reason && strstr(in->abort_reason, "watchdog"))
+			in->watchdog_kills++;
 		instance_exited(in);
 		if (in->removed && !instance_active(in))
 			forget(sv, in);
@@ -302,6 +315,12 @@ write_status(void *ctx, FILE *f)
 	}
 }
 
+static void
+write_metrics(void *ctx, FILE *f)
+{
+	metrics_own(ctx, f);
+}
+
 enum action { ACT_START, ACT_STOP, ACT_RESTART };
 
 static void
@@ -359,6 +378,8 @@ handle_request(void *ctx, struct lsclient *cl, char *line)
 	const char *cmd = w[0] ? w[0] : "";
 	if (!strcmp(cmd, "status") && !w[1])
 		lsclient_reply_with(cl, write_status, sv);
+	else if (!strcmp(cmd, "metrics") && !w[1])
+		lsclient_reply_with(cl, write_metrics, sv);
 	else if (!strcmp(cmd, "start"))
 		act(sv, cl, ACT_START, w + 1);
 	else if (!strcmp(cmd, "stop"))
@@ -374,11 +395,11 @@ handle_request(void *ctx, struct lsclient *cl, char *line)
 			lsclient_replyf(cl, "%s: %s\n", ok ? "ok" : "error", summary);
 		}
 	} else if (!strcmp(cmd, "help") && !w[1])
-		lsclient_replyf(cl, "ok\nstatus\nstart [NAME...]\nstop [NAME...]\nrestart [NAME...]\n"
+		lsclient_replyf(cl, "ok\nstatus\nmetrics\nstart [NAME...]\nstop [NAME...]\nrestart [NAME...]\n"
 		    "reload\nhelp\n");
 	else {
 		char q[128];
-		lsclient_replyf(cl, "error: unknown command '%s' (known: status, start, stop, restart, "
+		lsclient_replyf(cl, "error: unknown command '%s' (known: status, metrics, start, stop, restart, "
 		    "reload, help)\n", log_quote(line, q, sizeof q));
 	}
 	strv_free(w);
@@ -428,7 +449,7 @@ lock_pidfile(const char *dir)
 int
 supervisor_run(const struct paths *p, int ready_fd, bool on_demand)
 {
-	struct supervisor sv = { .paths = p, .sigfd = -1, .on_demand = on_demand };
+	struct supervisor sv = { .paths = p, .sigfd = -1, .on_demand = on_demand, .http_fd = -1 };
 	char *sock = NULL, summary[1024];
 	sigset_t mask;
 	int lockfd = -1, rc = 1;
@@ -464,6 +485,8 @@ supervisor_run(const struct paths *p, int ready_fd, bool on_demand)
 		goto out;
 	if (!(sv.ctl = lineserver_open(&sv.loop, sock, "another syncctl daemon", &control_ops, &sv)))
 		goto out;
+	if (metrics_http_open(&sv, p->config_dir) < 0)
+		goto out;
 
 	reload(&sv, summary, sizeof summary);
 	log_info("supervising %s: %s%s", sv.instances_dir, summary,
@@ -486,6 +509,7 @@ out:
 		instance_free(in);
 	}
 	lineserver_close(sv.ctl, "error: the supervisor is stopping\n");
+	metrics_http_close(&sv);
 	notify_close(sv.notify);
 	timer_close(&sv.watchdog);
 	if (sv.sigfd >= 0)

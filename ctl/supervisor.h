@@ -31,6 +31,8 @@ struct supervisor {
 	bool on_demand;			/* started by "syncctl start": starts only what it is
 					 * asked to, and ends with "stop" of all */
 	char status[128];		/* last STATUS= sent */
+	int http_fd;			/* metrics_http.h's listener, -1: none */
+	struct io http_io;
 };
 
 /* Runs until SIGTERM/SIGINT (or, on_demand, "stop" of all) and every worker

@@ -213,11 +213,11 @@ void
 status_metrics(const struct worker *w, FILE *f)
 {
 	const struct metric_set sets[] = {
-		{ instance_fields, I_NFIELDS, instance_get, w, 1, sizeof *w, instance_label,
+		{ instance_fields, 0, I_NFIELDS, instance_get, w, 1, sizeof *w, instance_label,
 		    instance_label_of },
-		{ remote_fields, R_NFIELDS, remote_get, w->remotes, w->cfg->nremotes,
+		{ remote_fields, 0, R_NFIELDS, remote_get, w->remotes, w->cfg->nremotes,
 		    sizeof *w->remotes, remote_labels, remote_label_of },
-		{ hook_fields, H_NFIELDS, hook_get, w->hooks, w->cfg->nhooks, sizeof *w->hooks,
+		{ hook_fields, 0, H_NFIELDS, hook_get, w->hooks, w->cfg->nhooks, sizeof *w->hooks,
 		    hook_labels, hook_label_of },
 	};
 
