@@ -34,8 +34,8 @@ supervised_get(const void *obj, int f, struct value *v)
 }
 
 static const char *const no_labels[] = { NULL };
-static const char *const instance_label[] = { "instance", NULL };
-static const char *const state_labels[] = { "instance", "state", NULL };
+static const char *const instance_label[] = { "syncd_instance", NULL };
+static const char *const state_labels[] = { "syncd_instance", "state", NULL };
 
 static const char *
 supervised_label(const void *obj, int j)
@@ -61,7 +61,8 @@ metrics_own(const struct supervisor *sv, FILE *f)
 		ins[n++] = in;
 	}
 	/* The state is a label of its own metric only: the others' series
-	 * must not change with it. */
+	 * must not change with it.  "syncd_instance", not "instance": that is
+	 * the label Prometheus gives each target. */
 	field_metrics(f, &(struct metric_set){ supervised_fields, 0, S_STATE_SECONDS,
 	    supervised_get, ins, n, sizeof *ins, instance_label, supervised_label });
 	field_metrics(f, &(struct metric_set){ supervised_fields, S_STATE_SECONDS, S_NFIELDS,

@@ -183,9 +183,9 @@ status_json(const struct worker *w, FILE *f)
 	fputs("]}\n", f);
 }
 
-static const char *const instance_label[] = { "instance", NULL };
-static const char *const remote_labels[] = { "instance", "remote", NULL };
-static const char *const hook_labels[] = { "instance", "hook", NULL };
+static const char *const instance_label[] = { "syncd_instance", NULL };
+static const char *const remote_labels[] = { "syncd_instance", "remote", NULL };
+static const char *const hook_labels[] = { "syncd_instance", "hook", NULL };
 
 static const char *
 instance_label_of(const void *obj, int j)
