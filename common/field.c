@@ -194,6 +194,30 @@ field_text(FILE *f, const struct field *t, int first, int last, field_get_fn get
 }
 
 void
+field_verify_text(FILE *f, const char *state, const char *result, const char *when,
+    double seconds, double differences, const char *error)
+{
+	bool never = !strcmp(result, "never");
+
+	if (never && !strcmp(state, "idle"))
+		return;
+	fputs("  last verify: ", f);
+	if (never) {
+		fputs("none yet", f);
+	} else {
+		fputs(result, f);
+		if (!strcmp(result, "drift"))
+			fprintf(f, ", %.0f difference%s", differences, differences == 1 ? "" : "s");
+		fprintf(f, " at %s (%.1fs)", when, seconds);
+		if (!strcmp(result, "failed"))
+			fprintf(f, ": %s", error);
+	}
+	if (strcmp(state, "idle"))
+		fprintf(f, "; one is %s", state);
+	fputc('\n', f);
+}
+
+void
 metric_label(FILE *f, const char *s)
 {
 	fputc('"', f);

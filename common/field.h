@@ -88,6 +88,11 @@ void field_json(FILE *f, const struct field *t, int n, field_get_fn get, const v
 void field_text(FILE *f, const struct field *t, int first, int last, field_get_fn get,
     const void *obj);
 
+/* The text status' line about a remote's verify (nothing when none ran
+ * nor runs): its state, result, when it ended, how long it took. */
+void field_verify_text(FILE *f, const char *state, const char *result, const char *when,
+    double seconds, double differences, const char *error);
+
 /* The metrics of n objects (objs[i] of size stride) in Prometheus' text
  * format 0.0.4, labelled with label_names[j]="label(obj, j)". */
 struct metric_set {
