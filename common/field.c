@@ -18,8 +18,8 @@ const struct field instance_fields[I_NFIELDS] = {
 	[I_STATE] = TEXT("state", FK_STR, ": %s"),
 	[I_RUNNING_MARK] = TEXT("running_mark", FK_STR, NULL),
 	[I_RUNNING_MARK_ERROR] = TEXT_IF("running_mark_error", FK_STR,
-	    "\nwarning: cannot create the running mark: %s; an unclean stop would go unnoticed "
-	    "(no full sync at the next start)"),
+	    "\nwarning: cannot create the running mark in the state directory: %s; an unclean stop "
+	    "would go unnoticed (no full sync at the next start)"),
 	[I_SOURCE] = TEXT("source", FK_STR, "\nsource %s"),
 	[I_UPTIME] = GAUGE("uptime_s", FK_NUM, ", up %ss", "syncd_uptime_seconds",
 	    "Seconds since the worker started."),
