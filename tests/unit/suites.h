@@ -23,5 +23,6 @@ Suite *verify_suite(void);
 Suite *rsync_version_suite(void);
 Suite *mounts_suite(void);
 Suite *proc_suite(void);
+Suite *metrics_suite(void);
 
 #endif
