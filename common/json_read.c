@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "json_read.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,16 @@ static void
 skip_space(struct reader *r)
 {
 	r->p += strspn(r->p, " \t\r\n");
+}
+
+/* Takes c if it comes next; never steps past the end. */
+static bool
+eat(struct reader *r, char c)
+{
+	if (*r->p != c)
+		return false;
+	r->p++;
+	return true;
 }
 
 static int
@@ -99,18 +110,16 @@ read_members(struct reader *r, struct jnode *n, char close, int depth)
 	struct jnode **tail = &n->child;
 
 	skip_space(r);
-	if (*r->p == close) {
-		r->p++;
+	if (eat(r, close))
 		return 0;
-	}
 	for (;;) {
 		char *key = NULL;
 		skip_space(r);
 		if (close == '}') {
-			if (*r->p++ != '"' || !(key = read_string(r)))
+			if (!eat(r, '"') || !(key = read_string(r)))
 				return -1;
 			skip_space(r);
-			if (*r->p++ != ':') {
+			if (!eat(r, ':')) {
 				free(key);
 				return -1;
 			}
@@ -124,11 +133,9 @@ read_members(struct reader *r, struct jnode *n, char close, int depth)
 		*tail = m;
 		tail = &m->next;
 		skip_space(r);
-		if (*r->p == ',') {
-			r->p++;
+		if (eat(r, ','))
 			continue;
-		}
-		return *r->p++ == close ? 0 : -1;
+		return eat(r, close) ? 0 : -1;
 	}
 }
 
@@ -171,7 +178,7 @@ read_value(struct reader *r, int depth)
 	default:
 		n->type = J_NUM;
 		n->num = strtod(r->p, &end);
-		if (end == r->p || !strchr("-0123456789", *r->p))
+		if (end == r->p || !*r->p || !strchr("-0123456789", *r->p))
 			goto bad;
 		r->p = end;
 		return n;
@@ -187,7 +194,8 @@ json_parse(const char *text)
 	struct reader r = { text };
 	struct jnode *n = read_value(&r, 0);
 
-	skip_space(&r);
+	if (n)
+		skip_space(&r);
 	if (n && *r.p) {
 		json_free(n);
 		return NULL;
