@@ -167,6 +167,9 @@ on_accept(void *ctx, uint32_t events)
 	while ((fd = accept4(sv->http_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
 		pid_t pid = fork();
 		if (pid == 0) {
+			/* A supervisor started again while this child still
+			 * asks workers must find the port free. */
+			close(sv->http_fd);
 			serve(sv, fd);
 			close(fd);
 			_exit(0);
