@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <ini.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,9 @@
 
 #define REQUEST_MAX 8192
 #define CLIENT_TIMEOUT_S 5
+/* Children answering at once; more clients get 503 (a flood of
+ * connections must not fork without end). */
+#define SCRAPES_MAX 4
 
 struct settings {
 	const char *file;
@@ -43,7 +48,8 @@ setting(void *ctx, const char *section, const char *name, const char *value)
 	return 1;
 }
 
-/* A listening socket for "[ADDRESS:]PORT", or -1 after logging why. */
+/* A listening socket for "[ADDRESS:]PORT", or -1 after logging why.  A
+ * bare port may be 0: any free one (for tests), which the log names. */
 static int
 listen_on(const char *file, const char *spec)
 {
@@ -54,11 +60,13 @@ listen_on(const char *file, const char *spec)
 	    .ai_flags = AI_PASSIVE }, *ai = NULL;
 	int fd = -1, one = 1, rc;
 
-	if (spec[strspn(spec, "0123456789")] == '\0')
+	bool bare = *spec && strlen(spec) <= 5 && spec[strspn(spec, "0123456789")] == '\0';
+
+	if (bare)
 		host = strdup("127.0.0.1"), p = (unsigned)atoi(spec);
 	else if (cfg_host_port(spec, &host, &p, &why) < 0)
 		host = NULL;
-	if (!host || !p || p > 65535) {
+	if (!host || p > 65535 || (!bare && !p)) {
 		log_err("%s: [metrics] listen = %s: %s", file, spec,
 		    why ? why : "want [ADDRESS:]PORT, e.g. 127.0.0.1:9469");
 		free(host);
@@ -78,8 +86,14 @@ listen_on(const char *file, const char *spec)
 			close(fd);
 		fd = -1;
 	} else {
-		log_info("metrics: listening on http://%s%s%s:%s/metrics", strchr(host, ':') ? "[" : "",
-		    host, strchr(host, ':') ? "]" : "", port);
+		/* Port 0 is any free one: the log says which. */
+		struct sockaddr_storage sa;
+		socklen_t len = sizeof sa;
+		if (getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+			p = ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port :
+			    ((struct sockaddr_in *)&sa)->sin_port);
+		log_info("metrics: listening on http://%s%s%s:%u/metrics", strchr(host, ':') ? "[" : "",
+		    host, strchr(host, ':') ? "]" : "", p);
 	}
 	freeaddrinfo(ai);
 	free(host);
@@ -165,6 +179,14 @@ on_accept(void *ctx, uint32_t events)
 
 	(void)events;
 	while ((fd = accept4(sv->http_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		if (sv->scrapes >= SCRAPES_MAX) {
+			static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+			    "Content-Length: 0\r\nConnection: close\r\n\r\n";
+			ssize_t n = send(fd, busy, sizeof busy - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+			(void)n;
+			close(fd);
+			continue;
+		}
 		pid_t pid = fork();
 		if (pid == 0) {
 			/* A supervisor started again while this child still
@@ -176,6 +198,8 @@ on_accept(void *ctx, uint32_t events)
 		}
 		if (pid < 0)
 			log_err("metrics: fork: %s", strerror(errno));
+		else
+			sv->scrapes++;
 		close(fd);	/* the child has it; reap() collects the child */
 	}
 	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)

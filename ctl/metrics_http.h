@@ -5,7 +5,8 @@
  *     [metrics]
  *     listen = 127.0.0.1:9469
  *
- * ([ADDRESS:]PORT; the address is 127.0.0.1 when left out).  Each request
+ * ([ADDRESS:]PORT; the address is 127.0.0.1 when left out; a bare 0 is any
+ * free port of 127.0.0.1, which the log names).  Each request
  * is answered by a child process that asks the workers: a worker slow to
  * answer never holds up the supervisor's event loop. */
 #ifndef SYNCCTL_METRICS_HTTP_H

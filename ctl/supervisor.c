@@ -217,7 +217,9 @@ reap(struct supervisor *sv)
 		while (in && in->pid != si.si_pid)
 			in = in->next;
 		if (!in) {
-			waitpid(si.si_pid, NULL, 0);	/* a metrics scrape's child */
+			/* a metrics scrape's child (metrics_http.c) */
+			if (waitpid(si.si_pid, NULL, 0) > 0 && sv->scrapes)
+				sv->scrapes--;
 			continue;
 		}
 		in->exit_code = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;

@@ -32,6 +32,7 @@ struct supervisor {
 					 * asked to, and ends with "stop" of all */
 	char status[128];		/* last STATUS= sent */
 	int http_fd;			/* metrics_http.h's listener, -1: none */
+	unsigned scrapes;		/* its children that answer now */
 	struct io http_io;
 };
 

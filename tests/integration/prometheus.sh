@@ -26,10 +26,12 @@ start_rsyncd
 instance_ini www
 printf '[hook note]\ntype = command\nrun = /bin/true\n' >>"$SCTL_INST/www.ini"
 printf 'seed\n' >"$(isrc www)/seed"
-MPORT=$(free_port)
-printf '[metrics]\nlisten = 127.0.0.1:%s\n' "$MPORT" >"$SCTL_CONFIG/syncctl.ini"
+# Port 0: any free one, which the log names.
+printf '[metrics]\nlisten = 0\n' >"$SCTL_CONFIG/syncctl.ini"
 start_supervisor
 wait_state www running 10
+MPORT=$(log_text | sed -n 's|.*metrics: listening on http://127\.0\.0\.1:\([0-9]*\)/metrics$|\1|p' | tail -n 1)
+[ -n "$MPORT" ] || fail "the supervisor does not say where it listens: $(log_text | grep metrics)"
 wait_converged "$(isrc www)" "$(idst www)" 10
 
 # ---- promtool on what we ship and emit
@@ -50,7 +52,6 @@ mkdir -p "$P/data"
 sed -E -e 's/^( +for: ).*/\11s/' -e 's/(syncd_remote_lag_seconds > )300$/\12/' "$RULES" >"$P/rules.yml"
 changed=$(diff "$RULES" "$P/rules.yml" | grep -c '^>')
 [ "$changed" = 3 ] || fail "the test's copy of the rules changes $changed lines, not 3 (2 for:, 1 threshold)"
-PPORT=$(free_port)
 cat >"$P/prometheus.yml" <<EOF
 global:
   scrape_interval: 1s
@@ -62,12 +63,24 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:$MPORT']
 EOF
-_lib_launch "$P/rc" "$P/log" prometheus --config.file="$P/prometheus.yml" \
-	--storage.tsdb.path="$P/data" --web.listen-address="127.0.0.1:$PPORT"
-PROM_PID=$_LIB_LAUNCHED
-API=http://127.0.0.1:$PPORT/api/v1
+# start_prometheus: on a free port (another one if that was taken meanwhile).
+start_prometheus() {
+	local try
+	for ((try = 0; try < 3; try++)); do
+		PPORT=$(free_port)
+		_lib_launch "$P/rc" "$P/log" prometheus --config.file="$P/prometheus.yml" \
+			--storage.tsdb.path="$P/data" --web.listen-address="127.0.0.1:$PPORT"
+		PROM_PID=$_LIB_LAUNCHED
+		API=http://127.0.0.1:$PPORT/api/v1
+		wait_for 30 "Prometheus ready on 127.0.0.1:$PPORT, or gone" prom_ready_or_gone
+		prom_ready && return 0
+		log "Prometheus did not start on port $PPORT: $(tail -n 2 "$P/log")"
+	done
+	fail "Prometheus did not start: $(tail -n 20 "$P/log")"
+}
 prom_ready() { curl -sf "http://127.0.0.1:$PPORT/-/ready" >/dev/null; }
-wait_for 30 "Prometheus ready on 127.0.0.1:$PPORT" prom_ready
+prom_ready_or_gone() { prom_ready || [ -s "$P/rc" ]; }
+start_prometheus
 
 # query EXPR: the series of an instant query, one "labels value" a line.
 query() {
