@@ -39,7 +39,7 @@ CHECK_LIBS = $(shell pkg-config --libs check)
 
 COMMON_SRC = common/log.c common/duration.c common/strv.c common/buf.c common/loop.c \
              common/config.c common/hook_conf.c common/filter.c common/lineserver.c common/json.c \
-             common/fsutil.c common/proc.c
+             common/fsutil.c common/proc.c common/field.c common/json_read.c
 DAEMON_LIB = daemon/pathtree.c daemon/changeset.c daemon/unclosed.c daemon/mounts.c \
              daemon/watch.c daemon/child.c daemon/rsync_argv.c \
              daemon/treewalk.c daemon/excludes.c daemon/push.c daemon/remote.c daemon/batch.c daemon/worker.c \
@@ -48,7 +48,7 @@ DAEMON_LIB = daemon/pathtree.c daemon/changeset.c daemon/unclosed.c daemon/mount
              daemon/http.c daemon/http_fmt.c daemon/hook_http.c daemon/curl_api.c
 DAEMON_SRC = $(DAEMON_LIB) daemon/main.c
 CTL_LIB    = ctl/supervisor.c ctl/instance.c ctl/policy.c ctl/notify.c ctl/client.c ctl/show.c \
-             ctl/import_sersync.c
+             ctl/import_sersync.c ctl/metrics.c ctl/metrics_http.c
 CTL_SRC    = $(CTL_LIB) ctl/main.c
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
@@ -156,11 +156,13 @@ deps:
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
-	           $(DESTDIR)$(DOCDIR)/examples
+	           $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR)/examples/monitoring
 	install -m 755 $(BUILD)/syncd $(BUILD)/syncctl $(DESTDIR)$(BINDIR)/
 	install -m 644 docs/syncd.8 docs/syncctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 docs/syncd.ini.5 $(DESTDIR)$(MANDIR)/man5/syncd.ini.5
 	install -m 644 instances.d/*.ini $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 packaging/monitoring/syncd-alerts.yml packaging/monitoring/syncd-grafana.json \
+	           $(DESTDIR)$(DOCDIR)/examples/monitoring/
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|@BINDIR@|$(BINDIR)|' units/syncd@.service >$(DESTDIR)$(UNITDIR)/syncd@.service
 	sed 's|@BINDIR@|$(BINDIR)|' units/syncctl.service >$(DESTDIR)$(UNITDIR)/syncctl.service

@@ -34,6 +34,11 @@ struct instance {
 	char status[256];	/* the worker's STATUS= */
 	char error[1024];	/* why it is failed or backing off */
 	char last_log[512];	/* the worker's last error line */
+	/* the supervisor's figures (supervisor.c keeps them) */
+	unsigned watchdog_kills;
+	int exit_code;		/* of the last worker, 128+N: killed by signal N; -1: none */
+	enum inst_state seen;	/* the state since state_since (monotonic ms) */
+	uint64_t state_since;
 };
 
 struct instance *instance_new(struct supervisor *sv, const char *name, const char *file);

@@ -21,6 +21,7 @@
 #include "json.h"
 #include "loop.h"
 #include "log.h"
+#include "metrics.h"
 #include "show.h"
 #include "strv.h"
 #include "supervisor.h"
@@ -68,6 +69,8 @@ usage(FILE *f)
 	    "  restart [NAME...]            stop and start again (none named: all not stopped)\n"
 	    "  status [--json] [NAME...]    state of each instance and of its mirrors\n"
 	    "  list                         one line per instance: NAME STATE FILE\n"
+	    "  metrics                      the supervisor's and every worker's figures in\n"
+	    "                               Prometheus' text format (see syncctl(8), METRICS)\n"
 	    "  reload                       pick up added, removed and changed instance files\n"
 	    "  resync|pause|resume [NAME...] ask running workers for a full sync, to hold, to go on\n"
 	    "  verify [--json] [--timeout T] [NAME...]\n"
@@ -508,6 +511,47 @@ cmd_status(char **args)
 	return rc;
 }
 
+/* The supervisor's metrics and those of every worker that answers, ours or
+ * not (syncd@NAME). */
+static int
+cmd_metrics(char **args)
+{
+	struct status st;
+	char *own = NULL, *reply = NULL;
+	size_t len = 0, n = 0;
+
+	if (*args) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (get_status(&st) < 0)
+		return EX_FAIL;
+	char **names = calloc(st.n + 1, sizeof *names);
+	if (st.supervisor && (!(reply = ask("metrics")) || strncmp(reply, "# ", 2))) {
+		log_err("%s: unexpected answer to metrics: %s", sock_path, reply ? reply : strerror(errno));
+		free(reply);
+		free(names);
+		status_free(&st);
+		return EX_FAIL;
+	}
+	if (!reply) {
+		FILE *m = open_memstream(&own, &len);
+		if (m) {
+			metrics_own(NULL, m);
+			fclose(m);
+		}
+	}
+	for (size_t i = 0; names && i < st.n; i++)
+		if (st.rows[i].pid)
+			names[n++] = st.rows[i].name;
+	metrics_write(stdout, reply ? reply : own ? own : "", names, paths.runtime_dir);
+	free(names);
+	free(reply);
+	free(own);
+	status_free(&st);
+	return fflush(stdout) == 0 ? EX_OK : EX_FAIL;
+}
+
 static int
 cmd_list(char **args)
 {
@@ -878,6 +922,8 @@ main(int argc, char **argv)
 		return cmd_status(args);
 	if (!strcmp(cmd, "list"))
 		return cmd_list(args);
+	if (!strcmp(cmd, "metrics"))
+		return cmd_metrics(args);
 	if (!strcmp(cmd, "reload"))
 		return cmd_reload(args);
 	if (!strcmp(cmd, "resync") || !strcmp(cmd, "pause") || !strcmp(cmd, "resume"))

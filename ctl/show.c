@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "client.h"
+#include "field.h"
 #include "instance.h"
 #include "json.h"
+#include "json_read.h"
 #include "strv.h"
 
 #define WORKER_TIMEOUT_MS 1000
@@ -80,13 +82,20 @@ status_from_dir(const char *dir, struct status *st)
 	strv_free(names);
 }
 
-/* The number after "key": in a worker's status JSON, 0 if none. */
-static double
-json_number(const char *json, const char *key)
+static const char *
+json_text(const struct jnode *obj, const char *key)
 {
-	const char *p = strstr(json, key);
+	const struct jnode *m = json_get(obj, key);
 
-	return p ? strtod(p + strlen(key), NULL) : 0;
+	return m && m->type == J_STR ? m->str : "";
+}
+
+static double
+json_num(const struct jnode *obj, const char *key)
+{
+	const struct jnode *m = json_get(obj, key);
+
+	return m && m->type == J_NUM ? m->num : 0;
 }
 
 void
@@ -99,14 +108,16 @@ status_find_outside(struct status *st, const char *runtime_dir)
 			continue;
 		reply = ctl_request(path, "status --json", WORKER_TIMEOUT_MS);
 		free(path);
-		if (reply && reply[0] == '{') {
+		struct jnode *js = reply ? json_parse(reply) : NULL;
+		if (js && js->type == J_OBJ) {
 			r->outside = true;
 			r->state = "running";
 			r->error = "";
 			r->next_ms = 0;
-			r->pid = (int)json_number(reply, "\"pid\":");
-			r->uptime_ms = (uint64_t)(json_number(reply, "\"uptime_s\":") * 1000);
+			r->pid = (int)json_num(js, "pid");
+			r->uptime_ms = (uint64_t)(json_num(js, "uptime_s") * 1000);
 		}
+		json_free(js);
 		free(reply);
 	}
 }
@@ -167,6 +178,55 @@ ask_worker(const char *runtime_dir, const struct row *r, const char *req)
 	return reply;
 }
 
+/* A member of a worker's status JSON, read as the table's field f. */
+struct json_obj {
+	const struct field *t;
+	const struct jnode *n;
+};
+
+static void
+json_value(const void *obj, int f, struct value *v)
+{
+	const struct json_obj *o = obj;
+	const struct jnode *m = json_get(o->n, o->t[f].key);
+
+	if (!m || m->type == J_NULL)
+		v->null = true;
+	else if (m->type == J_STR)
+		v->s = m->str;
+	else
+		v->n = m->num;
+}
+
+/* What the worker's text status says of its remotes and hooks, written
+ * from its status JSON with the same table. */
+static void
+worker_text(const struct jnode *st, FILE *f)
+{
+	struct json_obj o = { instance_fields, st };
+	const struct jnode *list;
+
+	field_text(f, instance_fields, I_RUNNING_MARK_ERROR, I_RUNNING_MARK_ERROR + 1, json_value, &o);
+	if ((list = json_get(st, "remotes")))
+		for (const struct jnode *r = list->child; r; r = r->next) {
+			const struct jnode *v = json_get(r, "verify");
+			o = (struct json_obj){ remote_fields, r };
+			fputc('\n', f);
+			field_text(f, remote_fields, 0, R_NFIELDS, json_value, &o);
+			fputc('\n', f);
+			if (v)
+				field_verify_text(f, json_text(v, "state"), json_text(v, "result"),
+				    json_text(v, "time"), json_num(v, "seconds"),
+				    json_num(v, "differences"), json_text(v, "error"));
+		}
+	if ((list = json_get(st, "hooks")))
+		for (const struct jnode *h = list->child; h; h = h->next) {
+			o = (struct json_obj){ hook_fields, h };
+			fputc('\n', f);
+			field_text(f, hook_fields, 0, H_NFIELDS, json_value, &o);
+		}
+}
+
 void
 show_table(const struct status *st, char **names, const char *runtime_dir, FILE *f)
 {
@@ -207,8 +267,9 @@ show_table(const struct status *st, char **names, const char *runtime_dir, FILE 
 		const struct row *r = &st->rows[i];
 		if (!wanted(names, r->name))
 			continue;
-		char *reply = ask_worker(runtime_dir, r, "status");
-		if (*r->error || reply || r->pid)
+		char *reply = ask_worker(runtime_dir, r, "status --json");
+		struct jnode *js = reply ? json_parse(reply) : NULL;
+		if (*r->error || js || r->pid)
 			fprintf(f, "%s:\n", r->name);
 		if (*r->error) {
 			char in[32];
@@ -216,16 +277,23 @@ show_table(const struct status *st, char **names, const char *runtime_dir, FILE 
 			fprintf(f, "  error: %s%s%s%s\n", r->error, r->next_ms ? " (restart in " : "",
 			    r->next_ms ? in : "", r->next_ms ? ")" : "");
 		}
-		if (!reply) {
+		if (!js) {
 			if (r->pid && !strcmp(r->state, "running"))
 				fprintf(f, "  the worker does not answer on %s/%s.sock\n", runtime_dir, r->name);
+			free(reply);
 			continue;
 		}
-		char *save = NULL;
-		for (char *l = strtok_r(reply, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-			if (!strncmp(l, "remote ", 7) || !strncmp(l, "hook ", 5) || !strncmp(l, "warning: ", 9) ||
-			    !strncmp(l, "  last error", 12) || !strncmp(l, "  last verify", 13))
-				fprintf(f, "    %s\n", l[0] == ' ' ? l + 2 : l);
+		char *text = NULL, *save = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&text, &len);
+		if (m) {
+			worker_text(js, m);
+			fclose(m);
+		}
+		for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
+			fprintf(f, "    %s\n", l[0] == ' ' ? l + 2 : l);
+		free(text);
+		json_free(js);
 		free(reply);
 	}
 }

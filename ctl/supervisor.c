@@ -20,6 +20,8 @@
 #include "instance.h"
 #include "lineserver.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "notify.h"
 #include "strv.h"
 
@@ -41,6 +43,9 @@ insert(struct supervisor *sv, struct instance *in)
 		pp = &(*pp)->next;
 	in->next = *pp;
 	*pp = in;
+	in->exit_code = -1;
+	in->seen = in->pol.state;
+	in->state_since = now_ms();
 }
 
 static void
@@ -61,8 +66,13 @@ supervisor_changed(struct supervisor *sv)
 	unsigned n[IS_N] = { 0 };
 	char status[128];
 
-	for (struct instance *in = sv->instances; in; in = in->next)
+	for (struct instance *in = sv->instances; in; in = in->next) {
 		n[in->pol.state]++;
+		if (in->seen != in->pol.state) {
+			in->seen = in->pol.state;
+			in->state_since = now_ms();
+		}
+	}
 	snprintf(status, sizeof status, "STATUS=%u running, %u starting, %u backoff, %u failed, %u stopped",
 	    n[IS_RUNNING], n[IS_STARTING], n[IS_BACKOFF], n[IS_FAILED], n[IS_STOPPED]);
 	if (strcmp(status, sv->status)) {
@@ -207,9 +217,14 @@ reap(struct supervisor *sv)
 		while (in && in->pol.pid != si.si_pid)
 			in = in->next;
 		if (!in) {
-			waitpid(si.si_pid, NULL, 0);
+			/* a metrics scrape's child (metrics_http.c) */
+			if (waitpid(si.si_pid, NULL, 0) > 0 && sv->scrapes)
+				sv->scrapes--;
 			continue;
 		}
+		in->exit_code = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+		if (in->pol.abort_reason && strstr(in->pol.abort_reason, "watchdog"))
+			in->watchdog_kills++;
 		instance_exited(in);
 		if (in->removed && !instance_active(in))
 			forget(sv, in);
@@ -302,6 +317,12 @@ write_status(void *ctx, FILE *f)
 	}
 }
 
+static void
+write_metrics(void *ctx, FILE *f)
+{
+	metrics_own(ctx, f);
+}
+
 enum action { ACT_START, ACT_STOP, ACT_RESTART };
 
 static void
@@ -385,6 +406,8 @@ handle_request(void *ctx, struct lsclient *cl, char *line)
 	const char *cmd = w[0] ? w[0] : "";
 	if (!strcmp(cmd, "status") && !w[1])
 		lsclient_reply_with(cl, write_status, sv);
+	else if (!strcmp(cmd, "metrics") && !w[1])
+		lsclient_reply_with(cl, write_metrics, sv);
 	else if (!strcmp(cmd, "start"))
 		act(sv, cl, ACT_START, w + 1);
 	else if (!strcmp(cmd, "stop"))
@@ -402,11 +425,11 @@ handle_request(void *ctx, struct lsclient *cl, char *line)
 	} else if (!strcmp(cmd, "handover") && !w[1])
 		hand_over(sv, cl);
 	else if (!strcmp(cmd, "help") && !w[1])
-		lsclient_replyf(cl, "ok\nstatus\nstart [NAME...]\nstop [NAME...]\nrestart [NAME...]\n"
+		lsclient_replyf(cl, "ok\nstatus\nmetrics\nstart [NAME...]\nstop [NAME...]\nrestart [NAME...]\n"
 		    "reload\nhandover\nhelp\n");
 	else {
 		char q[128];
-		lsclient_replyf(cl, "error: unknown command '%s' (known: status, start, stop, restart, "
+		lsclient_replyf(cl, "error: unknown command '%s' (known: status, metrics, start, stop, restart, "
 		    "reload, handover, help)\n", log_quote(line, q, sizeof q));
 	}
 	strv_free(w);
@@ -523,7 +546,7 @@ run_on(struct supervisor *sv, char **names)
 int
 supervisor_run(const struct paths *p, int ready_fd, bool on_demand)
 {
-	struct supervisor sv = { .paths = p, .sigfd = -1, .on_demand = on_demand };
+	struct supervisor sv = { .paths = p, .sigfd = -1, .on_demand = on_demand, .http_fd = -1 };
 	char *sock = NULL, *pidfile = NULL, **handed = NULL, summary[1024];
 	sigset_t mask;
 	int lockfd = -1, rc = 1;
@@ -564,6 +587,8 @@ supervisor_run(const struct paths *p, int ready_fd, bool on_demand)
 		goto out;
 	if (!(sv.ctl = lineserver_open(&sv.loop, sock, "another syncctl daemon", &control_ops, &sv)))
 		goto out;
+	if (metrics_http_open(&sv, p->config_dir) < 0)
+		goto out;
 
 	reload(&sv, summary, sizeof summary);
 	run_on(&sv, handed);
@@ -587,6 +612,7 @@ out:
 		instance_free(in);
 	}
 	lineserver_close(sv.ctl, "error: the supervisor is stopping\n");
+	metrics_http_close(&sv);
 	notify_close(sv.notify);
 	timer_close(&sv.watchdog);
 	if (sv.sigfd >= 0)

@@ -31,6 +31,9 @@ struct supervisor {
 	bool on_demand;			/* started by "syncctl start": starts only what it is
 					 * asked to, and ends with "stop" of all */
 	char status[128];		/* last STATUS= sent */
+	int http_fd;			/* metrics_http.h's listener, -1: none */
+	unsigned scrapes;		/* its children that answer now */
+	struct io http_io;
 };
 
 /* The exit status of a supervisor that finds one run as a service

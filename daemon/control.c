@@ -263,6 +263,12 @@ write_status_json(void *w, FILE *f)
 }
 
 static void
+write_metrics(void *w, FILE *f)
+{
+	status_metrics(w, f);
+}
+
+static void
 handle_request(void *ctx, struct lsclient *cl, char *req)
 {
 	struct control *ctl = ctx;
@@ -278,6 +284,8 @@ handle_request(void *ctx, struct lsclient *cl, char *req)
 		arg++;
 	if (!strcmp(req, "status") && (!*arg || !strcmp(arg, "--json"))) {
 		lsclient_reply_with(cl, *arg ? write_status_json : write_status_text, w);
+	} else if (!strcmp(req, "metrics") && !*arg) {
+		lsclient_reply_with(cl, write_metrics, w);
 	} else if (!strcmp(req, "resync") && !*arg) {
 		log_info("control: full sync of every remote requested");
 		worker_resync(w);
@@ -311,11 +319,11 @@ handle_request(void *ctx, struct lsclient *cl, char *req)
 	} else if (!strcmp(req, "verify")) {
 		verify_request(ctl, cl, arg);
 	} else if (!strcmp(req, "help") && !*arg) {
-		lsclient_replyf(cl, "ok\nstatus [--json]\nresync\npause\nresume\nflush [TIMEOUT]\n"
+		lsclient_replyf(cl, "ok\nstatus [--json]\nmetrics\nresync\npause\nresume\nflush [TIMEOUT]\n"
 		    "verify [--json] [--timeout TIMEOUT] [REMOTE...]\n");
 	} else {
 		char q[128];
-		lsclient_replyf(cl, "error: unknown command '%s' (known: status [--json], resync, pause, "
+		lsclient_replyf(cl, "error: unknown command '%s' (known: status [--json], metrics, resync, pause, "
 		    "resume, flush [TIMEOUT], verify [--json] [--timeout TIMEOUT] [REMOTE...], help)\n",
 		    log_quote(req, q, sizeof q));
 	}

@@ -172,6 +172,8 @@ failed(struct remote *r, const char *output, int status, enum rsync_outcome o, c
 	snprintf(err, sizeof err, "%s failed: rsync %s%s%s", what, how, *said ? ": " : "", said);
 	faillog_write(r->w->fail_log, r->rc->name, what, paths, status, rsync_outcome_name(o), err);
 	r->failures++;
+	if (!strcmp(what, "push"))
+		r->failed_pushes[o]++;
 	if (o == RSYNC_OPERATOR) {
 		/* Retrying soon cannot help; say it once, not per attempt. */
 		delay = cfg->max_backoff_ms;
@@ -224,13 +226,22 @@ pushed(struct remote *r)
 	log_debug("%s: pushed %zu paths", r->rc->name, n);
 }
 
+/* What a push run that ended adds to the figures. */
+static void
+push_ran(struct remote *r, const struct child *c)
+{
+	r->push = NULL;
+	r->bytes_sent += rsync_sent_bytes(c->tail);
+	hist_add(&r->push_time, (double)(now_ms() - r->push_started) / 1000);
+}
+
 static void
 deletions_done(struct child *c, int status, void *ctx)
 {
 	struct remote *r = ctx;
 	enum rsync_outcome o = rsync_outcome(status, c->tail);
 
-	r->push = NULL;
+	push_ran(r, c);
 	if (o == RSYNC_OK) {
 		pushed(r);
 	} else {
@@ -248,6 +259,7 @@ start_deletions(struct remote *r)
 	struct worker *w = r->w;
 	size_t paths;
 
+	r->push_started = now_ms();
 	r->push = push_deletions(&w->loop, w->cfg, r->rc, &r->inflight, r->push_excludes,
 	    r->empty_copies, &paths, deletions_done, r);
 	if (r->push)
@@ -267,7 +279,7 @@ push_done(struct child *c, int status, void *ctx)
 	size_t n = changeset_count(&r->inflight);
 	enum rsync_outcome o = rsync_outcome(status, c->tail);
 
-	r->push = NULL;
+	push_ran(r, c);
 	if (o == RSYNC_OK && r->parent_deletes && w->killing) {
 		/* Its deletions have not run: all of it stays journaled. */
 		changeset_merge(&r->pending, &r->inflight);
@@ -302,6 +314,7 @@ full_done(struct child *c, int status, void *ctx)
 	enum rsync_outcome o = rsync_outcome(status, c->tail);
 
 	r->full = NULL;
+	r->bytes_sent += rsync_sent_bytes(c->tail);
 	if (o == RSYNC_OK) {
 		r->full_syncs++;
 		if (!r->full_wanted)
@@ -429,6 +442,7 @@ remote_kick(struct remote *r)
 			changeset_merge(&r->pending, &r->inflight);
 			return;
 		}
+		r->push_started = now_ms();
 		r->push = push_batch(&w->loop, w->cfg, r->rc, &r->inflight, r->parent_deletes,
 		    r->push_excludes, &paths, push_done, r);
 		if (r->push)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "changeset.h"
+#include "field.h"
 #include "child.h"
 #include "config.h"
 #include "journal.h"
@@ -41,6 +42,10 @@ struct remote {
 	char *empty_copies;		/* where push_deletions makes its source */
 	/* figures */
 	uint64_t pushes, paths_pushed, full_syncs;
+	uint64_t failed_pushes[RSYNC_OPERATOR + 1];	/* by outcome */
+	uint64_t bytes_sent;		/* rsync's "sent N bytes" */
+	uint64_t push_started;		/* monotonic ms of the push run in flight */
+	struct hist push_time;
 	uint64_t last_ok_wall;		/* wall ms of the last success, 0: none yet */
 	char last_error[1400];
 };

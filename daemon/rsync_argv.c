@@ -228,6 +228,9 @@ build(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
 		}
 	}
 	strv_add(&s, "--from0");
+	/* "sent N bytes ...": the bytes sent, for the metrics. */
+	if (mode != RSYNC_VERIFY)
+		strv_add(&s, "--info=stats1");
 	if (exclude_file)
 		strv_addf(&s, "--exclude-from=%s", exclude_file);
 	if (timeout)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "rsync_exit.h"
 
+#include <stdbool.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -44,28 +45,56 @@ rsync_outcome_name(enum rsync_outcome o)
 	return names[o];
 }
 
+/* A line of --info=stats1, not a reason. */
+static bool
+stats_line(const char *l)
+{
+	return !strncmp(l, "sent ", 5) || !strncmp(l, "total size is ", 14);
+}
+
+unsigned long long
+rsync_sent_bytes(const char *t)
+{
+	unsigned long long n = 0;
+	const char *l = NULL;
+
+	for (const char *p = t; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, "sent ", 5))
+			l = p + 5;
+	/* With its thousands separators: "1,234" or "1.234". */
+	for (; l && *l && *l != ' '; l++)
+		if (*l >= '0' && *l <= '9')
+			n = n * 10 + (unsigned long long)(*l - '0');
+		else if (*l != ',' && *l != '.')
+			return 0;
+	return n;
+}
+
 void
 rsync_last_words(const char *t, char *buf, size_t len)
 {
-	size_t n = strlen(t);
-	int lines = 0;
-
-	while (n && (t[n - 1] == '\n' || t[n - 1] == '\r'))
-		n--;
-	size_t start = n;
-	while (start > 0 && lines < 3)
-		if (t[--start] == '\n')
-			lines++;
-	if (t[start] == '\n')
-		start++;
+	const char *line[3] = { NULL }, *p = t;
 	size_t o = 0;
-	for (size_t i = start; i < n && o + 4 < len; i++) {
-		if (t[i] == '\n') {
+
+	/* The last three lines that are not blank nor statistics. */
+	for (; *p; p += strcspn(p, "\n"), p += *p == '\n') {
+		if (p[strspn(p, "\r")] == '\n' || p[strspn(p, "\r")] == '\0' || stats_line(p))
+			continue;
+		line[0] = line[1];
+		line[1] = line[2];
+		line[2] = p;
+	}
+	for (int k = 0; k < 3 && len; k++) {
+		if (!line[k])
+			continue;
+		if (o && o + 4 < len) {
 			memcpy(buf + o, " | ", 3);
 			o += 3;
-		} else if (t[i] != '\r') {
-			buf[o++] = t[i];
 		}
+		for (p = line[k]; *p && *p != '\n' && o + 1 < len; p++)
+			if (*p != '\r')
+				buf[o++] = *p;
 	}
-	buf[o] = '\0';
+	if (len)
+		buf[o] = '\0';
 }

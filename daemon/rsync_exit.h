@@ -16,8 +16,11 @@ enum rsync_outcome {
 /* status as from waitpid; output: the end of what rsync printed. */
 enum rsync_outcome rsync_outcome(int status, const char *output);
 const char *rsync_outcome_name(enum rsync_outcome o);
+/* The bytes rsync says it sent ("sent 1,234 bytes  received ..." of
+ * --info=stats1, the last such line of output), 0 if it did not say. */
+unsigned long long rsync_sent_bytes(const char *output);
 /* The last three lines of output t (where rsync says why it failed) on one
- * line, joined by " | ", into buf. */
+ * line, joined by " | ", into buf; rsync's statistics lines are left out. */
 void rsync_last_words(const char *t, char *buf, size_t len);
 
 #endif

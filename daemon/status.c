@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "field.h"
 #include "hook.h"
 #include "json.h"
 #include "loop.h"
@@ -50,130 +51,179 @@ journal_error(const struct journal *j)
 	return j->err ? strerror(j->err) : "";
 }
 
-/* ", journal off (reason)", or nothing while it is on. */
-static const char *
-journal_note(const struct journal *j, char *buf, size_t len)
+static void
+put_time(struct value *v, uint64_t wall)
 {
-	if (!j->err)
-		return "";
-	snprintf(buf, len, ", journal off (%s)", journal_error(j));
-	return buf;
+	if (!wall) {
+		v->null = true;
+		return;
+	}
+	status_time(wall, v->buf, sizeof v->buf);
+	v->s = v->buf;
+	v->n = (double)(wall / 1000);
+}
+
+static void
+instance_get(const void *obj, int f, struct value *v)
+{
+	const struct worker *w = obj;
+
+	switch (f) {
+	case I_INSTANCE: v->s = w->cfg->name; break;
+	case I_PID: v->n = getpid(); break;
+	case I_STATE: v->s = worker_state(w); break;
+	case I_RUNNING_MARK: v->s = w->running_err ? "off" : "ok"; break;
+	case I_RUNNING_MARK_ERROR: v->s = w->running_err ? strerror(w->running_err) : ""; break;
+	case I_SOURCE: v->s = w->cfg->source; break;
+	case I_UPTIME: v->n = (double)(now_ms() - w->started) / 1000; break;
+	case I_WATCHED: v->n = (double)watch_count(&w->watch); break;
+	case I_EVENTS: v->n = (double)w->watch.events; break;
+	case I_BATCHES: v->n = (double)w->batches; break;
+	case I_GATHERING: v->n = (double)changeset_count(&w->gather); break;
+	case I_OVERFLOWS: v->n = (double)w->watch.overflows; break;
+	}
+}
+
+static void
+verify_raw(const void *obj, FILE *f)
+{
+	verify_json(obj, f);
+}
+
+static void
+remote_get(const void *obj, int f, struct value *v)
+{
+	const struct remote *r = obj;
+	const struct worker *w = r->w;
+
+	switch (f) {
+	case R_NAME: v->s = r->rc->name; break;
+	case R_TARGET: v->s = r->rc->target; break;
+	case R_STATE: v->s = remote_state(r); break;
+	case R_JOURNAL: v->s = r->journal.err ? "off" : "on"; break;
+	case R_JOURNAL_ERROR: v->s = journal_error(&r->journal); break;
+	case R_LAG: v->n = lag_s(w, r, now_ms()); break;
+	case R_PENDING: v->n = (double)changeset_count(&r->pending); break;
+	case R_IN_FLIGHT: v->n = (double)changeset_count(&r->inflight); break;
+	case R_FULL_SYNC: v->s = full_state(r); break;
+	case R_LAST_SUCCESS: put_time(v, r->last_ok_wall); break;
+	case R_FAILURES: v->n = r->failures; break;
+	case R_PUSHES: v->n = (double)r->pushes; break;
+	case R_PARTIAL: v->n = (double)r->failed_pushes[RSYNC_PARTIAL]; break;
+	case R_RETRY: v->n = (double)r->failed_pushes[RSYNC_RETRY]; break;
+	case R_OPERATOR: v->n = (double)r->failed_pushes[RSYNC_OPERATOR]; break;
+	case R_PATHS: v->n = (double)r->paths_pushed; break;
+	case R_FULL_SYNCS: v->n = (double)r->full_syncs; break;
+	case R_BYTES: v->n = (double)r->bytes_sent; break;
+	case R_JOURNAL_BYTES: v->n = (double)r->journal.size; break;
+	case R_DURATION: v->h = &r->push_time; break;
+	case R_LAST_ERROR: v->s = r->last_error; break;
+	case R_VERIFY:
+		v->raw = verify_raw;
+		v->obj = &w->verifies[r - w->remotes];
+		break;
+	}
+}
+
+static void
+hook_get(const void *obj, int f, struct value *v)
+{
+	const struct hook *h = obj;
+
+	switch (f) {
+	case H_NAME: v->s = h->hc->name; break;
+	case H_TYPE: v->s = hook_type_name(h->hc->type); break;
+	case H_WHEN: v->s = h->hc->when_changed ? "changed" : "mirrored"; break;
+	case H_STATE: v->s = hook_state(h); break;
+	case H_JOURNAL: v->s = h->journal.err ? "off" : "on"; break;
+	case H_JOURNAL_ERROR: v->s = journal_error(&h->journal); break;
+	case H_PENDING: v->n = (double)hook_pending(h); break;
+	case H_DELIVERED: v->n = (double)h->delivered; break;
+	case H_CALLS_OK: v->n = (double)h->calls_ok; break;
+	case H_CALLS_FAILED: v->n = (double)h->calls_failed; break;
+	case H_RETRIES: v->n = (double)h->retried; break;
+	case H_DROPPED: v->n = (double)h->dropped; break;
+	case H_OVERFLOWED: v->n = (double)h->overflowed; break;
+	case H_LAST_SUCCESS: put_time(v, h->last_ok_wall); break;
+	case H_LAST_ERROR: v->s = h->last_error; break;
+	case H_NEXT_SEQ: v->n = (double)h->seq; break;
+	}
 }
 
 void
 status_text(const struct worker *w, FILE *f)
 {
-	uint64_t now = now_ms();
-	char when[32], note[128];
-
-	fprintf(f, "instance %s (pid %d): %s, up %.0fs\n", w->cfg->name, (int)getpid(),
-	    worker_state(w), (double)(now - w->started) / 1000);
-	if (w->running_err)
-		fprintf(f, "warning: cannot create the running mark %s: %s; an unclean stop would go "
-		    "unnoticed (no full sync at the next start)\n", w->running,
-		    strerror(w->running_err));
-	fprintf(f, "source %s: %zu directories watched, %llu events, %llu batches, %zu changes "
-	    "gathering\n", w->cfg->source, watch_count(&w->watch),
-	    (unsigned long long)w->watch.events, (unsigned long long)w->batches,
-	    changeset_count(&w->gather));
+	field_text(f, instance_fields, 0, I_NFIELDS, instance_get, w);
+	fputc('\n', f);
 	for (size_t i = 0; i < w->cfg->nremotes; i++) {
-		const struct remote *r = &w->remotes[i];
-		if (r->last_ok_wall)
-			status_time(r->last_ok_wall, when, sizeof when);
-		fprintf(f, "remote %s -> %s: %s%s, lag %.3fs, %zu pending, %zu in flight, full sync %s, "
-		    "last success %s, %u failures in a row, %llu pushes of %llu paths, %llu full syncs\n",
-		    r->rc->name, r->rc->target, remote_state(r), journal_note(&r->journal, note, sizeof note),
-		    lag_s(w, r, now),
-		    changeset_count(&r->pending), changeset_count(&r->inflight), full_state(r),
-		    r->last_ok_wall ? when : "never", r->failures, (unsigned long long)r->pushes,
-		    (unsigned long long)r->paths_pushed, (unsigned long long)r->full_syncs);
-		if (r->last_error[0])
-			fprintf(f, "  last error: %s\n", r->last_error);
+		field_text(f, remote_fields, 0, R_NFIELDS, remote_get, &w->remotes[i]);
+		fputc('\n', f);
 		verify_status_text(&w->verifies[i], f);
 	}
 	for (size_t i = 0; i < w->cfg->nhooks; i++) {
-		const struct hook *h = &w->hooks[i];
-		if (h->last_ok_wall)
-			status_time(h->last_ok_wall, when, sizeof when);
-		fprintf(f, "hook %s (%s, when %s): %s%s, %zu pending, %llu delivered in %llu calls, "
-		    "%llu failed calls, %llu retries, %llu dropped, %llu overflowed, last success %s\n",
-		    h->hc->name, hook_type_name(h->hc->type), h->hc->when_changed ? "changed" : "mirrored",
-		    hook_state(h), journal_note(&h->journal, note, sizeof note), hook_pending(h),
-		    (unsigned long long)h->delivered,
-		    (unsigned long long)h->calls_ok, (unsigned long long)h->calls_failed,
-		    (unsigned long long)h->retried, (unsigned long long)h->dropped,
-		    (unsigned long long)h->overflowed, h->last_ok_wall ? when : "never");
-		if (h->last_error[0])
-			fprintf(f, "  last error: %s\n", h->last_error);
+		field_text(f, hook_fields, 0, H_NFIELDS, hook_get, &w->hooks[i]);
+		fputc('\n', f);
 	}
 }
 
 void
 status_json(const struct worker *w, FILE *f)
 {
-	uint64_t now = now_ms();
-	char when[32];
-
-	fputs("{\"instance\":", f);
-	json_str(f, w->cfg->name);
-	fprintf(f, ",\"pid\":%d,\"state\":\"%s\",\"running_mark\":\"%s\",\"running_mark_error\":",
-	    (int)getpid(), worker_state(w), w->running_err ? "off" : "ok");
-	json_str(f, w->running_err ? strerror(w->running_err) : "");
-	fputs(",\"source\":", f);
-	json_str(f, w->cfg->source);
-	fprintf(f, ",\"uptime_s\":%.3f,\"watched_dirs\":%zu,\"events\":%llu,\"batches\":%llu,"
-	    "\"gathering\":%zu,\"remotes\":[", (double)(now - w->started) / 1000,
-	    watch_count(&w->watch), (unsigned long long)w->watch.events,
-	    (unsigned long long)w->batches, changeset_count(&w->gather));
+	fputc('{', f);
+	field_json(f, instance_fields, I_NFIELDS, instance_get, w);
+	fputs(",\"remotes\":[", f);
 	for (size_t i = 0; i < w->cfg->nremotes; i++) {
-		const struct remote *r = &w->remotes[i];
-		fputs(i ? ",{\"name\":" : "{\"name\":", f);
-		json_str(f, r->rc->name);
-		fputs(",\"target\":", f);
-		json_str(f, r->rc->target);
-		fprintf(f, ",\"state\":\"%s\",\"journal\":\"%s\",\"journal_error\":", remote_state(r),
-		    r->journal.err ? "off" : "on");
-		json_str(f, journal_error(&r->journal));
-		fprintf(f, ",\"pending\":%zu,\"in_flight\":%zu,\"full_sync\":\"%s\","
-		    "\"last_success\":", changeset_count(&r->pending),
-		    changeset_count(&r->inflight), full_state(r));
-		if (r->last_ok_wall) {
-			status_time(r->last_ok_wall, when, sizeof when);
-			json_str(f, when);
-		} else {
-			fputs("null", f);
-		}
-		fprintf(f, ",\"failures\":%u,\"last_error\":", r->failures);
-		json_str(f, r->last_error);
-		fprintf(f, ",\"lag_s\":%.3f,\"pushes\":%llu,\"paths_pushed\":%llu,\"full_syncs\":%llu,"
-		    "\"verify\":{", lag_s(w, r, now), (unsigned long long)r->pushes,
-		    (unsigned long long)r->paths_pushed, (unsigned long long)r->full_syncs);
-		verify_json(&w->verifies[i], f);
-		fputs("}}", f);
+		fputs(i ? ",{" : "{", f);
+		field_json(f, remote_fields, R_NFIELDS, remote_get, &w->remotes[i]);
+		fputc('}', f);
 	}
 	fputs("],\"hooks\":[", f);
 	for (size_t i = 0; i < w->cfg->nhooks; i++) {
-		const struct hook *h = &w->hooks[i];
-		fputs(i ? ",{\"name\":" : "{\"name\":", f);
-		json_str(f, h->hc->name);
-		fprintf(f, ",\"type\":\"%s\",\"when\":\"%s\",\"state\":\"%s\",\"pending\":%zu,"
-		    "\"delivered\":%llu,\"calls_ok\":%llu,\"calls_failed\":%llu,\"retries\":%llu,"
-		    "\"dropped\":%llu,\"overflowed\":%llu,\"last_success\":", hook_type_name(h->hc->type),
-		    h->hc->when_changed ? "changed" : "mirrored", hook_state(h), hook_pending(h),
-		    (unsigned long long)h->delivered, (unsigned long long)h->calls_ok,
-		    (unsigned long long)h->calls_failed, (unsigned long long)h->retried,
-		    (unsigned long long)h->dropped, (unsigned long long)h->overflowed);
-		if (h->last_ok_wall) {
-			status_time(h->last_ok_wall, when, sizeof when);
-			json_str(f, when);
-		} else {
-			fputs("null", f);
-		}
-		fputs(",\"last_error\":", f);
-		json_str(f, h->last_error);
-		fprintf(f, ",\"journal\":\"%s\",\"journal_error\":", h->journal.err ? "off" : "on");
-		json_str(f, journal_error(&h->journal));
-		fprintf(f, ",\"next_seq\":%llu}", (unsigned long long)h->seq);
+		fputs(i ? ",{" : "{", f);
+		field_json(f, hook_fields, H_NFIELDS, hook_get, &w->hooks[i]);
+		fputc('}', f);
 	}
 	fputs("]}\n", f);
+}
+
+static const char *const instance_label[] = { "syncd_instance", NULL };
+static const char *const remote_labels[] = { "syncd_instance", "remote", NULL };
+static const char *const hook_labels[] = { "syncd_instance", "hook", NULL };
+
+static const char *
+instance_label_of(const void *obj, int j)
+{
+	return ((const struct worker *)obj)->cfg->name;
+}
+
+static const char *
+remote_label_of(const void *obj, int j)
+{
+	const struct remote *r = obj;
+
+	return j ? r->rc->name : r->w->cfg->name;
+}
+
+static const char *
+hook_label_of(const void *obj, int j)
+{
+	const struct hook *h = obj;
+
+	return j ? h->hc->name : h->w->cfg->name;
+}
+
+void
+status_metrics(const struct worker *w, FILE *f)
+{
+	const struct metric_set sets[] = {
+		{ instance_fields, 0, I_NFIELDS, instance_get, w, 1, sizeof *w, instance_label,
+		    instance_label_of },
+		{ remote_fields, 0, R_NFIELDS, remote_get, w->remotes, w->cfg->nremotes,
+		    sizeof *w->remotes, remote_labels, remote_label_of },
+		{ hook_fields, 0, H_NFIELDS, hook_get, w->hooks, w->cfg->nhooks, sizeof *w->hooks,
+		    hook_labels, hook_label_of },
+	};
+
+	for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+		field_metrics(f, &sets[i]);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "field.h"
 #include "json.h"
 #include "log.h"
 #include "push.h"
@@ -482,25 +483,12 @@ verify_answer_text(const struct verify *v, FILE *f)
 void
 verify_status_text(const struct verify *v, FILE *f)
 {
-	char when[32];
+	char when[32] = "";
 
-	if (v->result == VERIFY_NEVER && v->state == VERIFY_IDLE)
-		return;
-	fputs("  last verify: ", f);
-	if (v->result == VERIFY_NEVER) {
-		fputs("none yet", f);
-	} else {
+	if (v->ended_wall)
 		status_time(v->ended_wall, when, sizeof when);
-		fprintf(f, "%s", result_name(v->result));
-		if (v->result == VERIFY_DRIFT)
-			fprintf(f, ", %zu difference%s", v->differences, v->differences == 1 ? "" : "s");
-		fprintf(f, " at %s (%.1fs)", when, (double)v->took_ms / 1000);
-		if (v->result == VERIFY_FAILED)
-			fprintf(f, ": %s", v->error);
-	}
-	if (v->state != VERIFY_IDLE)
-		fprintf(f, "; one is %s", state_name(v->state));
-	fputc('\n', f);
+	field_verify_text(f, state_name(v->state), result_name(v->result), when,
+	    (double)v->took_ms / 1000, (double)v->differences, v->error);
 }
 
 void

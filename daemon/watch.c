@@ -565,6 +565,7 @@ handle(struct watch *w, const struct inotify_event *ev)
 	struct pnode *n;
 
 	if (ev->mask & IN_Q_OVERFLOW) {
+		w->overflows++;
 		long max = read_long("/proc/sys/fs/inotify/max_queued_events");
 		log_warn("inotify event queue overflowed (fs.inotify.max_queued_events = %ld): "
 		    "events were lost; rescanning the tree and running a full sync", max);

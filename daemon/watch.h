@@ -50,6 +50,7 @@ struct watch {
 	struct timer unclosed_timer;
 	struct mounts mounts;		/* filesystems mounted in the tree */
 	uint64_t events;		/* seen since start */
+	uint64_t overflows;		/* of the inotify queue: events lost */
 	dev_t leaf_dev;			/* the filesystem leaf_ok is about */
 	int leaf_ok;			/* its link counts tell leaves: 1, 0, -1 unknown */
 	const struct watch_ops *ops;

@@ -4,7 +4,7 @@
  *   ctl_send [--timeout S] SOCKET REQUEST
  *       sends REQUEST plus "\n", prints the reply (read until the worker
  *       closes the connection).  Exit status 0 if the reply starts with
- *       "ok" or "{", 1 otherwise ("error: ...", an empty reply), 2 if the
+ *       "ok", "{" or "#" (metrics), 1 otherwise ("error: ...", an empty reply), 2 if the
  *       connection failed, 3 if no complete reply came within S seconds
  *       (default 120).
  *   ctl_send [--timeout S] --raw N SOCKET
@@ -144,7 +144,7 @@ verdict(void)
 {
 	if (reply_len >= 2 && !memcmp(reply, "ok", 2))
 		return 0;
-	if (reply_len >= 1 && reply[0] == '{')
+	if (reply_len >= 1 && (reply[0] == '{' || reply[0] == '#'))
 		return 0;
 	return 1;
 }

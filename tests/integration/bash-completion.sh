@@ -27,7 +27,7 @@ touch "$T/etc/instances.d/www.ini" "$T/etc/instances.d/bbs.ini" "$T/etc/instance
 # (words split at blanks and, as bash does, at "="), EXPECTED the sorted
 # COMPREPLY joined by blanks.
 cat >"$T/cases" <<EOF
-syncctl |check daemon flush help import-sersync list pause reload restart resume resync start status stop verify
+syncctl |check daemon flush help import-sersync list metrics pause reload restart resume resync start status stop verify
 syncctl st|start status stop
 syncctl re|reload restart resume resync
 syncctl start |bbs blog www
@@ -38,6 +38,7 @@ syncctl start -|--no-block
 syncctl status --|--json
 syncctl daemon -|--foreground
 syncctl list |
+syncctl metrics |
 syncctl -|--config-dir --help --runtime-dir --state-dir --syncd --version
 syncctl --config-dir $T/other start |zed
 syncctl --config-dir=$T/other resync |zed

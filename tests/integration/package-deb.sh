@@ -87,7 +87,9 @@ for want in \
 	'-rw-r--r-- /usr/share/man/man5/syncd.ini.5.gz' \
 	'-rw-r--r-- /usr/share/doc/syncd/examples/www.ini' \
 	'-rw-r--r-- /usr/share/doc/syncd/examples/bbs.ini' \
-	'-rw-r--r-- /usr/share/doc/syncd/examples/blog.ini'; do
+	'-rw-r--r-- /usr/share/doc/syncd/examples/blog.ini' \
+	'-rw-r--r-- /usr/share/doc/syncd/examples/monitoring/syncd-alerts.yml' \
+	'-rw-r--r-- /usr/share/doc/syncd/examples/monitoring/syncd-grafana.json'; do
 	grep -qxF -- "$want" "$T/contents" || fail "not in the .deb: $want ($(cat "$T/contents"))"
 done
 if grep -E '^[^d].* /etc/' "$T/contents"; then fail "the .deb ships files in /etc"; fi

@@ -3,7 +3,8 @@
 # [instance] watchdog = 1s: a worker that pings keeps running (same pid for
 # a few periods); a worker that stops pinging (SIGSTOP: a hung event loop)
 # is killed and replaced within the watchdog period plus a margin: the
-# supervisor logs a watchdog timeout, a new pid runs, the old one is gone.
+# supervisor logs a watchdog timeout, a new pid runs, the old one is gone,
+# and its metrics count the kill, the restart and the exit (SIGABRT: 134).
 # stop_timeout is long: a stopped process acts on the SIGABRT only with a
 # SIGCONT, and the kill must not wait for the SIGKILL a stop_timeout later.
 set -u
@@ -35,6 +36,12 @@ assert_no_log 'www: pid [0-9]* is still there: SIGKILL'
 log "$(log_text | grep -i 'www: watchdog')"
 r=$(instance_field www restarts)
 [ "$r" -ge 1 ] 2>/dev/null || fail "restarts is '$r' after a watchdog kill"
+m=$(sctl metrics) || fail "syncctl metrics: exit $?"
+for want in 'syncd_supervisor_watchdog_kills_total{syncd_instance="www"} 1' \
+	'syncd_supervisor_last_exit_code{syncd_instance="www"} 134' \
+	"syncd_supervisor_restarts_total{syncd_instance=\"www\"} $r"; do
+	grep -qxF "$want" <<<"$m" || fail "no '$want' in the metrics: $(grep '^syncd_supervisor' <<<"$m")"
+done
 
 # the new worker works
 printf 'y\n' >"$SRC/y"
