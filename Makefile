@@ -54,10 +54,10 @@ UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
-all: $(BUILD)/syncd $(BUILD)/syncctl $(BUILD)/notify_listen $(BUILD)/ctl_send
+all: $(BUILD)/syncd $(BUILD)/syncctl $(BUILD)/notify_listen $(BUILD)/ctl_send $(BUILD)/netlab_relay
 
-# Small programs the integration tests use: an sd_notify receiver and a
-# control socket client.
+# Small programs the integration tests use: an sd_notify receiver, a
+# control socket client and the network lab's delaying relay.
 $(BUILD)/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
@@ -89,7 +89,7 @@ $(BUILD)/fuzz-config: $(call obj,$(COMMON_SRC) tests/fuzz/fuzz_config.c tests/fu
 # The one test command: unit and integration tests on the normal build, then
 # again on the ASan+UBSan build, then the worker under valgrind.
 check: all $(BUILD)/unit-tests
-	$(MAKE) BUILD=build-san SAN=1 build-san/syncd build-san/syncctl build-san/unit-tests build-san/notify_listen build-san/ctl_send \
+	$(MAKE) BUILD=build-san SAN=1 build-san/syncd build-san/syncctl build-san/unit-tests build-san/notify_listen build-san/ctl_send build-san/netlab_relay \
 	    build-san/fuzz-config
 	tests/run-all
 
