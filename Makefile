@@ -147,9 +147,14 @@ build-fuzz/fuzz-config: $(COMMON_SRC) tests/fuzz/fuzz_config.c $(wildcard common
 	    $(COMMON_SRC) tests/fuzz/fuzz_config.c $(LIBS)
 
 # syncd against lsyncd and the inotifywait loop; writes docs/BENCHMARKS.md.
-# About 25 minutes (bench/run --quick: about 4); run as root.
+# About 25 minutes (bench/run --quick: about 4); run as root.  Then the WAN
+# figures in the network lab (bench/wan, about 40 s; alone: make bench-wan).
 bench: all
 	bench/run
+	bench/wan
+
+bench-wan: all
+	bench/wan
 
 deps:
 	tests/install-deps
@@ -182,4 +187,4 @@ deb rpm:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all check unit itest demo soak fuzz bench deps install deb rpm clean
+.PHONY: all check unit itest demo soak fuzz bench bench-wan deps install deb rpm clean
