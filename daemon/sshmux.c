@@ -18,6 +18,8 @@
 /* ssh binds the master's socket at PATH.XXXXXXXXXXXXXXXX first, then
  * renames it into place: both must fit a sun_path. */
 #define SSH_TEMP_SUFFIX 17
+/* where sshmux_retire moves a master's socket */
+#define RETIRED ".retired"
 
 int
 sshmux_open(struct remote_conf *r, const char *scratch_dir)
@@ -33,7 +35,7 @@ sshmux_open(struct remote_conf *r, const char *scratch_dir)
 			return 0;	/* the operator's own sharing, or none */
 	if (asprintf(&path, "%s/%s.ssh", scratch_dir, r->name) < 0)
 		return -1;
-	if (strlen(path) + SSH_TEMP_SUFFIX >= sizeof sa.sun_path) {
+	if (strlen(path) + SSH_TEMP_SUFFIX + strlen(RETIRED) >= sizeof sa.sun_path) {
 		log_warn("%s: no shared ssh connection: the control socket's path %s is too long "
 		    "(a shorter --runtime-dir helps)", r->name, path);
 		free(path);
@@ -58,15 +60,19 @@ sshmux_open(struct remote_conf *r, const char *scratch_dir)
 }
 
 /* Runs "ssh -O exit" for at most two seconds: the master is local, but one
- * that hangs must not hold the worker. */
+ * that hangs must not hold the worker.  file: its socket. */
 static void
-ask_master_exit(const struct remote_conf *r)
+ask_master_exit(const struct remote_conf *r, const char *file)
 {
 	char *opt = NULL;
 	pid_t pid;
 	int status;
 
-	if (asprintf(&opt, "ControlPath=%s", r->ssh_control) < 0)
+	if (access(file, F_OK) != 0)
+		return;
+	/* the path as ssh reads a ControlPath: its %s doubled */
+	if (asprintf(&opt, "ControlPath=%s%s", r->ssh_control,
+	    file == r->ssh_control_file ? "" : RETIRED) < 0)
 		return;
 	char *argv[] = { "ssh", "-o", opt, "-O", "exit", r->host, NULL };
 	pid = fork();
@@ -82,28 +88,50 @@ ask_master_exit(const struct remote_conf *r)
 	}
 	free(opt);
 	if (pid < 0) {
-		log_warn("%s: cannot stop the ssh master at %s: fork: %s", r->name,
-		    r->ssh_control_file, strerror(errno));
-		return;
+		log_warn("%s: cannot stop the ssh master at %s: fork: %s", r->name, file,
+		    strerror(errno));
+	} else {
+		int i = 0;
+
+		while (waitpid(pid, &status, WNOHANG) == 0 && i++ < 200)
+			nanosleep(&(struct timespec){ 0, 10 * 1000000 }, NULL);
+		if (i > 200) {
+			log_warn("%s: the ssh master at %s did not answer \"ssh -O exit\" "
+			    "within 2s", r->name, file);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+		}
 	}
-	for (int i = 0; i < 200; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return;
-		nanosleep(&(struct timespec){ 0, 10 * 1000000 }, NULL);
-	}
-	log_warn("%s: the ssh master at %s did not answer \"ssh -O exit\" within 2s", r->name,
-	    r->ssh_control_file);
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
+	/* gone with its master, or left by one that died */
+	if (unlink(file) < 0 && errno != ENOENT)
+		log_warn("%s: cannot remove %s: %s", r->name, file, strerror(errno));
 }
 
 void
 sshmux_close(const struct remote_conf *r)
 {
-	if (!r->ssh_control_file || access(r->ssh_control_file, F_OK) != 0)
+	char *retired;
+
+	if (!r->ssh_control_file)
 		return;
-	ask_master_exit(r);
-	/* gone with its master, or left by one that died */
-	if (unlink(r->ssh_control_file) < 0 && errno != ENOENT)
-		log_warn("%s: cannot remove %s: %s", r->name, r->ssh_control_file, strerror(errno));
+	ask_master_exit(r, r->ssh_control_file);
+	if (asprintf(&retired, "%s" RETIRED, r->ssh_control_file) >= 0) {
+		ask_master_exit(r, retired);
+		free(retired);
+	}
+}
+
+void
+sshmux_retire(const struct remote_conf *r)
+{
+	char *retired;
+
+	if (!r->ssh_control_file || asprintf(&retired, "%s" RETIRED, r->ssh_control_file) < 0)
+		return;
+	if (rename(r->ssh_control_file, retired) == 0)
+		log_info("%s: the next run starts a new ssh connection (the last one failed)", r->name);
+	else if (errno != ENOENT)
+		log_warn("%s: cannot move %s to %s: %s", r->name, r->ssh_control_file, retired,
+		    strerror(errno));
+	free(retired);
 }
