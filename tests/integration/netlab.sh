@@ -83,12 +83,12 @@ left=$(leftovers "${NETLAB_PREFIX}i")
 assert_not_exists "$T/netlab-i"
 
 # down: nothing of the lab is left, no process of it runs
-pids=$(for n in 1 2; do ip netns pids "${NETLAB_PREFIX}h$n"; done)
-[ -n "$pids" ] || fail "no processes in the lab's namespaces"
+lab_pids=$(for n in 1 2; do ip netns pids "${NETLAB_PREFIX}h$n"; done)
+[ -n "$lab_pids" ] || fail "no processes in the lab's namespaces"
 netlab down || fail "netlab down"
 _LIB_NETLAB=0
 # shellcheck disable=SC2086 # a list of pids
-left=$(leftovers "$NETLAB_PREFIX" $pids)
+left=$(leftovers "$NETLAB_PREFIX" $lab_pids)
 [ -z "$left" ] || fail "netlab down left: $left"
 assert_not_exists "$NETLAB_DIR"
 pass
