@@ -9,6 +9,9 @@ host and the client that measures a link through it.
   netlab_probe.py connect ADDR PORT SECONDS
                                       exit 0 when connected and answered,
                                       3 when the connect hung SECONDS, 1 else
+  netlab_probe.py await SECONDS ADDR...  wait until each host's probe, sshd
+                                      and rsync daemon answer; exit 1 (the
+                                      first that does not named) after SECONDS
 """
 import socket
 import statistics
@@ -94,6 +97,30 @@ def connect(addr, port, secs):
         sys.exit(1)
 
 
+def answers(addr):
+    try:
+        c = dial(addr, 7, 1)
+        c.sendall(b"ex")
+        if c.recv(1) != b"x":
+            return False
+        for port, greet in ((22, b"SSH-"), (873, b"@RSYNCD")):
+            c = dial(addr, port, 1)
+            if not c.recv(64).startswith(greet):
+                return False
+        return True
+    except OSError:
+        return False
+
+
+def await_hosts(secs, addrs):
+    end = time.monotonic() + secs
+    for a in addrs:
+        while not answers(a):
+            if time.monotonic() > end:
+                sys.exit("await: %s does not answer" % a)
+            time.sleep(0.05)
+
+
 if __name__ == "__main__":
     a = sys.argv[1:]
     if a[:1] == ["serve"] and len(a) == 2:
@@ -102,6 +129,8 @@ if __name__ == "__main__":
         rtt(a[1], int(a[2]), int(a[3]))
     elif a[:1] == ["rate"] and len(a) == 4:
         rate(a[1], int(a[2]), int(a[3]))
+    elif a[:1] == ["await"] and len(a) >= 3:
+        await_hosts(float(a[1]), a[2:])
     elif a[:1] == ["connect"] and len(a) == 4:
         connect(a[1], int(a[2]), float(a[3]))
     else:

@@ -15,7 +15,6 @@ case $SYNCD in
 esac
 [ -z "${TEST_RSYNC:-}${TEST_RSYNCD:-}" ] || skip "the lab is tested with the system's rsync only"
 netlab_up 2
-PROBE=$TESTS_DIR/helpers/netlab_probe.py
 A1=$(netlab addr 1)
 A2=$(netlab addr 2)
 
@@ -33,16 +32,16 @@ leftovers() { # PREFIX PID...
 
 # the round-trip time: median of 10 one-byte echoes, 60 ms set
 netlab set 1 rtt=60 || fail "netlab set 1 rtt=60"
-rtt=$(python3 "$PROBE" rtt "$A1" 7 10) || fail "no echo through host 1's relay"
+rtt=$(netlab probe rtt "$A1" 7 10) || fail "no echo through host 1's relay"
 log "rtt set 60 ms, measured $rtt ms"
 num_gt "$rtt" 54 && ! num_gt "$rtt" 100 || fail "rtt $rtt ms, set 60"
 netlab set 1 rtt=0 || fail "netlab set 1 rtt=0"
-rtt=$(python3 "$PROBE" rtt "$A1" 7 10) || fail "no echo through host 1's relay"
+rtt=$(netlab probe rtt "$A1" 7 10) || fail "no echo through host 1's relay"
 ! num_gt "$rtt" 20 || fail "rtt $rtt ms with none set"
 
 # the rate: 1.5 MB up at 16 Mbit/s
 netlab set 2 rate=16mbit || fail "netlab set 2 rate=16mbit"
-rate=$(python3 "$PROBE" rate "$A2" 7 1500000) || fail "upload through host 2 failed"
+rate=$(netlab probe rate "$A2" 7 1500000) || fail "upload through host 2 failed"
 log "rate set 16 Mbit/s, measured $rate Mbit/s"
 num_gt "$rate" 8 && ! num_gt "$rate" 19 || fail "rate $rate Mbit/s, set 16"
 
@@ -58,15 +57,15 @@ assert_same_file "$NETLAB_DIR/h1/mirror/blob2" "$T/blob"
 # faults: a black hole makes a connect hang (exit 3), a stall holds an
 # established connection; both recover
 netlab blackhole 2 on || fail "netlab blackhole 2 on"
-python3 "$PROBE" connect "$A2" 7 1
+netlab probe connect "$A2" 7 1
 assert_eq "$?" 3 "a connect to a black-holed host hangs"
 netlab blackhole 2 off || fail "netlab blackhole 2 off"
-python3 "$PROBE" connect "$A2" 7 5 || fail "host 2 does not answer after the black hole"
+netlab probe connect "$A2" 7 5 || fail "host 2 does not answer after the black hole"
 netlab set 2 stall=1 || fail "netlab set 2 stall=1"
-python3 "$PROBE" connect "$A2" 7 1
+netlab probe connect "$A2" 7 1
 assert_eq "$?" 3 "an echo over a stalled link hangs"
 netlab set 2 stall=0 || fail "netlab set 2 stall=0"
-python3 "$PROBE" connect "$A2" 7 5 || fail "host 2 does not answer after the stall"
+netlab probe connect "$A2" 7 5 || fail "host 2 does not answer after the stall"
 
 # interrupted while it builds a lab: it removes what it made
 (
