@@ -181,6 +181,13 @@ dir_read(struct conn *c, int d)
 		free(ch);
 		return -1;
 	}
+	/* a small read keeps a small chunk: a trickle must not hold 64 KiB a byte */
+	if (n < CHUNK) {
+		struct chunk *fit = realloc(ch, sizeof *ch + (size_t)n);
+
+		if (fit)
+			ch = fit;
+	}
 	due = now_ms() + delay_ms;
 	if (jitter_ms)
 		due += random() % (2 * jitter_ms + 1) - jitter_ms;
