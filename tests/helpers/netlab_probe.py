@@ -4,7 +4,8 @@
 host and the client that measures a link through it.
 
   netlab_probe.py serve PORT          echo ('e') and discard ('d') on 127.0.0.1
-  netlab_probe.py rtt ADDR PORT N     median of N one-byte round trips, ms
+  netlab_probe.py rtt ADDR PORT N     median and spread (max - min) of N
+                                      one-byte round trips, ms
   netlab_probe.py rate ADDR PORT BYTES  upload BYTES, print Mbit/s
   netlab_probe.py connect ADDR PORT SECONDS
                                       exit 0 when connected and answered,
@@ -65,7 +66,7 @@ def rtt(addr, port, n):
         if c.recv(1) != b"x":
             sys.exit("rtt: no echo")
         times.append((time.monotonic() - t) * 1000)
-    print("%.1f" % statistics.median(times))
+    print("%.1f %.1f" % (statistics.median(times), max(times) - min(times)))
 
 
 def rate(addr, port, size):

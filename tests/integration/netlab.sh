@@ -32,12 +32,19 @@ leftovers() { # PREFIX PID...
 
 # the round-trip time: median of 10 one-byte echoes, 60 ms set
 netlab set 1 rtt=60 || fail "netlab set 1 rtt=60"
-rtt=$(netlab probe rtt "$A1" 7 10) || fail "no echo through host 1's relay"
-log "rtt set 60 ms, measured $rtt ms"
-num_gt "$rtt" 54 && ! num_gt "$rtt" 100 || fail "rtt $rtt ms, set 60"
+read -r rtt spread < <(netlab probe rtt "$A1" 7 10)
+log "rtt set 60 ms, measured $rtt ms (spread $spread ms)"
+num_gt "$rtt" 54 && ! num_gt "$rtt" 100 || fail "rtt '$rtt' ms, set 60"
 netlab set 1 rtt=0 || fail "netlab set 1 rtt=0"
-rtt=$(netlab probe rtt "$A1" 7 10) || fail "no echo through host 1's relay"
-! num_gt "$rtt" 20 || fail "rtt $rtt ms with none set"
+read -r rtt spread < <(netlab probe rtt "$A1" 7 10)
+! num_gt "${rtt:-999}" 20 || fail "rtt '$rtt' ms with none set"
+# jitter: each way +-20 ms, a round trip within 60 +- 40 ms: 10 of them
+# spread over more than 10 ms
+netlab set 1 rtt=60 jitter=40 || fail "netlab set 1 jitter=40"
+read -r rtt spread < <(netlab probe rtt "$A1" 7 10)
+log "rtt set 60 ms with 40 ms jitter, measured $rtt ms (spread $spread ms)"
+num_gt "$spread" 10 || fail "rtt spread '$spread' ms with 40 ms jitter"
+netlab set 1 rtt=0 jitter=0 || fail "netlab set 1 rtt=0 jitter=0"
 
 # the rate: 1.5 MB up at 16 Mbit/s
 netlab set 2 rate=16mbit || fail "netlab set 2 rate=16mbit"
