@@ -41,7 +41,7 @@ COMMON_SRC = common/log.c common/duration.c common/strv.c common/buf.c common/lo
              common/config.c common/hook_conf.c common/filter.c common/lineserver.c common/json.c \
              common/fsutil.c common/proc.c common/field.c common/json_read.c
 DAEMON_LIB = daemon/pathtree.c daemon/changeset.c daemon/unclosed.c daemon/mounts.c \
-             daemon/watch.c daemon/child.c daemon/rsync_argv.c \
+             daemon/watch.c daemon/child.c daemon/rsync_argv.c daemon/sshmux.c \
              daemon/treewalk.c daemon/excludes.c daemon/push.c daemon/remote.c daemon/batch.c daemon/worker.c \
              daemon/journal.c daemon/statelock.c daemon/rsync_exit.c daemon/rsync_version.c daemon/faillog.c daemon/control.c daemon/status.c \
              daemon/hook.c daemon/hook_journal.c daemon/hook_command.c daemon/hook_socket.c daemon/linkpass.c daemon/verify.c \
@@ -54,10 +54,10 @@ UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
-all: $(BUILD)/syncd $(BUILD)/syncctl $(BUILD)/notify_listen $(BUILD)/ctl_send
+all: $(BUILD)/syncd $(BUILD)/syncctl $(BUILD)/notify_listen $(BUILD)/ctl_send $(BUILD)/netlab_relay
 
-# Small programs the integration tests use: an sd_notify receiver and a
-# control socket client.
+# Small programs the integration tests use: an sd_notify receiver, a
+# control socket client and the network lab's delaying relay.
 $(BUILD)/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
@@ -89,7 +89,7 @@ $(BUILD)/fuzz-config: $(call obj,$(COMMON_SRC) tests/fuzz/fuzz_config.c tests/fu
 # The one test command: unit and integration tests on the normal build, then
 # again on the ASan+UBSan build, then the worker under valgrind.
 check: all $(BUILD)/unit-tests
-	$(MAKE) BUILD=build-san SAN=1 build-san/syncd build-san/syncctl build-san/unit-tests build-san/notify_listen build-san/ctl_send \
+	$(MAKE) BUILD=build-san SAN=1 build-san/syncd build-san/syncctl build-san/unit-tests build-san/notify_listen build-san/ctl_send build-san/netlab_relay \
 	    build-san/fuzz-config
 	tests/run-all
 
@@ -147,9 +147,14 @@ build-fuzz/fuzz-config: $(COMMON_SRC) tests/fuzz/fuzz_config.c $(wildcard common
 	    $(COMMON_SRC) tests/fuzz/fuzz_config.c $(LIBS)
 
 # syncd against lsyncd and the inotifywait loop; writes docs/BENCHMARKS.md.
-# About 25 minutes (bench/run --quick: about 4); run as root.
+# About 25 minutes (bench/run --quick: about 4); run as root.  Then the WAN
+# figures in the network lab (bench/wan, about 40 s; alone: make bench-wan).
 bench: all
 	bench/run
+	bench/wan
+
+bench-wan: all
+	bench/wan
 
 deps:
 	tests/install-deps
@@ -184,4 +189,4 @@ deb rpm:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all check unit itest demo soak fuzz bench deps install deb rpm clean
+.PHONY: all check unit itest demo soak fuzz bench bench-wan deps install deb rpm clean

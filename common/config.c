@@ -1062,6 +1062,8 @@ config_free(struct config *c)
 		free(r->password_file);
 		free(r->ssh_key);
 		strv_free(r->ssh_options);
+		free(r->ssh_control);
+		free(r->ssh_control_file);
 	}
 	free(c->remotes);
 	for (size_t i = 0; i < c->nhooks; i++)

@@ -54,6 +54,10 @@ struct remote_conf {
 	char **ssh_options;	/* NULL-terminated, extra ssh arguments */
 	uint64_t timeout_ms;
 	int password_file_line, ssh_key_line, ssh_options_line;	/* for errors */
+	/* Set by the worker (daemon/sshmux.h), not read from the file: the
+	 * control socket of the connection its runs share, NULL: none; as ssh's
+	 * ControlPath wants it (% doubled), and as a file name. */
+	char *ssh_control, *ssh_control_file;
 };
 
 /* [hook NAME]: what runs once a change is mirrored (or as soon as it is

@@ -11,6 +11,7 @@
 #include "faillog.h"
 #include "log.h"
 #include "push.h"
+#include "sshmux.h"
 #include "worker.h"
 
 static void nothing_ran(void *ctx);
@@ -186,6 +187,8 @@ failed(struct remote *r, const char *output, int status, enum rsync_outcome o, c
 		log_warn("%s: %s (failure %u in a row); retrying in %llums", r->rc->name, err,
 		    r->failures, (unsigned long long)delay);
 	}
+	if (o == RSYNC_RETRY)
+		sshmux_retire(r->rc);
 	r->last_outcome = o;
 	memcpy(r->last_error, err, sizeof err);
 	timer_arm(&r->retry, delay);

@@ -8,6 +8,9 @@
 
 #include "strv.h"
 
+/* How long a shared ssh connection stays after its last run. */
+#define SSH_CONTROL_PERSIST "10m"
+
 static unsigned
 seconds(uint64_t ms)
 {
@@ -49,6 +52,21 @@ ssh_command(const struct remote_conf *r)
 	for (char **o = r->ssh_options; o && *o; o++) {
 		fputc(' ', f);
 		quote_for_e(f, *o);
+	}
+	/* The connection the remote's runs share (daemon/sshmux.h): after the
+	 * operator's options, as ssh keeps the first value of each.  An idle
+	 * master goes after ControlPersist; keepalives end one whose link died
+	 * within about the timeout, so runs do not keep landing on it. */
+	if (r->ssh_control) {
+		char *path = NULL;
+
+		fputs(" -o ControlMaster=auto -o ControlPersist=" SSH_CONTROL_PERSIST " -o ", f);
+		if (asprintf(&path, "ControlPath=%s", r->ssh_control) >= 0)
+			quote_for_e(f, path);
+		free(path);
+		if (r->timeout_ms)
+			fprintf(f, " -o ServerAliveInterval=%u -o ServerAliveCountMax=3",
+			    seconds(r->timeout_ms) / 3 ? seconds(r->timeout_ms) / 3 : 1);
 	}
 	if (fclose(f) != 0) {
 		free(buf);

@@ -18,6 +18,7 @@
 #include "remote.h"
 #include "child.h"
 #include "control.h"
+#include "sshmux.h"
 #include "statelock.h"
 
 /* How long in-flight rsync runs get to finish once we are told to stop. */
@@ -513,7 +514,8 @@ worker_run(struct config *cfg, const char *state_dir, const char *scratch_dir,
 		goto out;
 	unclean = mark_running(&w);
 	for (; nremotes < cfg->nremotes; nremotes++)
-		if (remote_init(&w.remotes[nremotes], &w, &cfg->remotes[nremotes]) < 0 ||
+		if (sshmux_open(&cfg->remotes[nremotes], scratch_dir) < 0 ||
+		    remote_init(&w.remotes[nremotes], &w, &cfg->remotes[nremotes]) < 0 ||
 		    verify_init(&w.verifies[nremotes], &w, &w.remotes[nremotes]) < 0) {
 			nremotes++;	/* remote_free() and verify_free() undo what they did */
 			goto out;
@@ -569,6 +571,8 @@ out:
 	free(w.hooks);
 	/* After a fatal error rsync runs may be left: do not leave them behind. */
 	child_kill_all();
+	for (size_t i = 0; i < nremotes; i++)
+		sshmux_close(&cfg->remotes[i]);
 	control_close(w.control);
 	/* Whatever is pending is in the journals: a stop that was asked for is
 	 * clean; after a fatal error the next start runs a full sync. */

@@ -109,6 +109,7 @@ rsync_version_of() {
 # Processes to stop on exit, in the order they were started.
 _LIB_PIDS=()
 _LIB_CREATED_RUN_SSHD=0
+_LIB_NETLAB=0
 SYNCD_PID=
 SYNCD_LOG=$T/syncd.log
 SYNCD_RCFILE=
@@ -175,6 +176,7 @@ _lib_cleanup() {
 		stop_pid "$pid" 3
 	done
 	_lib_syncctl_sweep
+	[ "$_LIB_NETLAB" = 0 ] || netlab down
 	# Reap what is ours so nothing lingers as a zombie.
 	wait 2>/dev/null
 	if [ "$_LIB_CREATED_RUN_SSHD" = 1 ]; then
@@ -595,6 +597,37 @@ EOF
 	done
 	cat "$d/sshd.log" >&2
 	fail "sshd did not start"
+}
+
+# netlab_up N [SETTING...]: a network lab of N mirror hosts for this test
+# (tests/helpers/netlab: its names and subnet of its own, its files in
+# $T/netlab), removed on exit; `netlab CMD...` runs the lab's commands and
+# NETLAB_* says where its keys are.  Skips where network namespaces or a
+# bridge cannot be made.
+netlab() { "$TESTS_DIR/helpers/netlab" "$@"; }
+netlab_up() {
+	local tries
+	need_root
+	[ -x /usr/sbin/sshd ] || skip "/usr/sbin/sshd not installed"
+	command -v python3 >/dev/null || skip "python3 not installed"
+	export NETLAB_PREFIX=nl$(($$ % 100000)) NETLAB_DIR=$T/netlab
+	export NETLAB_RELAY=${NETLAB_RELAY:-$(dirname "$SYNCD")/netlab_relay}
+	[ -x "$NETLAB_RELAY" ] || fail "$NETLAB_RELAY not found (make builds it)"
+	ip netns add "${NETLAB_PREFIX}h0" 2>/dev/null || skip "cannot create a network namespace here"
+	ip netns del "${NETLAB_PREFIX}h0"
+	ip link add "${NETLAB_PREFIX}br" type bridge 2>/dev/null || skip "cannot create a bridge here"
+	ip link del "${NETLAB_PREFIX}br"
+	_LIB_NETLAB=1
+	for ((tries = 0; tries < 5; tries++)); do
+		# a /24 no interface here has: the lab refuses one in use
+		export NETLAB_NET=10.77.$(((RANDOM + $$) % 200 + 20))
+		ip -o -4 addr show | grep -q " $NETLAB_NET\." && continue
+		netlab up "$@" || fail "netlab up $*"
+		eval "$(netlab env)"
+		log "netlab: $1 hosts on $NETLAB_NET.0/24 ($NETLAB_PREFIX*)"
+		return 0
+	done
+	fail "no free 10.77.x.0/24 for the lab"
 }
 
 # _sshd_check_rsync: the rsync an ssh login runs is TEST_RSYNCD's version

@@ -480,6 +480,45 @@ START_TEST(ssh_remote)
 }
 END_TEST
 
+/* The shared connection's options come after the operator's (ssh keeps
+ * the first value of each), its socket's path quoted for rsync's -e. */
+START_TEST(ssh_control_master)
+{
+	char *sshopts[] = { "-o", "ControlPersist=1m", NULL };
+
+	r.kind = TARGET_SSH;
+	r.user = NULL;
+	r.host = "mirror.example";
+	r.port = 0;
+	r.path = "/srv/mirror";
+	r.password_file = NULL;
+	r.ssh_key = NULL;
+	r.ssh_options = sshopts;
+	r.ssh_control = "/run/it's/r1.ssh";
+	build(RSYNC_PUSH, NULL, 0);
+	r.ssh_control = NULL;
+	r.ssh_options = NULL;
+
+	char **w = rsync_split_e(argv[idx("-e") + 1]);
+	int mine = -1, master = -1, path = -1, alive = -1;
+	for (int i = 0; w[i]; i++) {
+		if (!strcmp(w[i], "ControlPersist=1m"))
+			mine = i;
+		if (!strcmp(w[i], "ControlMaster=auto"))
+			master = i;
+		if (!strcmp(w[i], "ControlPath=/run/it's/r1.ssh"))
+			path = i;
+		if (!strcmp(w[i], "ServerAliveInterval=10"))
+			alive = i;
+	}
+	ck_assert_int_gt(mine, 0);
+	ck_assert_int_gt(master, mine);
+	ck_assert_int_gt(path, mine);
+	ck_assert_int_gt(alive, mine);
+	strv_free(w);
+}
+END_TEST
+
 START_TEST(ssh_plain_and_ipv6)
 {
 	r.kind = TARGET_SSH;
@@ -553,6 +592,7 @@ rsync_argv_suite(void)
 	tcase_add_test(tc, rsyncd_defaults_and_ipv6);
 	tcase_add_test(tc, timeouts);
 	tcase_add_test(tc, ssh_remote);
+	tcase_add_test(tc, ssh_control_master);
 	tcase_add_test(tc, ssh_plain_and_ipv6);
 	tcase_add_test(tc, local_remote);
 	tcase_add_test(tc, link_pass);
