@@ -515,13 +515,17 @@ rsync_key(struct parse *p, const char *name, const char *v)
 {
 	struct config *c = p->cfg;
 
-	if (strcmp(name, "binary") && strcmp(name, "options") && strcmp(name, "delete")) {
-		cfg_err(p, p->line, "unknown key '%s' in [rsync] (known: binary, options, delete)", name);
+	if (strcmp(name, "binary") && strcmp(name, "options") && strcmp(name, "delete") &&
+	    strcmp(name, "max_parallel")) {
+		cfg_err(p, p->line, "unknown key '%s' in [rsync] (known: binary, options, delete, "
+		    "max_parallel)", name);
 		return;
 	}
 	if (!cfg_first_time(p, "rsync", name))
 		return;
-	if (!strcmp(name, "binary")) {
+	if (!strcmp(name, "max_parallel")) {
+		cfg_number(p, name, v, &c->max_parallel, 1, 1000);
+	} else if (!strcmp(name, "binary")) {
 		if (!*v) {
 			cfg_err(p, p->line, "binary: empty");
 		} else {
@@ -759,6 +763,8 @@ set_defaults(struct config *c)
 	c->rsync_binary = strdup("rsync");
 	c->rsync_options = strv_split(DEFAULT_RSYNC_OPTIONS);
 	c->rsync_delete = true;
+	/* Fifty mirrors at once, each run ~3 pipes: ~200 of the usual 1024 fds. */
+	c->max_parallel = 64;
 	c->settle_ms = 20;
 	c->max_delay_ms = 1000;
 	c->max_files = 10000;

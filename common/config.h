@@ -116,6 +116,7 @@ struct config {
 	int rsync_binary_line;	/* of "[rsync] binary", 0: the default */
 	char **rsync_options;	/* NULL-terminated */
 	bool rsync_delete;
+	unsigned max_parallel;		/* rsync runs of all remotes at once */
 	uint64_t settle_ms, max_delay_ms;
 	unsigned max_files;
 	uint64_t min_backoff_ms, max_backoff_ms;

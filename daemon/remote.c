@@ -199,6 +199,7 @@ finished(struct remote *r)
 {
 	compact(r);
 	remote_kick(r);
+	remotes_dispatch(r->w);
 	worker_status(r->w);
 	worker_remote_done(r->w);
 }
@@ -410,6 +411,83 @@ start_link_pass(struct remote *r)
 	return false;
 }
 
+static unsigned
+runs_of(const struct remote *r)
+{
+	return (r->push != NULL) + (r->full != NULL);
+}
+
+/* [rsync] max_parallel bounds the rsync runs of all remotes together (the
+ * worker's pipes, processes and CPU).  A failing remote's run, and a
+ * remote's second run (a push beside its full sync), start only while half
+ * of the slots are free: mirrors whose connects hang until their timeout
+ * (failing, or not known to fail yet, each on one run) never take them all
+ * from the healthy ones. */
+struct slots {
+	unsigned runs, max, spare_max;
+};
+
+static struct slots
+slots_count(const struct worker *w)
+{
+	struct slots s = { 0, w->cfg->max_parallel, (w->cfg->max_parallel + 1) / 2 };
+
+	for (size_t i = 0; i < w->cfg->nremotes; i++)
+		s.runs += runs_of(&w->remotes[i]);
+	return s;
+}
+
+static bool
+slot_for(const struct slots *s, const struct remote *r)
+{
+	bool spare = r->failures || runs_of(r);
+
+	return s->runs < (spare ? s->spare_max : s->max);
+}
+
+/* The remote queued longest that a free slot could take now, or NULL. */
+static struct remote *
+first_waiting(struct worker *w, const struct slots *s)
+{
+	struct remote *first = NULL;
+
+	for (size_t i = 0; i < w->cfg->nremotes; i++) {
+		struct remote *q = &w->remotes[i];
+		if (q->waiting && slot_for(s, q) && (!first || q->waiting < first->waiting))
+			first = q;
+	}
+	return first;
+}
+
+/* r may start a run now; otherwise it keeps (or takes) its place in the
+ * queue, behind those queued before it. */
+static bool
+may_run(struct remote *r, uint64_t ticket)
+{
+	struct slots s = slots_count(r->w);
+	struct remote *first = first_waiting(r->w, &s);
+
+	if (slot_for(&s, r) && (!first || first == r || (ticket && ticket < first->waiting)))
+		return true;
+	r->waiting = ticket ? ticket : ++r->w->tickets;
+	return false;
+}
+
+void
+remotes_dispatch(struct worker *w)
+{
+	struct remote *q;
+
+	for (;;) {
+		struct slots s = slots_count(w);
+		if (!(q = first_waiting(w, &s)))
+			return;
+		remote_kick(q);
+		if (q->waiting)
+			return;	/* still no slot for it */
+	}
+}
+
 bool
 remote_idle(const struct remote *r)
 {
@@ -420,10 +498,15 @@ void
 remote_kick(struct remote *r)
 {
 	struct worker *w = r->w;
+	uint64_t ticket = r->waiting;
 
+	/* Queued only while it wants to start a run and may not. */
+	r->waiting = 0;
 	if (r->retry.due || w->killing || w->paused)
 		return;		/* backing off, out of time, or told to wait */
 	if (!r->full && r->full_wanted && !w->stopping) {
+		if (!may_run(r, ticket))
+			return;
 		r->full_wanted = false;
 		changeset_clear(&r->during_full);
 		log_info("%s: full sync started", r->rc->name);
@@ -436,6 +519,8 @@ remote_kick(struct remote *r)
 	}
 	if (r->failures && r->full)
 		return;		/* while failing, one run at a time probes the remote */
+	if (!r->push && changeset_count(&r->pending) && !may_run(r, ticket))
+		return;
 	if (!r->push && changeset_count(&r->pending) && start_link_pass(r))
 		return;
 	if (!r->push && changeset_count(&r->pending)) {

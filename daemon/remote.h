@@ -31,6 +31,7 @@ struct remote {
 	struct child *push, *full;	/* push: a batch, or a link pass before one */
 	struct moves moves;		/* directories moved in the batches pending */
 	struct move linking;		/* the move whose link pass runs */
+	uint64_t waiting;		/* its ticket in the queue for a run slot, 0: none */
 	bool full_wanted;
 	bool full_for_lost;		/* the wanted/running full sync covers lost events */
 	bool parent_deletes;		/* the receiver rejects --delete-missing-args */
@@ -59,6 +60,9 @@ int remote_offer(struct remote *r, const struct changeset *sealed, const struct 
 void remote_full(struct remote *r, bool lost);
 /* Starts whatever is due and allowed now. */
 void remote_kick(struct remote *r);
+/* A run ended somewhere: the remotes queued for a run slot start, oldest
+ * ticket first, as far as [rsync] max_parallel allows. */
+void remotes_dispatch(struct worker *w);
 /* No push in flight, and free to start one (not backing off, not paused). */
 bool remote_idle(const struct remote *r);
 /* Nothing running, and nothing left that could be pushed now. */
