@@ -143,28 +143,35 @@ metrics_merge(FILE *f, char *const *texts, size_t n)
 void
 metrics_write(FILE *f, const char *own, char *const *names, const char *runtime_dir)
 {
-	size_t n = 0, cap = 1;
+	size_t n = 0, cap = 1, k = 0;
 
 	while (names && names[cap - 1])
 		cap++;
-	char **texts = calloc(cap, sizeof *texts);
-	if (!texts)
+	char **texts = calloc(cap, sizeof *texts), **paths = calloc(cap, sizeof *paths);
+	if (!texts || !paths) {
+		free(texts);
+		free(paths);
 		return;
+	}
 	texts[n++] = (char *)own;
-	for (size_t i = 0; names && names[i]; i++) {
-		char *path, *reply = NULL;
-		if (asprintf(&path, "%s/%s.sock", runtime_dir, names[i]) < 0)
-			continue;
-		reply = ctl_request(path, "metrics", WORKER_TIMEOUT_MS);
-		free(path);
+	for (size_t i = 0; names && names[i]; i++)
+		if (asprintf(&paths[k++], "%s/%s.sock", runtime_dir, names[i]) < 0)
+			paths[--k] = NULL;
+	/* All at once: a stopped worker costs the timeout once, not each. */
+	ctl_request_all(paths, k, "metrics", WORKER_TIMEOUT_MS, texts + n);
+	for (size_t i = 0; i < k; i++) {
+		free(paths[i]);
 		/* An error line ("error: unknown command") is no exposition. */
-		if (reply && !strncmp(reply, "# ", 2))
-			texts[n++] = reply;
-		else
-			free(reply);
+		if (texts[n] && !strncmp(texts[n], "# ", 2))
+			n++;
+		else {
+			free(texts[n]);
+			memmove(texts + n, texts + n + 1, (k - i - 1) * sizeof *texts);
+		}
 	}
 	metrics_merge(f, texts, n);
 	for (size_t i = 1; i < n; i++)
 		free(texts[i]);
 	free(texts);
+	free(paths);
 }
