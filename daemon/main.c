@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/un.h>
 
 #include "config.h"
@@ -45,6 +46,23 @@ usage(FILE *f)
 	    "Configuration keys: syncd.ini(5).  Everything else: syncd(8).\n");
 }
 
+/* Each rsync run holds three pipes in the worker, each remote its journal
+ * and a little more: past the open file limit, runs fail to start. */
+static void
+check_fd_limit(const struct config *cfg)
+{
+	struct rlimit rl;
+	/* a full sync and a push per remote at most */
+	unsigned long long runs = cfg->max_parallel < 2 * cfg->nremotes ? cfg->max_parallel :
+	    2 * cfg->nremotes;
+	unsigned long long need = 3 * runs + 2ull * cfg->nremotes + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
+		log_warn("%s: [rsync] max_parallel = %u with %zu remotes may need %llu open files, "
+		    "more than the limit of %llu (ulimit -n): lower max_parallel or raise the limit",
+		    cfg->file, cfg->max_parallel, cfg->nremotes, need, (unsigned long long)rl.rlim_cur);
+}
+
 /* What the worker checks as it starts beyond the file, and so what --check
  * checks: the same calls, or the check would pass what the start refuses.
  * 0, or the exit status: 2 for what the operator must fix, 1 for a source
@@ -59,6 +77,7 @@ check_system(struct config *cfg, const char *sock, bool check, bool complete)
 	int src = cfg->source ? config_check_source(cfg) : 0;
 	size_t len = strlen(sock), max = sizeof ((struct sockaddr_un *)0)->sun_path - 1;
 
+	check_fd_limit(cfg);
 	/* A hook of a file with errors may lack what its check reads. */
 	for (size_t i = 0; complete && i < cfg->nhooks; i++)
 		if (hook_check(&cfg->hooks[i]) < 0)

@@ -137,6 +137,7 @@ START_TEST(minimal_defaults)
 	ck_assert_uint_eq(cfg.settle_ms, 20);
 	ck_assert_uint_eq(cfg.max_delay_ms, 1000);
 	ck_assert_uint_eq(cfg.max_files, 10000);
+	ck_assert_uint_eq(cfg.max_parallel, 64);
 	ck_assert_uint_eq(cfg.min_backoff_ms, 1000);
 	ck_assert_uint_eq(cfg.max_backoff_ms, 300000);
 	ck_assert(cfg.rsync_delete);
@@ -212,6 +213,7 @@ START_TEST(every_key)
 	    "binary = /bin/true\n"
 	    "options = -a\t--compress  --chmod=D755\n"
 	    "delete = no\n"
+	    "max_parallel = 8\n"
 	    "[batch]\n"
 	    "settle = 250ms\n"
 	    "max_delay = 2.5s\n"
@@ -250,7 +252,7 @@ START_TEST(every_key)
 	ck_assert(filter_excluded(cfg.filter, "cache", true));
 	ck_assert_str_eq(cfg.rsync_binary, "/bin/true");
 	ck_assert_int_eq(cfg.rsync_binary_line, 13);
-	ck_assert_int_eq(cfg.end_line, 40);
+	ck_assert_int_eq(cfg.end_line, 41);
 	ck_assert_str_eq(cfg.rsync_options[0], "-a");
 	ck_assert_str_eq(cfg.rsync_options[1], "--compress");
 	ck_assert_str_eq(cfg.rsync_options[2], "--chmod=D755");
@@ -259,6 +261,7 @@ START_TEST(every_key)
 	ck_assert_uint_eq(cfg.settle_ms, 250);
 	ck_assert_uint_eq(cfg.max_delay_ms, 2500);
 	ck_assert_uint_eq(cfg.max_files, 500);
+	ck_assert_uint_eq(cfg.max_parallel, 8);
 	ck_assert_uint_eq(cfg.min_backoff_ms, 2000);
 	ck_assert_uint_eq(cfg.max_backoff_ms, 600000);
 	ck_assert(!cfg.full_on_start);
@@ -449,6 +452,8 @@ START_TEST(err_durations)
 	load_fails(MIN_HEAD MIN_REMOTE "[verify]\nevery = 1h\nevery = 2h\n", 7, "given twice");
 	load_fails(MIN_HEAD MIN_REMOTE "[batch]\nmax_files = 0\n", 6, "whole number");
 	load_fails(MIN_HEAD MIN_REMOTE "[batch]\nmax_files = 12x\n", 6, "whole number");
+	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\nmax_parallel = 0\n", 6, "whole number");
+	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\nmax_parallel = 1001\n", 6, "whole number");
 	load_fails(MIN_HEAD "unclosed = soon\n" MIN_REMOTE, 3, "unclosed: 'soon'");
 	load_fails(MIN_HEAD "unclosed_max = 1s\nunclosed_max = 2s\n" MIN_REMOTE, 4, "unclosed_max");
 }
