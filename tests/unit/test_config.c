@@ -271,7 +271,7 @@ START_TEST(every_key)
 
 	struct remote_conf *r = &cfg.remotes[0];
 	ck_assert_str_eq(r->name, "a");
-	ck_assert_int_eq(r->line, 26);
+	ck_assert_int_eq(r->line, 27);
 	ck_assert_int_eq(r->kind, TARGET_RSYNCD);
 	ck_assert_str_eq(r->target, "rsync://user@[::1]:8873/mod/sub/");
 	ck_assert_str_eq(r->user, "user");
