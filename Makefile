@@ -152,9 +152,11 @@ build-fuzz/fuzz-config: $(COMMON_SRC) tests/fuzz/fuzz_config.c $(wildcard common
 bench: all
 	bench/run
 	bench/wan
+	bench/fanout
 
 bench-wan: all
 	bench/wan
+	bench/fanout
 
 deps:
 	tests/install-deps

@@ -46,8 +46,8 @@ usage(FILE *f)
 	    "Configuration keys: syncd.ini(5).  Everything else: syncd(8).\n");
 }
 
-/* Each rsync run holds three pipes in the worker, each remote its journal
- * and a little more: past the open file limit, runs fail to start. */
+/* Each rsync run holds two pipes in the worker, each remote its journal and
+ * four timers: past the open file limit, runs fail to start. */
 static void
 check_fd_limit(const struct config *cfg)
 {
@@ -55,7 +55,7 @@ check_fd_limit(const struct config *cfg)
 	/* a full sync and a push per remote at most */
 	unsigned long long runs = cfg->max_parallel < 2 * cfg->nremotes ? cfg->max_parallel :
 	    2 * cfg->nremotes;
-	unsigned long long need = 3 * runs + 2ull * cfg->nremotes + 64;
+	unsigned long long need = 2 * runs + 6ull * cfg->nremotes + 64;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
 		log_warn("%s: [rsync] max_parallel = %u with %zu remotes may need %llu open files, "
