@@ -148,7 +148,8 @@ build-fuzz/fuzz-config: $(COMMON_SRC) tests/fuzz/fuzz_config.c $(wildcard common
 
 # syncd against lsyncd and the inotifywait loop; writes docs/BENCHMARKS.md.
 # About 25 minutes (bench/run --quick: about 4); run as root.  Then the WAN
-# figures in the network lab (bench/wan, about 40 s; alone: make bench-wan).
+# figures in the network lab (bench/wan, about 40 s, and bench/fanout, about 2 min;
+# alone: make bench-wan).
 bench: all
 	bench/run
 	bench/wan
