@@ -467,7 +467,7 @@ may_run(struct remote *r, uint64_t ticket)
 	struct slots s = slots_count(r->w);
 	struct remote *first = first_waiting(r->w, &s);
 
-	if (slot_for(&s, r) && (!first || first == r || (ticket && ticket < first->waiting)))
+	if (slot_for(&s, r) && (!first || (ticket && ticket < first->waiting)))
 		return true;
 	r->waiting = ticket ? ticket : ++r->w->tickets;
 	return false;
