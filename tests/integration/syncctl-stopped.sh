@@ -34,6 +34,7 @@ timed() { # OUT-VAR CMD...: runs CMD, its output in OUT-VAR, fails if it takes 2
 	[ "$_ms" -lt 2000 ] || fail "$* took $_ms ms with 3 of $N workers stopped"
 	printf -v "$_v" "%s" "$_out"
 }
+out='' j='' m=''
 timed out sctl status
 for i in 2 5 9; do
 	printf '%s\n' "$out" | grep -A1 "^i$i:" | grep -q "does not answer" ||
