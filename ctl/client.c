@@ -49,6 +49,7 @@ ctl_listening(const char *path)
 }
 
 /* One request of ctl_request_all. */
+#define SKIPPED (-1)	/* err of one not asked (no path) */
 struct ask {
 	int fd;		/* -1: answered or failed */
 	size_t off;	/* of the request and its newline, sent */
@@ -115,7 +116,7 @@ ctl_request_all(char *const *paths, size_t n, const char *request, int timeout_m
 	/* a full backlog (EAGAIN) is an answer too: busy */
 	for (size_t i = 0; i < n; i++) {
 		asks[i].fd = paths[i] ? connect_to(paths[i]) : -1;
-		asks[i].err = asks[i].fd < 0 ? errno : 0;
+		asks[i].err = !paths[i] ? SKIPPED : asks[i].fd < 0 ? errno : 0;
 		left += asks[i].fd >= 0;
 	}
 	/* All at once, under one deadline: each stopped worker would cost the
@@ -152,6 +153,8 @@ ctl_request_all(char *const *paths, size_t n, const char *request, int timeout_m
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct ask *a = &asks[i];
+		if (a->err == SKIPPED)
+			continue;
 		if (!a->err) {
 			buf_put(&a->b, "", 1);
 			if (!a->b.oom) {
