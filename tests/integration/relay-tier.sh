@@ -11,7 +11,7 @@
 # under that name (a rename onto it) nor as the leaf's own temporary file
 # for it ("..NAME.XXXXXX.YYYYYY").  Without the recipe the stalled big
 # file's temporary file reached the leaves (pushed as it was after
-# [batch] unclosed).  Needs root and network namespaces (skipped without);
+# [source] unclosed).  Needs root and network namespaces (skipped without);
 # normal build, system rsync only.  About 6 s.
 set -u
 # shellcheck source=../lib.sh
@@ -90,7 +90,7 @@ rm -r "$SRC/keep"
 head -c 6000000 /dev/urandom >"$SRC/big.iso"
 # the first hop stalls in the middle of the big file: the relay's rsync
 # stops writing its temporary file, which the relay's worker pushes as it
-# is after [batch] unclosed (1 s) unless it is excluded
+# is after [source] unclosed (1 s) unless it is excluded
 wait_for 10 "the big file's temporary file on the relay" \
 	sh -c 'find "$1" -name "*big.iso.??????" -size +100k | grep -q .' - "$RELAY"
 netlab set 1 stall=1 || fail "netlab set 1 stall=1"
