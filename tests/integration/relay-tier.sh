@@ -91,8 +91,8 @@ head -c 6000000 /dev/urandom >"$SRC/big.iso"
 # the first hop stalls in the middle of the big file: the relay's rsync
 # stops writing its temporary file, which the relay's worker pushes as it
 # is after [source] unclosed (1 s) unless it is excluded
-wait_for 10 "the big file's temporary file on the relay" \
-	sh -c 'find "$1" -name "*big.iso.??????" -size +100k | grep -q .' - "$RELAY"
+big_temp_there() { find "$RELAY" -name '*big.iso.??????' -size +100k | grep -q .; }
+wait_for 10 "the big file's temporary file on the relay" big_temp_there
 netlab set 1 stall=1 || fail "netlab set 1 stall=1"
 sleep 2
 netlab set 1 stall=0 || fail "netlab set 1 stall=0"
