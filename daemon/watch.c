@@ -557,6 +557,41 @@ moves_expire(void *ctx)
 	}
 }
 
+/* rsync receives NAME into ".NAME.XXXXXX" beside it (mkstemp's six letters
+ * or digits) and renames that into place. */
+static bool
+is_rsync_temp(const char *tmp, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strlen(tmp) != n + 8 || tmp[0] != '.' || memcmp(tmp + 1, name, n) || tmp[n + 1] != '.')
+		return false;
+	for (const char *p = tmp + n + 2; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			return false;
+	return true;
+}
+
+/* A tree rsync writes into (a relay's daemon module, a deploy by rsync) has
+ * rsync's temporary files mirrored too: each costs a deletion in the next
+ * push, and one whose writes pause is pushed as it is.  Said once: the
+ * recipe moves them out of sight. */
+static void
+rsync_writes(struct watch *w, const struct inotify_event *ev, const char *rel)
+{
+	char q[PATHBUF], qt[PATHBUF];
+
+	if (ev->mask & IN_MOVED_FROM) {
+		w->moved_file_cookie = ev->cookie;
+		snprintf(w->moved_file, sizeof w->moved_file, "%s", ev->name);
+	} else if (ev->cookie == w->moved_file_cookie && is_rsync_temp(w->moved_file, ev->name)) {
+		log_warn("%s was renamed into place from %s: rsync writes into the tree, and its "
+		    "temporary files are mirrored too (a relay: see RELAYS in syncd.ini(5))",
+		    log_quote(rel, q, sizeof q), log_quote(w->moved_file, qt, sizeof qt));
+		w->rsync_said = true;
+	}
+}
+
 static void
 handle(struct watch *w, const struct inotify_event *ev)
 {
@@ -611,6 +646,8 @@ handle(struct watch *w, const struct inotify_event *ev)
 		log_debug("event 0x%x %s", ev->mask, log_quote(rel, q, sizeof q));
 	if (filter_excluded(c->filter, rel, isdir))
 		return;
+	if ((ev->mask & (IN_MOVED_FROM | IN_MOVED_TO)) && !isdir && !w->rsync_said)
+		rsync_writes(w, ev, rel);
 
 	if (ev->mask & IN_CREATE) {
 		if (isdir) {

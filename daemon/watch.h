@@ -9,6 +9,7 @@
 #ifndef SYNCD_WATCH_H
 #define SYNCD_WATCH_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -51,6 +52,9 @@ struct watch {
 	struct mounts mounts;		/* filesystems mounted in the tree */
 	uint64_t events;		/* seen since start */
 	uint64_t overflows;		/* of the inotify queue: events lost */
+	uint32_t moved_file_cookie;	/* the last file's MOVED_FROM, and its name */
+	char moved_file[NAME_MAX + 1];
+	bool rsync_said;		/* that rsync writes into the tree */
 	dev_t leaf_dev;			/* the filesystem leaf_ok is about */
 	int leaf_ok;			/* its link counts tell leaves: 1, 0, -1 unknown */
 	const struct watch_ops *ops;

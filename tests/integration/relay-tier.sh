@@ -11,7 +11,8 @@
 # under that name (a rename onto it) nor as the leaf's own temporary file
 # for it ("..NAME.XXXXXX.YYYYYY").  Without the recipe the stalled big
 # file's temporary file reached the leaves (pushed as it was after
-# [source] unclosed).  Needs root and network namespaces (skipped without);
+# [source] unclosed), and the relay's worker warned that rsync writes into
+# its tree.  Needs root and network namespaces (skipped without);
 # normal build, system rsync only.  About 6 s.
 set -u
 # shellcheck source=../lib.sh
@@ -111,6 +112,7 @@ temps=$(grep -E '^MOVED_TO .*/\.[^/]+\.[A-Za-z0-9]{6}$|^CREATE .*/\.\.[^/]+\.[A-
 [ -z "$temps" ] || fail "upstream temporary files reached the leaves: $(head -n 5 <<<"$temps")"
 log "$(wc -l <"$T/leaf-events") names made on the leaves, none an upstream temporary file"
 [ -z "$(ls -A "$RELAY/.rsync-tmp")" ] || fail "the relay's temp dir is not empty"
+assert_no_log 'rsync writes into the tree'
 assert_syncd_running
 stop_syncd
 pass
