@@ -113,6 +113,7 @@ temps=$(grep -E '^MOVED_TO .*/\.[^/]+\.[A-Za-z0-9]{6}$|^CREATE .*/\.\.[^/]+\.[A-
 log "$(wc -l <"$T/leaf-events") names made on the leaves, none an upstream temporary file"
 [ -z "$(ls -A "$RELAY/.rsync-tmp")" ] || fail "the relay's temp dir is not empty"
 assert_no_log 'rsync writes into the tree'
+[ ! -s "$T/source.rc" ] || fail "the source's worker exited with status $(cat "$T/source.rc")"
 assert_syncd_running
 stop_syncd
 pass
