@@ -148,7 +148,7 @@ build-fuzz/fuzz-config: $(COMMON_SRC) tests/fuzz/fuzz_config.c $(wildcard common
 
 # syncd against lsyncd and the inotifywait loop; writes docs/BENCHMARKS.md.
 # About 25 minutes (bench/run --quick: about 4); run as root.  Then the WAN
-# figures in the network lab (bench/wan and bench/wan-relay, about 40 s
+# figures in the network lab (bench/wan and bench/wan-relay, about 30-40 s
 # each; alone: make bench-wan).
 bench: all
 	bench/run
