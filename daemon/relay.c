@@ -101,7 +101,8 @@ relay_main(int argc, char **argv)
 		fprintf(stderr, "syncd relay: usage: syncd --rsyncd-relay HOST PORT TIMEOUT_S [rsync's words]\n");
 		return 2;
 	}
-	int fd = connect_to(argv[0], argv[1], atoi(argv[2]) * 1000);
+	int timeout_ms = atoi(argv[2]) * 1000;
+	int fd = connect_to(argv[0], argv[1], timeout_ms);
 	if (fd < 0)
 		return 255;	/* what ssh says when it cannot connect */
 	/* rsync waits for its remote shell in steps of 20 ms once the
@@ -121,10 +122,16 @@ relay_main(int argc, char **argv)
 	char buf[65536];
 	int on = 1;
 	for (;;) {
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			fprintf(stderr, "syncd relay: poll: %s\n", strerror(errno));
+		/* rsync's --timeout ends rsync, not this process: a daemon
+		 * that went silent (a link that black-holes) must not keep it
+		 * waiting forever.  A live run sends keep-alives at half the
+		 * timeout. */
+		int rc = poll(p, 2, timeout_ms > 0 ? 2 * timeout_ms : -1);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0) {
+			fprintf(stderr, "syncd relay: %s: %s\n", argv[0],
+			    rc ? strerror(errno) : "nothing moved for twice the timeout");
 			return 255;
 		}
 		if (p[1].revents) {

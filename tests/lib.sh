@@ -410,6 +410,9 @@ log "rsync: sending end $(rsync_version_of rsync) ($(command -v rsync)${TEST_RSY
 # TCP_NODELAY its small replies wait for the client's delayed ACK, ~40 ms a
 # push.  RSYNCD_SOCKET_OPTIONS= (empty) runs a stock daemon.
 RSYNCD_SOCKET_OPTIONS=${RSYNCD_SOCKET_OPTIONS-TCP_NODELAY}
+# The daemon's own `timeout` (seconds); RSYNCD_TIMEOUT= (empty) leaves it
+# out, as a stock rsyncd.conf does.
+RSYNCD_TIMEOUT=${RSYNCD_TIMEOUT-30}
 RSYNCD_PID=
 RSYNCD_PORT=
 
@@ -429,7 +432,7 @@ _rsyncd_write_conf() {
 		else
 			printf 'use chroot = no\n'
 		fi
-		printf 'timeout = 30\n'
+		[ -z "$RSYNCD_TIMEOUT" ] || printf 'timeout = %s\n' "$RSYNCD_TIMEOUT"
 		[ -z "$RSYNCD_SOCKET_OPTIONS" ] || printf 'socket options = %s\n' "$RSYNCD_SOCKET_OPTIONS"
 		printf '[mirror]\n'
 		printf '    path = %s\n' "$MIRROR"
