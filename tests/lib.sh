@@ -220,6 +220,28 @@ in_own_mount_namespace() {
 		fail "cannot make $T private to the test's mount namespace"
 }
 
+# in_own_net_namespace "$@": run the rest of the test in a network
+# namespace of its own (root only) with only a loopback, so that the
+# kernel's TCP counters (/proc/net/netstat) count the test's connections
+# alone.
+in_own_net_namespace() {
+	need_root
+	if [ -z "${_LIB_IN_NET_NS:-}" ]; then
+		command -v unshare >/dev/null || skip "no unshare"
+		command -v ip >/dev/null || skip "no ip (iproute2)"
+		trap - EXIT
+		rm -rf "$T"
+		_LIB_IN_NET_NS=1 exec unshare --net -- "$BASH" "$0" "$@"
+	fi
+	ip link set lo up || fail "cannot bring up the loopback of the test's network namespace"
+}
+
+# tcp_counter NAME: a TcpExt counter of /proc/net/netstat (DelayedACKs...).
+tcp_counter() {
+	awk -v want="$1" '$1 == "TcpExt:" { if (!h) { for (i = 2; i <= NF; i++) n[i] = $i; h = 1 }
+		else for (i = 2; i <= NF; i++) if (n[i] == want) print $i }' /proc/net/netstat
+}
+
 # ---------------------------------------------------------- fail / assert --
 
 # fail MSG...: print the message and the tail of the worker log, exit 1.
