@@ -8,7 +8,7 @@
 # one-file pushes cause no delayed ACK in the test's own network namespace
 # (before: one or more per push), and the relay leaves nothing behind.
 set -u
-export RSYNCD_SOCKET_OPTIONS= RSYNCD_TIMEOUT=
+export RSYNCD_SOCKET_OPTIONS='' RSYNCD_TIMEOUT=''
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need_syncd
