@@ -103,8 +103,18 @@ relay_main(int argc, char **argv)
 	}
 	int timeout_ms = atoi(argv[2]) * 1000;
 	int fd = connect_to(argv[0], argv[1], timeout_ms);
-	if (fd < 0)
+	if (fd < 0) {
+		/* rsync writes before it reads: taking that until rsync ends
+		 * keeps its write from failing (EPIPE, "protocol data stream",
+		 * code 12) now and then; with nothing to read it says "did not
+		 * see server greeting" (code 5) every time. */
+		char b[4096];
+		ssize_t n;
+		close(1);
+		while ((n = read(0, b, sizeof b)) > 0 || (n < 0 && errno == EINTR))
+			;
 		return 255;	/* what ssh says when it cannot connect */
+	}
 	/* rsync waits for its remote shell in steps of 20 ms once the
 	 * transfer is over, and this process would end only just after that:
 	 * 20 ms more per push.  Connected, it ends now and a child of its
