@@ -428,9 +428,10 @@ RSYNCD_BIN=${RSYNCD_BIN:-${TEST_RSYNCD:-$_LIB_PATH_RSYNC}}
 # Every test says which rsyncs it runs with.
 log "rsync: sending end $(rsync_version_of rsync) ($(command -v rsync)${TEST_RSYNC:+ -> $TEST_RSYNC}), receiving end $(rsync_version_of "$RSYNCD_BIN") ($RSYNCD_BIN)"
 
-# What syncd.ini(5) recommends for a daemon that receives pushes: without
-# TCP_NODELAY its small replies wait for the client's delayed ACK, ~40 ms a
-# push.  RSYNCD_SOCKET_OPTIONS= (empty) runs a stock daemon.
+# The fixture's daemon sets TCP_NODELAY (syncd's relay makes it no longer
+# matter: a stock daemon's small replies would otherwise wait for the
+# client's delayed ACK, ~40 ms a push).  RSYNCD_SOCKET_OPTIONS= (empty) runs
+# without it, as a stock daemon does.
 RSYNCD_SOCKET_OPTIONS=${RSYNCD_SOCKET_OPTIONS-TCP_NODELAY}
 # The daemon's own `timeout` (seconds); RSYNCD_TIMEOUT= (empty) leaves it
 # out, as a stock rsyncd.conf does.
