@@ -8,12 +8,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "faillog.h"
 #include "fsutil.h"
 #include "hook.h"
 #include "log.h"
+#include "relay.h"
+#include "rsync_argv.h"
 #include "rsync_version.h"
 #include "worker.h"
 
@@ -78,6 +81,10 @@ check_system(struct config *cfg, const char *sock, bool check, bool complete)
 int
 main(int argc, char **argv)
 {
+	/* Run by rsync, with rsync's own words after ours. */
+	if (argc > 1 && !strcmp(argv[1], "--rsyncd-relay"))
+		return relay_main(argc - 2, argv + 2);
+
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "state-dir", required_argument, NULL, 's' },
@@ -141,6 +148,16 @@ main(int argc, char **argv)
 	if (check && !rc)
 		printf("%s: configuration of instance %s is valid\n", file, cfg.name);
 	if (!check && !rc) {
+		/* Read now: a package upgrade may replace the file later. */
+		static char self[4096];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+		if (n > 0) {
+			self[n] = '\0';
+			rsync_argv_set_relay(self);
+		} else {
+			log_warn("/proc/self/exe: %s; rsync:// pushes connect without the relay "
+			    "(a stock daemon makes each wait ~40 ms for a delayed ACK)", strerror(errno));
+		}
 		rc = 1;
 		if (make_dirs(state_dir, 0750) == 0 && make_dirs(run_dir, 0755) == 0 &&
 		    make_dirs(scratch, 0700) == 0 && faillog_make_dir(cfg.fail_log) == 0)
