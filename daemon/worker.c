@@ -530,7 +530,7 @@ worker_run(struct config *cfg, const char *state_dir, const char *scratch_dir,
 	/* Watches first: a change made from here on is seen, and what the full
 	 * sync below reads is at least as new as the watches. */
 	uint64_t t0 = now_ms();
-	if (watch_open(&w.watch, &w.loop, cfg, &watch_ops, &w) < 0)
+	if (watch_open(&w.watch, &w.loop, cfg, NULL, &watch_ops, &w) < 0)
 		goto out;
 	log_info("ready: watching %zu directories under %s in %llums, mirroring to %zu remote%s, "
 	    "%zu hook%s", watch_count(&w.watch), cfg->source, (unsigned long long)(now_ms() - t0),

@@ -24,5 +24,6 @@ Suite *rsync_version_suite(void);
 Suite *mounts_suite(void);
 Suite *proc_suite(void);
 Suite *policy_suite(void);
+Suite *watch_suite(void);
 
 #endif
