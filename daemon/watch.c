@@ -142,6 +142,28 @@ forget_subtree(struct watch *w, struct pnode *n, bool rm)
 	ptree_remove(&w->dirs, n, forget_node, &f);
 }
 
+bool
+watch_dir_excluded(const struct watch *w, const char *dir)
+{
+	char p[PATHBUF];
+	size_t n = strlen(dir);
+
+	if (n >= sizeof p)
+		return true;
+	memcpy(p, dir, n + 1);
+	/* From the top: the first excluded one decides. */
+	for (char *s = p; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		bool ex = filter_excluded(w->cfg->filter, p, true);
+		*s = '/';
+		if (ex)
+			return true;
+	}
+	return *p && filter_excluded(w->cfg->filter, p, true);
+}
+
 static void
 emit(struct watch *w, const char *rel, unsigned kind)
 {

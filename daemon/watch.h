@@ -122,6 +122,9 @@ void watch_drain(struct watch *w);
 void watch_flush_unclosed(struct watch *w);
 /* Applies one event (backends call it). */
 void watch_apply(struct watch *w, const struct wevent *ev);
+/* True if dir (relative to the source) or one above it is excluded: what
+ * happens in it is not looked at (a backend without a tree asks). */
+bool watch_dir_excluded(const struct watch *w, const char *dir);
 /* The directories of the tree (for the watch limit's advice). */
 size_t watch_count_tree(const struct config *cfg);
 

@@ -10,7 +10,7 @@
  * one mounted inside it, for a bind mount of another part of the same
  * filesystem) and asking the kernel its name; the answer is believed only
  * if that path below the source is the very same directory.  Answers,
- * "outside the source" too, are cached, so unrelated activity elsewhere on
+ * "outside the source" and "excluded" too, are cached, so unrelated activity elsewhere on
  * the filesystem costs a hash lookup per event; a directory renamed or
  * deleted anywhere empties the cache, as the names of the ones below it
  * change. */
@@ -161,10 +161,11 @@ make_key(unsigned char *key, const fsid_t *fsid, const struct file_handle *fh)
 }
 
 /* The directory of an event relative to the source, in rel; false if it
- * is outside it, or gone. */
+ * is outside it, excluded, or gone. */
 static bool
-resolve(struct fan *f, const struct fanotify_event_info_fid *fid, char *rel, size_t len)
+resolve(struct watch *w, const struct fanotify_event_info_fid *fid, char *rel, size_t len)
 {
+	struct fan *f = w->be_state;
 	struct file_handle *fh = (struct file_handle *)fid->handle;
 	unsigned char key[sizeof(fsid_t) + sizeof *fh + MAX_HANDLE_SZ];
 
@@ -186,6 +187,8 @@ resolve(struct fan *f, const struct fanotify_event_info_fid *fid, char *rel, siz
 	for (size_t i = 0; i < f->nmounts && found == 0; i++)
 		if (!memcmp(&f->mounts[i].fsid, &fid->fsid, sizeof fid->fsid))
 			found = resolve_at(f, f->mounts[i].path, fh, rel, len);
+	if (found > 0 && watch_dir_excluded(w, rel))
+		found = 0;	/* as good as outside */
 	if (found >= 0)		/* one that is gone is not asked about again */
 		cache_put(f, s, key, keylen, h, found ? rel : NULL);
 	return found > 0;
@@ -394,11 +397,10 @@ static void
 apply(struct watch *w, uint32_t mask, const struct fanotify_event_info_fid *fid,
     const char *name, uint32_t cookie)
 {
-	struct fan *f = w->be_state;
 	char rel[PATHBUF];
 	const char *dir = rel;
 
-	if (!resolve(f, fid, rel, sizeof rel))
+	if (!resolve(w, fid, rel, sizeof rel))
 		return;
 	if (name && !strcmp(name, "."))
 		name = NULL;
