@@ -355,6 +355,18 @@ fanotify_open(struct watch *w)
 		goto fail;
 	}
 	f->root_keylen = make_key(f->root_key, &sf.f_fsid, &root.fh);
+	int mfd = open(f->src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = mfd < 0 ? -1 : open_by_handle_at(mfd, &root.fh, O_PATH | O_CLOEXEC);
+	if (fd < 0) {
+		why = errno == EPERM ? "opening directories by handle needs CAP_DAC_READ_SEARCH in "
+		    "the initial user namespace" : strerror(errno);
+		log_warn("cannot watch %s with fanotify: %s", cfg->source, why);
+		if (mfd >= 0)
+			close(mfd);
+		goto fail;
+	}
+	close(fd);
+	close(mfd);
 	f->mounts[0].path = f->src;
 	f->mounts[0].fsid = sf.f_fsid;
 	f->nmounts = 1;
