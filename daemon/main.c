@@ -15,6 +15,7 @@
 #include "hook.h"
 #include "log.h"
 #include "rsync_version.h"
+#include "watch.h"
 #include "worker.h"
 
 static void
@@ -69,6 +70,8 @@ check_system(struct config *cfg, const char *sock, bool check, bool complete)
 		    "shorter --runtime-dir", cfg->file, sock, len, max);
 		rc = 2;
 	}
+	if (check && !src && cfg->source)
+		watch_check(cfg);
 	/* Asked whether a start would work, --check says 2 for anything wrong. */
 	if (check && src)
 		src = 2;

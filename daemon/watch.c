@@ -785,6 +785,21 @@ backend_open(struct watch *w)
 	return w->be->open(w);
 }
 
+void
+watch_check(const struct config *cfg)
+{
+	struct watch w = { .fd = -1, .cfg = cfg };
+
+	if (cfg->backend == BACKEND_INOTIFY)
+		return;
+	if (watch_fanotify.open(&w) < 0) {
+		log_info("[source] backend = %s: a start would watch with inotify (one watch per "
+		    "directory)", cfg->backend == BACKEND_AUTO ? "auto" : "fanotify");
+		return;
+	}
+	watch_fanotify.close(&w);
+}
+
 int
 watch_open(struct watch *w, struct loop *l, const struct config *cfg,
     const struct watch_backend *be, const struct watch_ops *ops, void *ctx)

@@ -116,6 +116,8 @@ struct watch {
 int watch_open(struct watch *w, struct loop *l, const struct config *cfg,
     const struct watch_backend *be, const struct watch_ops *ops, void *ctx);
 void watch_close(struct watch *w);
+/* For --check: says which backend a start would use, and why. */
+void watch_check(const struct config *cfg);
 /* Handles every event queued so far: all changes made before the call. */
 void watch_drain(struct watch *w);
 /* Reports the files written and not closed yet as they are now. */

@@ -394,7 +394,7 @@ fanotify_open(struct watch *w)
 		    cfg->source, which, why);
 		goto fail;
 	}
-	log_info("watching %s with fanotify: %zu filesystem mark%s, no watch per directory%s",
+	log_info("fanotify watches %s: %zu filesystem mark%s, no watch per directory%s",
 	    cfg->source, f->nmounts, f->nmounts == 1 ? "" : "s",
 	    f->rename ? "" : " (renames in two halves: a kernel before 5.17)");
 	return 0;
@@ -458,8 +458,9 @@ decode(uint64_t m)
 	return we;
 }
 
+/* md: the metadata of the event at raw. */
 static void
-handle(struct watch *w, const struct fanotify_event_metadata *md)
+handle(struct watch *w, const struct fanotify_event_metadata *md, const char *raw)
 {
 	struct fan *f = w->be_state;
 	const struct fanotify_event_info_fid *fid = NULL, *from = NULL, *to = NULL;
@@ -472,8 +473,7 @@ handle(struct watch *w, const struct fanotify_event_metadata *md)
 		return;
 	}
 	for (size_t off = md->metadata_len; off + sizeof(struct fanotify_event_info_header) <= md->event_len;) {
-		const struct fanotify_event_info_fid *info =
-		    (const void *)((const char *)md + off);
+		const struct fanotify_event_info_fid *info = (const void *)(raw + off);
 		if (info->hdr.len < sizeof *info + sizeof(struct file_handle))
 			break;
 		const struct file_handle *fh = (const void *)info->handle;
@@ -521,10 +521,15 @@ fanotify_read(struct watch *w, int rounds)
 				log_err("reading fanotify events: %s", strerror(errno));
 			return;
 		}
-		const struct fanotify_event_metadata *md = (const void *)buf;
-		for (; FAN_EVENT_OK(md, len) && !w->failed; md = FAN_EVENT_NEXT(md, len))
-			if (md->vers == FANOTIFY_METADATA_VERSION)
-				handle(w, md);
+		/* Records are 4-aligned: the metadata (64-bit mask) is copied. */
+		struct fanotify_event_metadata md;
+		for (size_t off = 0; off + sizeof md <= (size_t)len && !w->failed; off += md.event_len) {
+			memcpy(&md, buf + off, sizeof md);
+			if (md.event_len < sizeof md || off + md.event_len > (size_t)len)
+				break;
+			if (md.vers == FANOTIFY_METADATA_VERSION)
+				handle(w, &md, buf + off);
+		}
 	}
 }
 
