@@ -736,8 +736,22 @@ on_readable(void *ctx, uint32_t events)
 {
 	struct watch *w = ctx;
 
+	if (w->be->coalesce_ms) {
+		loop_mod(w->loop, &w->io, 0);
+		timer_arm(&w->read_timer, w->be->coalesce_ms);
+		return;
+	}
 	/* A bounded number of reads per wakeup keeps the loop responsive. */
 	w->be->read(w, 16);
+}
+
+static void
+read_due(void *ctx)
+{
+	struct watch *w = ctx;
+
+	w->be->read(w, 16);
+	loop_mod(w->loop, &w->io, EPOLLIN);
 }
 
 void
@@ -817,7 +831,8 @@ watch_open(struct watch *w, struct loop *l, const struct config *cfg,
 		return -1;
 	unclosed_init(&w->unclosed, cfg->unclosed_ms, cfg->unclosed_max_ms);
 	if (timer_init(l, &w->move_timer, moves_expire, w) < 0 ||
-	    timer_init(l, &w->unclosed_timer, unclosed_due, w) < 0)
+	    timer_init(l, &w->unclosed_timer, unclosed_due, w) < 0 ||
+	    timer_init(l, &w->read_timer, read_due, w) < 0)
 		goto fail;
 	if (w->be->add_dir) {
 		if (!watch_dir(w, &w->dirs.root, NULL, NULL, 0)) {
@@ -838,6 +853,7 @@ watch_open(struct watch *w, struct loop *l, const struct config *cfg,
 fail:
 	timer_close(&w->move_timer);
 	timer_close(&w->unclosed_timer);
+	timer_close(&w->read_timer);
 	unclosed_free(&w->unclosed);
 	w->be->close(w);
 	ptree_clear(&w->dirs);
@@ -854,6 +870,7 @@ watch_close(struct watch *w)
 	mounts_close(&w->mounts);
 	timer_close(&w->move_timer);
 	timer_close(&w->unclosed_timer);
+	timer_close(&w->read_timer);
 	unclosed_free(&w->unclosed);
 	w->be->close(w);
 	ptree_clear(&w->dirs);

@@ -75,6 +75,10 @@ struct watch_backend {
 	void (*close)(struct watch *w);
 	/* Optional: the mount table changed below the source. */
 	void (*mounted)(struct watch *w);
+	/* Reads wait this long after the fd is readable, so that one read
+	 * takes many events: a backend that hears a whole filesystem would
+	 * otherwise wake up for nearly every event on it. */
+	unsigned coalesce_ms;
 };
 
 extern const struct watch_backend watch_inotify;
@@ -98,6 +102,7 @@ struct watch {
 	struct pnode *moved_out[WATCH_MAX_MOVES];	/* MOVED_FROM dirs not yet paired */
 	unsigned nmoved;
 	struct timer move_timer;
+	struct timer read_timer;	/* coalesce_ms */
 	char *move_from;		/* without a tree: the last directory moved away */
 	uint32_t move_cookie;		/* and its cookie */
 	struct unclosed unclosed;	/* files written, not closed yet */

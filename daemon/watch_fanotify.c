@@ -540,5 +540,5 @@ fanotify_close(struct watch *w)
 }
 
 const struct watch_backend watch_fanotify = {
-	"fanotify", fanotify_open, NULL, NULL, fanotify_read, fanotify_close, fanotify_mounted,
+	"fanotify", fanotify_open, NULL, NULL, fanotify_read, fanotify_close, fanotify_mounted, 10,
 };

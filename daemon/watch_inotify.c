@@ -139,5 +139,5 @@ inotify_close(struct watch *w)
 }
 
 const struct watch_backend watch_inotify = {
-	"inotify", inotify_open, inotify_add_dir, inotify_rm_dir, inotify_read, inotify_close, NULL,
+	"inotify", inotify_open, inotify_add_dir, inotify_rm_dir, inotify_read, inotify_close, NULL, 0,
 };

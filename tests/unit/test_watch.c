@@ -71,7 +71,7 @@ fake_close(struct watch *wt)
 }
 
 static const struct watch_backend fake = {
-	"fake", fake_open, fake_add_dir, fake_rm_dir, fake_read, fake_close, NULL,
+	"fake", fake_open, fake_add_dir, fake_rm_dir, fake_read, fake_close, NULL, 0,
 };
 
 static void
