@@ -311,6 +311,74 @@ START_TEST(excluded_dir)
 }
 END_TEST
 
+/* A backend that names directories by path (as fanotify does): no tree. */
+static const struct watch_backend by_path = {
+	"by-path", fake_open, NULL, NULL, fake_read, fake_close, NULL, 0,
+};
+
+static void
+setup_by_path(void)
+{
+	tu_mkdtemp(root, sizeof root);
+	mk("a");
+	mk("a/sub");
+	memset(&cfg, 0, sizeof cfg);
+	cfg.source = root;
+	cfg.events = EV_DEFAULT;
+	cfg.filter = filter_new();
+	ck_assert_int_eq(filter_add_glob(cfg.filter, "skip/"), 0);
+	ck_assert_int_eq(loop_init(&loop), 0);
+	nids = removed = nch = nlost = nfatal = 0;
+	moved_from[0] = moved_to[0] = '\0';
+	ck_assert_int_eq(watch_open(&w, &loop, &cfg, &by_path, &ops, NULL), 0);
+	ck_assert_int_eq(watch_count(&w), 0);
+	ck_assert_int_eq(nids, 0);		/* nothing read at the start */
+}
+
+static void
+apply_at(const char *dir, const char *name, uint32_t mask, uint32_t cookie)
+{
+	struct wevent ev = { .mask = mask, .wd = -1, .dir = dir, .name = name, .cookie = cookie };
+	watch_apply(&w, &ev);
+}
+
+START_TEST(path_move_pair)
+{
+	char from[512], to[512];
+
+	snprintf(from, sizeof from, "%s/a", root);
+	snprintf(to, sizeof to, "%s/c", root);
+	ck_assert_int_eq(rename(from, to), 0);
+	apply_at("", "a", WE_MOVED_FROM | WE_ISDIR, 3);
+	apply_at("", "c", WE_MOVED_TO | WE_ISDIR, 3);
+	ck_assert(changed("a", CH_PATH | CH_GONE));
+	ck_assert(changed("c", CH_DIR));
+	ck_assert(changed("c/sub", CH_DIR));	/* walked: no event says it */
+	ck_assert_str_eq(moved_from, "a");
+	ck_assert_str_eq(moved_to, "c");
+	nch = 0;
+	apply_at("c/sub", "f", WE_CLOSE_WRITE, 0);
+	ck_assert(changed("c/sub/f", CH_PATH));
+}
+END_TEST
+
+START_TEST(path_excluded_and_root)
+{
+	mk("skip");
+	mk("skip/deep");
+	apply_at("", "skip", WE_CREATE | WE_ISDIR, 0);
+	ck_assert_int_eq(nch, 0);
+	ck_assert(watch_dir_excluded(&w, "skip/deep"));
+	ck_assert(!watch_dir_excluded(&w, "a/sub"));
+	apply_at("", NULL, WE_OVERFLOW, 0);
+	ck_assert_int_eq(nlost, 1);
+	apply_at("a", NULL, WE_SELF_GONE, 0);	/* not the root: its parent says it */
+	ck_assert_int_eq(nfatal, 0);
+	apply_at("", NULL, WE_SELF_GONE, 0);
+	ck_assert_int_eq(nfatal, 1);
+}
+END_TEST
+
 Suite *
 watch_suite(void)
 {
@@ -324,6 +392,11 @@ watch_suite(void)
 	tcase_add_test(tc, dir_becomes_file);
 	tcase_add_test(tc, overflow_lost);
 	tcase_add_test(tc, excluded_dir);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("by path");
+	tcase_add_checked_fixture(tc, setup_by_path, teardown);
+	tcase_add_test(tc, path_move_pair);
+	tcase_add_test(tc, path_excluded_and_root);
 	suite_add_tcase(s, tc);
 	return s;
 }
