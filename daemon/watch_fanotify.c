@@ -11,8 +11,8 @@
  * filesystem) and asking the kernel its name; the answer is believed only
  * if that path below the source is the very same directory.  Answers,
  * "outside the source" and "excluded" too, are cached, so unrelated activity elsewhere on
- * the filesystem costs a hash lookup per event; a directory renamed or
- * deleted anywhere empties the cache, as the names of the ones below it
+ * the filesystem costs a hash lookup per event; a directory moved to, from
+ * or in the tree empties the cache, as the names of the ones below it
  * change. */
 #include <errno.h>
 #include <fcntl.h>
@@ -136,14 +136,13 @@ resolve_at(struct fan *f, const char *mnt, struct file_handle *fh, char *rel, si
 	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
 	ssize_t n = readlink(link, path, sizeof path - 1);
 	int rc = 0;
-	if (n > 0 && fstat(fd, &st) == 0) {
-		path[n] = '\0';
-		const char *r = path + f->srclen;
+	path[n > 0 ? n : 0] = '\0';
+	const char *r = path + f->srclen;
+	if (n > 0 && !strncmp(path, f->src, f->srclen) && (!*r || *r == '/')) {
 		/* A name outside the mount (a bind mount of a part of the
 		 * filesystem) or of a directory hidden by a mount is not the
 		 * way to it: the name must lead to the same directory. */
-		if (!strncmp(path, f->src, f->srclen) && (!*r || *r == '/') &&
-		    stat(path, &there) == 0 && there.st_dev == st.st_dev &&
+		if (fstat(fd, &st) == 0 && stat(path, &there) == 0 && there.st_dev == st.st_dev &&
 		    there.st_ino == st.st_ino && (size_t)snprintf(rel, len, "%s", *r ? r + 1 : r) < len)
 			rc = 1;
 	}
@@ -189,8 +188,10 @@ resolve(struct watch *w, const struct fanotify_event_info_fid *fid, char *rel, s
 			found = resolve_at(f, f->mounts[i].path, fh, rel, len);
 	if (found > 0 && watch_dir_excluded(w, rel))
 		found = 0;	/* as good as outside */
-	if (found >= 0)		/* one that is gone is not asked about again */
-		cache_put(f, s, key, keylen, h, found ? rel : NULL);
+	/* Gone too: a handle is never valid again once its directory is
+	 * deleted, and the events of a tree being removed elsewhere would
+	 * each ask again. */
+	cache_put(f, s, key, keylen, h, found > 0 ? rel : NULL);
 	return found > 0;
 }
 
@@ -394,8 +395,8 @@ fanotify_open(struct watch *w)
 		    cfg->source, which, why);
 		goto fail;
 	}
-	log_info("fanotify watches %s: %zu filesystem mark%s, no watch per directory%s",
-	    cfg->source, f->nmounts, f->nmounts == 1 ? "" : "s",
+	log_info("fanotify watches %s: a mark on each filesystem of its %zu mount%s, no watch per "
+	    "directory%s", cfg->source, f->nmounts, f->nmounts == 1 ? "" : "s",
 	    f->rename ? "" : " (renames in two halves: a kernel before 5.17)");
 	return 0;
 fail:
@@ -404,8 +405,8 @@ fail:
 }
 
 /* Applies the event of mask about name in the directory fid, if below the
- * source. */
-static void
+ * source (and not excluded): true then. */
+static bool
 apply(struct watch *w, uint32_t mask, const struct fanotify_event_info_fid *fid,
     const char *name, uint32_t cookie)
 {
@@ -413,7 +414,7 @@ apply(struct watch *w, uint32_t mask, const struct fanotify_event_info_fid *fid,
 	const char *dir = rel;
 
 	if (!resolve(w, fid, rel, sizeof rel))
-		return;
+		return false;
 	if (name && !strcmp(name, "."))
 		name = NULL;
 	if (!name) {
@@ -423,10 +424,10 @@ apply(struct watch *w, uint32_t mask, const struct fanotify_event_info_fid *fid,
 				struct wevent ev = { .mask = mask, .wd = -1, .dir = "" };
 				watch_apply(w, &ev);
 			}
-			return;
+			return true;
 		}
 		if (mask & WE_SELF_GONE)
-			return;		/* its parent's event says it */
+			return true;	/* its parent's event says it */
 		char *slash = strrchr(rel, '/');
 		name = slash ? slash + 1 : rel;
 		if (slash)
@@ -436,6 +437,7 @@ apply(struct watch *w, uint32_t mask, const struct fanotify_event_info_fid *fid,
 	}
 	struct wevent ev = { .mask = mask, .wd = -1, .dir = dir, .name = name, .cookie = cookie };
 	watch_apply(w, &ev);
+	return true;
 }
 
 static uint32_t
@@ -494,18 +496,20 @@ handle(struct watch *w, const struct fanotify_event_metadata *md, const char *ra
 		off += info->hdr.len;
 	}
 	uint32_t mask = decode(md->mask);
+	bool inside = false;
 	if (md->mask & FAN_RENAME) {
 		uint32_t cookie = ++f->cookie ? f->cookie : ++f->cookie;
 		if (from)
-			apply(w, WE_MOVED_FROM | (mask & WE_ISDIR), from, from_name, cookie);
+			inside |= apply(w, WE_MOVED_FROM | (mask & WE_ISDIR), from, from_name, cookie);
 		if (to)
-			apply(w, WE_MOVED_TO | (mask & WE_ISDIR), to, to_name, cookie);
+			inside |= apply(w, WE_MOVED_TO | (mask & WE_ISDIR), to, to_name, cookie);
 	}
 	if (fid && (mask & ~WE_ISDIR))
-		apply(w, mask, fid, name, 0);
-	/* The directories below one renamed or deleted have new names now. */
-	if ((mask & WE_ISDIR) && (md->mask & (FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO |
-	    FAN_DELETE | FAN_MOVE_SELF | FAN_DELETE_SELF)))
+		inside |= apply(w, mask, fid, name, 0);
+	/* A directory moved to, from or in the tree: the ones below it have
+	 * new names, or are in or out now.  Moved elsewhere they stay
+	 * outside; deleted, their handles are never seen again. */
+	if (inside && (mask & WE_ISDIR) && (md->mask & (FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO)))
 		cache_clear(f);
 }
 
