@@ -27,7 +27,8 @@ mkdir -p "$SRC" "$DST"
 side=1
 while [ $((side * side)) -le "$limit" ]; do side=$((side + 1)); done
 for ((i = 0; i < side; i++)); do
-	mkdir "$SRC/d$i" && (cd "$SRC/d$i" && eval "mkdir {0..$((side - 1))}") || fail "cannot make the tree"
+	mkdir "$SRC/d$i" || fail "cannot make the tree"
+	(cd "$SRC/d$i" && seq 0 $((side - 1)) | xargs mkdir) || fail "cannot make the tree"
 done
 log "$((side * side + side)) directories, the inotify watch limit is $limit"
 CFG=$T/big.ini
