@@ -6,8 +6,9 @@
 # reaches the mirror, files written outside the bind mount's root on the
 # same filesystem do not (nor as a wrong name).  A directory from elsewhere
 # bind-mounted inside the tree: a file written through its outside name
-# reaches the mirror under its name in the tree.  Skipped where fanotify
-# cannot be used.
+# reaches the mirror under its name in the tree.  A directory hidden by a
+# mount: what is made in it is not taken for the mounted filesystem's.
+# Skipped where fanotify cannot be used.
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -47,6 +48,21 @@ printf 'through the outside name\n' >"$OUT/deep/far"
 wait_for 10 "b/deep/far in the mirror" test -f "$DST/b/deep/far"
 assert_content "$DST/b/deep/far" $'through the outside name\n'
 umount "$SRC/b"
+
+# a directory hidden by a filesystem mounted on it: a file made in it (by
+# a process whose working directory it is) is not the mounted one's
+mkdir "$SRC/h"
+wait_converged "$SRC" "$DST"
+(cd "$SRC/h" && until [ -e "$T/go" ]; do sleep 0.02; done && printf 'x\n' >under-the-mount) &
+hider=$!
+mount -t tmpfs -o size=1m syncd-test "$SRC/h" || fail "cannot mount a tmpfs"
+wait_converged "$SRC" "$DST"
+: >"$T/go"
+wait "$hider"
+printf 'seen\n' >"$SRC/h/visible"
+wait_for 10 "h/visible in the mirror" test -f "$DST/h/visible"
+assert_no_log 'under-the-mount'
+umount "$SRC/h"
 assert_syncd_running
 stop_syncd
 pass
