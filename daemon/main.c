@@ -18,6 +18,7 @@
 #include "relay.h"
 #include "rsync_argv.h"
 #include "rsync_version.h"
+#include "watch.h"
 #include "worker.h"
 
 static void
@@ -38,7 +39,8 @@ usage(FILE *f)
 	    "                         version, the hooks' files, the fail log's directory, the\n"
 	    "                         control socket's path in the runtime directory), report\n"
 	    "                         every problem, warn about paths under /tmp that the shipped\n"
-	    "                         units' PrivateTmp= hides, and exit (0 good, 2 bad)\n"
+	    "                         units' PrivateTmp= hides, say whether [source] backend =\n"
+	    "                         fanotify can be used, and exit (0 good, 2 bad)\n"
 	    "  -v, --verbose          log every event, every rsync command line and what\n"
 	    "                         rsync writes (up to 64 KiB a run)\n"
 	    "  -h, --help             show this help\n"
@@ -72,6 +74,8 @@ check_system(struct config *cfg, const char *sock, bool check, bool complete)
 		    "shorter --runtime-dir", cfg->file, sock, len, max);
 		rc = 2;
 	}
+	if (check && !src && cfg->source)
+		watch_check(cfg);
 	/* Asked whether a start would work, --check says 2 for anything wrong. */
 	if (check && src)
 		src = 2;

@@ -723,6 +723,10 @@ start_syncd() {
 	fi
 	mkdir -p "$SYNCD_STATE" "$SYNCD_RUNTIME"
 	syncd_instance "$cfg"
+	# The fanotify pass of run-all: every [source] watched with it.
+	if [ -n "${SYNCD_TEST_BACKEND:-}" ] && ! grep -q '^backend *=' "$cfg"; then
+		sed -i "/^\[source\]/a backend = $SYNCD_TEST_BACKEND" "$cfg"
+	fi
 	SYNCD_RCFILE=$T/syncd.rc.$RANDOM$RANDOM
 	printf '==== %s start: %s --config %s %s\n' "$(date +%T.%N)" "$SYNCD" "$cfg" "$*" >>"$SYNCD_LOG"
 	_lib_launch "$SYNCD_RCFILE" "$SYNCD_LOG" "${wrapper[@]}" "$SYNCD" --config "$cfg" \
@@ -857,6 +861,10 @@ wait_ready() {
 		_lib_past "$deadline" && fail "worker not ready within ${timeout}s"
 		sleep 0.05
 	done
+	if [ "${SYNCD_TEST_BACKEND:-}" = fanotify ] &&
+		! awk '/^==== /{r=0} /ready: .* with fanotify/{r=1} END{exit !r}' "$SYNCD_LOG"; then
+		fail "SYNCD_TEST_BACKEND=fanotify, the worker watches with something else: $(grep -m1 'with fanotify' "$SYNCD_LOG")"
+	fi
 }
 
 # ------------------------------------------------------------ convergence --
