@@ -15,7 +15,7 @@
 #include "fsutil.h"
 #include "hook.h"
 #include "log.h"
-#include "relay.h"
+#include "connector.h"
 #include "rsync_argv.h"
 #include "rsync_version.h"
 #include "watch.h"
@@ -86,8 +86,8 @@ int
 main(int argc, char **argv)
 {
 	/* Run by rsync, with rsync's own words after ours. */
-	if (argc > 1 && !strcmp(argv[1], "--rsyncd-relay"))
-		return relay_main(argc - 2, argv + 2);
+	if (argc > 1 && !strcmp(argv[1], "--rsyncd-connect"))
+		return connector_main(argc - 2, argv + 2);
 
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -157,9 +157,9 @@ main(int argc, char **argv)
 		ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 		if (n > 0) {
 			self[n] = '\0';
-			rsync_argv_set_relay(self);
+			rsync_argv_set_connector(self);
 		} else {
-			log_warn("/proc/self/exe: %s; rsync:// pushes connect without the relay "
+			log_warn("/proc/self/exe: %s; rsync:// pushes connect without the connector "
 			    "(a stock daemon makes each wait ~40 ms for a delayed ACK)", strerror(errno));
 		}
 		rc = 1;

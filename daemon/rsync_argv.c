@@ -11,12 +11,12 @@
 /* How long a shared ssh connection stays after its last run. */
 #define SSH_CONTROL_PERSIST "10m"
 
-static const char *relay;
+static const char *connector;
 
 void
-rsync_argv_set_relay(const char *self)
+rsync_argv_set_connector(const char *self)
 {
-	relay = self;
+	connector = self;
 }
 
 static unsigned
@@ -84,9 +84,9 @@ ssh_command(const struct remote_conf *r)
 }
 
 /* rsync appends its own words (host, "rsync --server --daemon ."), which
- * the relay ignores. */
+ * the connector ignores. */
 static char *
-relay_command(const struct remote_conf *r)
+connector_command(const struct remote_conf *r)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -94,8 +94,8 @@ relay_command(const struct remote_conf *r)
 
 	if (!f)
 		return NULL;
-	quote_for_e(f, relay);
-	fputs(" --rsyncd-relay ", f);
+	quote_for_e(f, connector);
+	fputs(" --rsyncd-connect ", f);
 	quote_for_e(f, r->host);
 	fprintf(f, " %u %u", r->port ? r->port : 873, seconds(r->timeout_ms));
 	if (fclose(f) != 0) {
@@ -291,13 +291,13 @@ build(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
 		 * a one-file push took ~140 ms instead of ~15 ms.  rsync buffers
 		 * its own writes, so no tiny packets result.  The daemon's end
 		 * has the same problem, which only quick ACKs from this end
-		 * avoid: the relay (relay.c).  An operator's own --sockopts
+		 * avoid: the connector (connector.c).  An operator's own --sockopts
 		 * wins over both. */
 		if (has_option(c->rsync_options, "--sockopts")) {
 			if (timeout)
 				strv_addf(&s, "--contimeout=%u", timeout);
-		} else if (relay) {
-			char *e = relay_command(r);
+		} else if (connector) {
+			char *e = connector_command(r);
 			if (e)
 				strv_add(&s, "-e");
 			strv_add(&s, e ? e : NULL);

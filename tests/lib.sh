@@ -430,7 +430,7 @@ RSYNCD_BIN=${RSYNCD_BIN:-${TEST_RSYNCD:-$_LIB_PATH_RSYNC}}
 # Every test says which rsyncs it runs with.
 log "rsync: sending end $(rsync_version_of rsync) ($(command -v rsync)${TEST_RSYNC:+ -> $TEST_RSYNC}), receiving end $(rsync_version_of "$RSYNCD_BIN") ($RSYNCD_BIN)"
 
-# The fixture's daemon sets TCP_NODELAY (syncd's relay makes it no longer
+# The fixture's daemon sets TCP_NODELAY (syncd's connector makes it no longer
 # matter: a stock daemon's small replies would otherwise wait for the
 # client's delayed ACK, ~40 ms a push).  RSYNCD_SOCKET_OPTIONS= (empty) runs
 # without it, as a stock daemon does.

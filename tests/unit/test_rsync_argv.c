@@ -36,7 +36,7 @@ static void
 teardown(void)
 {
 	strv_free(argv);
-	rsync_argv_set_relay(NULL);
+	rsync_argv_set_connector(NULL);
 }
 
 static int
@@ -573,15 +573,15 @@ START_TEST(own_sockopts)
 END_TEST
 
 /* With the worker's own binary known, rsync reaches a daemon through it
- * (relay.c): no socket of rsync's own, so no --sockopts nor --contimeout;
- * the relay is given the connect timeout.  rsync's --timeout stays. */
-START_TEST(rsyncd_relay)
+ * (connector.c): no socket of rsync's own, so no --sockopts nor --contimeout;
+ * the connector is given the connect timeout.  rsync's --timeout stays. */
+START_TEST(rsyncd_connector)
 {
-	rsync_argv_set_relay("/usr/sbin/sy ncd");
+	rsync_argv_set_connector("/usr/sbin/sy ncd");
 	build(RSYNC_PUSH, NULL, 0);
 	int e = idx("-e");
 	ck_assert_int_ge(e, 0);
-	ck_assert_str_eq(argv[e + 1], "'/usr/sbin/sy ncd' --rsyncd-relay 'host.example' 8873 30");
+	ck_assert_str_eq(argv[e + 1], "'/usr/sbin/sy ncd' --rsyncd-connect 'host.example' 8873 30");
 	HAS("--timeout=30");
 	HASNT("--contimeout=30");
 	HASNT("--sockopts=TCP_NODELAY");
@@ -591,7 +591,7 @@ START_TEST(rsyncd_relay)
 	r.timeout_ms = 0;
 	r.host = "::1";
 	build(RSYNC_FULL, NULL, 0);
-	ck_assert_str_eq(argv[idx("-e") + 1], "'/usr/sbin/sy ncd' --rsyncd-relay '::1' 873 0");
+	ck_assert_str_eq(argv[idx("-e") + 1], "'/usr/sbin/sy ncd' --rsyncd-connect '::1' 873 0");
 
 	/* An operator's own socket options need rsync's own socket. */
 	static char *opts[] = { "-artuz", "--sockopts=SO_SNDBUF=65536", NULL };
@@ -617,7 +617,7 @@ rsync_argv_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, rsyncd_push);
 	tcase_add_test(tc, own_sockopts);
-	tcase_add_test(tc, rsyncd_relay);
+	tcase_add_test(tc, rsyncd_connector);
 	tcase_add_test(tc, verbose_and_no_excludes);
 	tcase_add_test(tc, no_delete);
 	tcase_add_test(tc, push_keep);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "relay.h"
+#include "connector.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +20,7 @@
  * is acknowledged, and the client, which has nothing to send, acknowledges
  * only when its delayed-ACK timer fires: 40 ms per push on Linux.  rsync
  * cannot ask for quick ACKs (its --sockopts has no TCP_QUICKACK), so the
- * worker connects through this relay: rsync runs it as its remote shell
+ * worker connects through this connector: rsync runs it as its remote shell
  * ("daemon over a remote shell", the same protocol on the wire) and it
  * acknowledges every read at once.  TCP_QUICKACK does not stick, hence
  * after each read. */
@@ -67,13 +67,13 @@ connect_to(const char *host, const char *port, int timeout_ms)
 	int rc = getaddrinfo(host, port, &hints, &res), fd = -1;
 
 	if (rc) {
-		fprintf(stderr, "syncd relay: %s port %s: %s\n", host, port, gai_strerror(rc));
+		fprintf(stderr, "syncd connector: %s port %s: %s\n", host, port, gai_strerror(rc));
 		return -1;
 	}
 	for (const struct addrinfo *a = res; a && fd < 0; a = a->ai_next)
 		fd = try_connect(a, timeout_ms);
 	if (fd < 0)
-		fprintf(stderr, "syncd relay: failed to connect to %s port %s: %s\n", host, port,
+		fprintf(stderr, "syncd connector: failed to connect to %s port %s: %s\n", host, port,
 		    strerror(errno));
 	freeaddrinfo(res);
 	return fd;
@@ -95,10 +95,10 @@ write_all(int fd, const char *p, size_t n)
 }
 
 int
-relay_main(int argc, char **argv)
+connector_main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "syncd relay: usage: syncd --rsyncd-relay HOST PORT TIMEOUT_S [rsync's words]\n");
+		fprintf(stderr, "syncd connector: usage: syncd --rsyncd-connect HOST PORT TIMEOUT_S [rsync's words]\n");
 		return 2;
 	}
 	int timeout_ms = atoi(argv[2]) * 1000;
@@ -118,11 +118,11 @@ relay_main(int argc, char **argv)
 	/* rsync waits for its remote shell in steps of 20 ms once the
 	 * transfer is over, and this process would end only just after that:
 	 * 20 ms more per push.  Connected, it ends now and a child of its
-	 * own relays, in the same process group (the worker's stall
+	 * own copies the bytes, in the same process group (the worker's stall
 	 * watch, its kill).  Its pipes end it with rsync. */
 	pid_t pid = fork();
 	if (pid < 0) {
-		fprintf(stderr, "syncd relay: fork: %s\n", strerror(errno));
+		fprintf(stderr, "syncd connector: fork: %s\n", strerror(errno));
 		return 255;
 	}
 	if (pid > 0)
@@ -140,7 +140,7 @@ relay_main(int argc, char **argv)
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc <= 0) {
-			fprintf(stderr, "syncd relay: %s: %s\n", argv[0],
+			fprintf(stderr, "syncd connector: %s: %s\n", argv[0],
 			    rc ? strerror(errno) : "nothing moved for twice the timeout");
 			return 255;
 		}
@@ -149,7 +149,7 @@ relay_main(int argc, char **argv)
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0) {
-				fprintf(stderr, "syncd relay: read from %s: %s\n", argv[0], strerror(errno));
+				fprintf(stderr, "syncd connector: read from %s: %s\n", argv[0], strerror(errno));
 				return 255;
 			}
 			if (n == 0)
@@ -170,7 +170,7 @@ relay_main(int argc, char **argv)
 				continue;
 			}
 			if (write_all(fd, buf, (size_t)n) < 0) {
-				fprintf(stderr, "syncd relay: write to %s: %s\n", argv[0], strerror(errno));
+				fprintf(stderr, "syncd connector: write to %s: %s\n", argv[0], strerror(errno));
 				return 255;
 			}
 		}
