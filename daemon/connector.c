@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "buf.h"
+
 /* rsync's daemon writes its compat flags, its checksum and compression
  * lists and its checksum seed as separate small writes, with no request
  * from the client in between.  A daemon without `socket options =
@@ -77,21 +79,6 @@ connect_to(const char *host, const char *port, int timeout_ms)
 		    strerror(errno));
 	freeaddrinfo(res);
 	return fd;
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 int
