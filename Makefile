@@ -41,11 +41,12 @@ COMMON_SRC = common/log.c common/duration.c common/strv.c common/buf.c common/lo
              common/config.c common/hook_conf.c common/filter.c common/lineserver.c common/json.c \
              common/fsutil.c common/proc.c common/field.c common/json_read.c
 DAEMON_LIB = daemon/pathtree.c daemon/changeset.c daemon/unclosed.c daemon/mounts.c \
-             daemon/watch.c daemon/child.c daemon/rsync_argv.c daemon/sshmux.c \
+             daemon/watch.c daemon/watch_inotify.c daemon/watch_fanotify.c daemon/child.c daemon/rsync_argv.c \
+             daemon/sshmux.c \
              daemon/treewalk.c daemon/excludes.c daemon/push.c daemon/remote.c daemon/batch.c daemon/worker.c \
              daemon/journal.c daemon/statelock.c daemon/rsync_exit.c daemon/rsync_version.c daemon/faillog.c daemon/control.c daemon/status.c \
              daemon/hook.c daemon/hook_journal.c daemon/hook_command.c daemon/hook_socket.c daemon/linkpass.c daemon/verify.c \
-             daemon/http.c daemon/http_fmt.c daemon/hook_http.c daemon/curl_api.c
+             daemon/http.c daemon/http_fmt.c daemon/hook_http.c daemon/curl_api.c daemon/connector.c
 DAEMON_SRC = $(DAEMON_LIB) daemon/main.c
 CTL_LIB    = ctl/supervisor.c ctl/instance.c ctl/policy.c ctl/notify.c ctl/client.c ctl/show.c \
              ctl/import_sersync.c ctl/metrics.c ctl/metrics_http.c
@@ -148,15 +149,17 @@ build-fuzz/fuzz-config: $(COMMON_SRC) tests/fuzz/fuzz_config.c $(wildcard common
 
 # syncd against lsyncd and the inotifywait loop; writes docs/BENCHMARKS.md.
 # About 25 minutes (bench/run --quick: about 4); run as root.  Then the WAN
-# figures in the network lab (bench/wan, about 40 s, and bench/fanout, about 2 min;
-# alone: make bench-wan).
+# figures in the network lab (bench/wan and bench/wan-relay, about 30-40 s
+# each, and bench/fanout, about 2 min; alone: make bench-wan).
 bench: all
 	bench/run
 	bench/wan
+	bench/wan-relay
 	bench/fanout
 
 bench-wan: all
 	bench/wan
+	bench/wan-relay
 	bench/fanout
 
 deps:

@@ -10,6 +10,8 @@
  *   gen files DIR NDIRS NFILES SIZE          NFILES files of SIZE bytes spread
  *                                            over NDIRS new dirs d000.. (NDIRS
  *                                            0: in DIR itself); prints t_end
+ *   gen stream DIR NDIRS NFILES SIZE RATE   the same, RATE files a second;
+ *                                            prints t_end
  *   gen deep DIR LEVELS SIZE                 mkdir -p of LEVELS levels, then a
  *                                            file in each level; prints t_end
  *   gen rename FROM TO                       rename(2); prints t_end
@@ -125,14 +127,25 @@ static void print_end(void)
 	printf("%lld\n", (long long)now_ns());
 }
 
-static int cmd_files(char **av)
+/* Before the i-th file of a stream of RATE files a second: wait for its
+ * time (rate 0: no waiting). */
+static void pace(int64_t t0, long i, double rate)
 {
-	const char *dir = av[0];
-	long ndirs = atol(av[1]), nfiles = atol(av[2]);
-	size_t size = (size_t)atol(av[3]);
+	if (rate <= 0)
+		return;
+	int64_t due = t0 + (int64_t)((double)i * 1e9 / rate), now = now_ns();
+	if (due > now)
+		sleep_ms((double)(due - now) / 1e6);
+}
+
+static void write_files(const char *dir, long ndirs, long nfiles, size_t size, double rate)
+{
 	char p[4096];
+	int64_t t0 = now_ns();
+	long k = 0;
 	if (ndirs <= 0) {
 		for (long i = 0; i < nfiles; i++) {
+			pace(t0, k++, rate);
 			snprintf(p, sizeof p, "%s/f%05ld.bin", dir, i);
 			write_file(p, size);
 		}
@@ -144,12 +157,24 @@ static int cmd_files(char **av)
 				die(p);
 			long n = per + (d < extra);
 			for (long i = 0; i < n; i++) {
+				pace(t0, k++, rate);
 				snprintf(p, sizeof p, "%s/d%03ld/f%05ld.dat", dir, d, i);
 				write_file(p, size);
 			}
 		}
 	}
 	print_end();
+}
+
+static int cmd_files(char **av)
+{
+	write_files(av[0], atol(av[1]), atol(av[2]), (size_t)atol(av[3]), 0);
+	return 0;
+}
+
+static int cmd_stream(char **av)
+{
+	write_files(av[0], atol(av[1]), atol(av[2]), (size_t)atol(av[3]), atof(av[4]));
 	return 0;
 }
 
@@ -707,6 +732,7 @@ int main(int argc, char **argv)
 		{"converge", 5, cmd_converge},   {"watches", 1, cmd_watches},
 		{"rmone", 1, cmd_rmone},         {"gone", 3, cmd_gone},
 		{"waitready", 4, cmd_waitready}, {"descendants", 1, cmd_descendants},
+		{"stream", 5, cmd_stream},
 	};
 	if (argc == 2 && !strcmp(argv[1], "now")) {
 		printf("%lld\n", (long long)now_ns());

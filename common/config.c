@@ -327,9 +327,20 @@ source_key(struct parse *p, const char *name, const char *v)
 	} else if (!strcmp(name, "unclosed") || !strcmp(name, "unclosed_max")) {
 		if (cfg_first_time(p, "source", name))
 			cfg_duration(p, name, v, name[8] ? &c->unclosed_max_ms : &c->unclosed_ms);
+	} else if (!strcmp(name, "backend")) {
+		if (!cfg_first_time(p, "source", name))
+			return;
+		if (!strcmp(v, "inotify"))
+			c->backend = BACKEND_INOTIFY;
+		else if (!strcmp(v, "auto"))
+			c->backend = BACKEND_AUTO;
+		else if (!strcmp(v, "fanotify"))
+			c->backend = BACKEND_FANOTIFY;
+		else
+			cfg_err(p, p->line, "backend: '%s' is not one of inotify, fanotify, auto", v);
 	} else {
 		cfg_err(p, p->line, "unknown key '%s' in [source] (known: path, events, exclude, "
-		    "exclude_regex, unclosed, unclosed_max)", name);
+		    "exclude_regex, unclosed, unclosed_max, backend)", name);
 	}
 }
 

@@ -99,12 +99,16 @@ struct hook_conf {
 	char *credentials_file;	/* cdn: "user:password" for basic auth */
 };
 
+/* [source] backend: how the tree is watched (daemon/watch.h). */
+enum backend { BACKEND_INOTIFY, BACKEND_AUTO, BACKEND_FANOTIFY };
+
 struct config {
 	char *file;		/* as given */
 	char *name;		/* instance: the file's base name without .ini */
 	char *source;		/* absolute, no trailing '/' */
 	int source_line;
 	unsigned events;
+	enum backend backend;
 	uint64_t unclosed_ms;		/* a file written, not closed: pushed after this quiet, */
 	uint64_t unclosed_max_ms;	/* or this long after its first write; 0: at its close */
 	struct filter *filter;

@@ -9,13 +9,17 @@
 #include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "faillog.h"
 #include "fsutil.h"
 #include "hook.h"
 #include "log.h"
+#include "connector.h"
+#include "rsync_argv.h"
 #include "rsync_version.h"
+#include "watch.h"
 #include "worker.h"
 
 static void
@@ -36,7 +40,8 @@ usage(FILE *f)
 	    "                         version, the hooks' files, the fail log's directory, the\n"
 	    "                         control socket's path in the runtime directory), report\n"
 	    "                         every problem, warn about paths under /tmp that the shipped\n"
-	    "                         units' PrivateTmp= hides, and exit (0 good, 2 bad)\n"
+	    "                         units' PrivateTmp= hides, say whether [source] backend =\n"
+	    "                         fanotify can be used, and exit (0 good, 2 bad)\n"
 	    "  -v, --verbose          log every event, every rsync command line and what\n"
 	    "                         rsync writes (up to 64 KiB a run)\n"
 	    "  -h, --help             show this help\n"
@@ -88,6 +93,8 @@ check_system(struct config *cfg, const char *sock, bool check, bool complete)
 		    "shorter --runtime-dir", cfg->file, sock, len, max);
 		rc = 2;
 	}
+	if (check && !src && cfg->source)
+		watch_check(cfg);
 	/* Asked whether a start would work, --check says 2 for anything wrong. */
 	if (check && src)
 		src = 2;
@@ -97,6 +104,10 @@ check_system(struct config *cfg, const char *sock, bool check, bool complete)
 int
 main(int argc, char **argv)
 {
+	/* Run by rsync, with rsync's own words after ours. */
+	if (argc > 1 && !strcmp(argv[1], "--rsyncd-connect"))
+		return connector_main(argc - 2, argv + 2);
+
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "state-dir", required_argument, NULL, 's' },
@@ -160,6 +171,16 @@ main(int argc, char **argv)
 	if (check && !rc)
 		printf("%s: configuration of instance %s is valid\n", file, cfg.name);
 	if (!check && !rc) {
+		/* Read now: a package upgrade may replace the file later. */
+		static char self[4096];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+		if (n > 0) {
+			self[n] = '\0';
+			rsync_argv_set_connector(self);
+		} else {
+			log_warn("/proc/self/exe: %s; rsync:// pushes connect without the connector "
+			    "(a stock daemon makes each wait ~40 ms for a delayed ACK)", strerror(errno));
+		}
 		rc = 1;
 		if (make_dirs(state_dir, 0750) == 0 && make_dirs(run_dir, 0755) == 0 &&
 		    make_dirs(scratch, 0700) == 0 && faillog_make_dir(cfg.fail_log) == 0)

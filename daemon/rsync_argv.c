@@ -11,6 +11,14 @@
 /* How long a shared ssh connection stays after its last run. */
 #define SSH_CONTROL_PERSIST "10m"
 
+static const char *connector;
+
+void
+rsync_argv_set_connector(const char *self)
+{
+	connector = self;
+}
+
 static unsigned
 seconds(uint64_t ms)
 {
@@ -68,6 +76,28 @@ ssh_command(const struct remote_conf *r)
 			fprintf(f, " -o ServerAliveInterval=%u -o ServerAliveCountMax=3",
 			    seconds(r->timeout_ms) / 3 ? seconds(r->timeout_ms) / 3 : 1);
 	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* rsync appends its own words (host, "rsync --server --daemon ."), which
+ * the connector ignores. */
+static char *
+connector_command(const struct remote_conf *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	quote_for_e(f, connector);
+	fputs(" --rsyncd-connect ", f);
+	quote_for_e(f, r->host);
+	fprintf(f, " %u %u", r->port ? r->port : 873, seconds(r->timeout_ms));
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;
@@ -256,15 +286,27 @@ build(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
 	if (verbose && mode != RSYNC_VERIFY)
 		strv_add(&s, "--itemize-changes");
 	if (r->kind == TARGET_RSYNCD) {
-		if (timeout)
-			strv_addf(&s, "--contimeout=%u", timeout);
 		/* rsync's daemon protocol trades small messages; with Nagle on,
 		 * each exchange can wait for a delayed ACK (40 ms on Linux), and
 		 * a one-file push took ~140 ms instead of ~15 ms.  rsync buffers
-		 * its own writes, so no tiny packets result.  An operator's own
-		 * --sockopts wins. */
-		if (!has_option(c->rsync_options, "--sockopts"))
+		 * its own writes, so no tiny packets result.  The daemon's end
+		 * has the same problem, which only quick ACKs from this end
+		 * avoid: the connector (connector.c).  An operator's own --sockopts
+		 * wins over both. */
+		if (has_option(c->rsync_options, "--sockopts")) {
+			if (timeout)
+				strv_addf(&s, "--contimeout=%u", timeout);
+		} else if (connector) {
+			char *e = connector_command(r);
+			if (e)
+				strv_add(&s, "-e");
+			strv_add(&s, e ? e : NULL);
+			free(e);
+		} else {
+			if (timeout)
+				strv_addf(&s, "--contimeout=%u", timeout);
 			strv_add(&s, "--sockopts=TCP_NODELAY");
+		}
 		if (r->password_file)
 			strv_addf(&s, "--password-file=%s", r->password_file);
 	} else if (r->kind == TARGET_SSH) {

@@ -31,6 +31,10 @@ char **rsync_argv_link(const struct config *c, const struct remote_conf *r, cons
 char **rsync_argv_delete(const struct config *c, const struct remote_conf *r,
     const char *exclude_file, int verbose, const char *from);
 
+/* The worker's own binary, which rsync runs as the remote shell of an
+ * rsync:// remote (connector.h).  Not set (unit tests): rsync connects itself. */
+void rsync_argv_set_connector(const char *self);
+
 /* Where rsync writes: "rsync://u@h:873/mod/dir/", "u@h:/path/" or "/path/". */
 char *rsync_destination(const struct remote_conf *r);
 

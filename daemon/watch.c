@@ -1,23 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "watch.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
 #include "changeset.h"
 #include "log.h"
+#include "treewalk.h"
 
 /* Pairing a MOVED_FROM with its MOVED_TO: both are queued by one rename, so
  * a short grace is plenty; an unpaired directory left the tree. */
@@ -131,18 +128,40 @@ forget_node(struct pnode *n, void *ctx)
 	struct forget_ctx *f = ctx;
 
 	if (f->rm)
-		inotify_rm_watch(f->w->fd, n->ival);
+		f->w->be->rm_dir(f->w, n->ival);
 	map_del(f->w, n->ival);
 	unmark_moved(f->w, n);
 }
 
 /* rm: the watches are still live (the directory left the tree or was
- * replaced); without it the kernel has dropped them already. */
+ * replaced); without it the backend has dropped them already. */
 static void
 forget_subtree(struct watch *w, struct pnode *n, bool rm)
 {
 	struct forget_ctx f = { w, rm };
 	ptree_remove(&w->dirs, n, forget_node, &f);
+}
+
+bool
+watch_dir_excluded(const struct watch *w, const char *dir)
+{
+	char p[PATHBUF];
+	size_t n = strlen(dir);
+
+	if (n >= sizeof p)
+		return true;
+	memcpy(p, dir, n + 1);
+	/* From the top: the first excluded one decides. */
+	for (char *s = p; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		bool ex = filter_excluded(w->cfg->filter, p, true);
+		*s = '/';
+		if (ex)
+			return true;
+	}
+	return *p && filter_excluded(w->cfg->filter, p, true);
 }
 
 static void
@@ -156,77 +175,39 @@ emit(struct watch *w, const char *rel, unsigned kind)
 	w->ops->change(w->ctx, rel, kind);
 }
 
-static const struct config *count_cfg;
-static size_t count_srclen, count_dirs_seen;
-
-static int
-count_one(const char *fpath, const struct stat *st, int type, struct FTW *ftw)
+static void *
+count_dir(void *ctx, void *dir, const char *path, const char *name, bool is_dir, bool excluded)
 {
-	(void)st;
-	(void)ftw;
-	if (type != FTW_D)
-		return FTW_CONTINUE;
-	const char *rel = fpath + count_srclen;
-	if (*rel == '/')
-		rel++;
-	if (*rel && filter_excluded(count_cfg->filter, rel, true))
-		return FTW_SKIP_SUBTREE;
-	count_dirs_seen++;
-	return FTW_CONTINUE;
+	if (excluded)
+		return NULL;
+	(*(size_t *)ctx)++;
+	return ctx;
 }
 
-static long
-read_long(const char *file)
+size_t
+watch_count_tree(const struct config *cfg)
 {
-	long v = -1;
-	FILE *f = fopen(file, "re");
+	size_t n = 1;
+	struct tree_walker tw = { .entry = count_dir, .dirs_only = true, .ctx = &n };
 
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
+	tree_walk_with(cfg, "", &n, &tw);
+	return n;
 }
 
-static void
-watch_limit_reached(struct watch *w, const char *path)
-{
-	char q[PATHBUF];
-	const char *name = "fs.inotify.max_user_watches";
-	long limit = read_long("/proc/sys/fs/inotify/max_user_watches");
-	/* In a user namespace (a container) its own limit may be the lower one. */
-	long ns = read_long("/proc/sys/user/max_inotify_watches");
-
-	if (ns >= 0 && (limit < 0 || ns < limit)) {
-		limit = ns;
-		name = "user.max_inotify_watches";
-	}
-	count_cfg = w->cfg;
-	count_srclen = strlen(w->cfg->source);
-	count_dirs_seen = 0;
-	nftw(w->cfg->source, count_one, 32, FTW_PHYS | FTW_ACTIONRETVAL);
-	size_t want = (size_t)(limit > 0 ? limit : 0) + 2 * count_dirs_seen;
-	log_err("cannot watch %s: %s: the inotify watch limit %s is %ld and this tree needs one "
-	    "watch per directory: %zu directories (%zu watched now, other programs of this user "
-	    "hold the rest); raise it, e.g. sysctl -w %s=%zu",
-	    log_quote(path, q, sizeof q), strerror(ENOSPC), name, limit, count_dirs_seen,
-	    watch_count(w), name, want);
-	w->failed = true;
-	w->ops->fatal(w->ctx);
-}
-
+/* A backend out of watches (ENOSPC) has said why: mirroring cannot go on. */
 static int
 add_watch(struct watch *w, const char *abs)
 {
 	char q[PATHBUF];
-	int wd = inotify_add_watch(w->fd, abs, w->mask);
+	int wd = w->be->add_dir(w, abs);
 
 	if (wd < 0) {
-		if (errno == ENOSPC)
-			watch_limit_reached(w, abs);
-		else if (errno != ENOENT && errno != ENOTDIR)
+		if (errno == ENOSPC) {
+			w->failed = true;
+			w->ops->fatal(w->ctx);
+		} else if (errno != ENOENT && errno != ENOTDIR) {
 			log_warn("cannot watch %s: %s", log_quote(abs, q, sizeof q), strerror(errno));
+		}
 	}
 	return wd;
 }
@@ -293,7 +274,7 @@ watch_dir(struct watch *w, struct pnode *parent, const char *name, char *from, s
 	n = name ? ptree_add_child(&w->dirs, parent, name, strlen(name)) : parent;
 	if (!n || map_put(w, wd, n) < 0) {
 		log_err("out of memory watching %s", log_quote(abs, q, sizeof q));
-		inotify_rm_watch(w->fd, wd);
+		w->be->rm_dir(w, wd);
 		if (n && n != &w->dirs.root)
 			ptree_remove(&w->dirs, n, NULL, NULL);
 		return NULL;
@@ -324,73 +305,90 @@ is_leaf(struct watch *w, const char *abs)
 	return w->leaf_ok == 1;
 }
 
+struct scan {
+	struct watch *w;
+	uint64_t gen;
+	bool report;
+};
+
+static bool
+scan_enter(void *ctx, void *dir, const char *path, const char *abs)
+{
+	struct scan *s = ctx;
+
+	if (s->w->failed)
+		return false;
+	if (s->report && dir != &s->w->dirs.root)
+		emit(s->w, path, CH_DIR);
+	return !is_leaf(s->w, abs);
+}
+
+static void *
+scan_entry(void *ctx, void *dir, const char *path, const char *name, bool is_dir, bool excluded)
+{
+	struct scan *s = ctx;
+
+	if (excluded || s->w->failed)
+		return NULL;
+	struct pnode *c = watch_dir(s->w, dir, name, NULL, 0);
+	if (c)
+		c->uval = s->gen;
+	return c;
+}
+
+static void
+scan_leave(void *ctx, void *dir, bool complete)
+{
+	struct scan *s = ctx;
+	struct pnode *n = dir;
+
+	/* Children not seen on disk any more, or excluded now, go. */
+	for (struct pnode *c = complete ? n->child : NULL, *next; c; c = next) {
+		next = c->next;
+		if (c->uval != s->gen)
+			forget_subtree(s->w, c, true);
+	}
+}
+
 /* Reads top and everything below it: every directory gets a watch (before it
  * is read), directories that are gone lose theirs, and with report set each
  * directory is reported as CH_DIR, which covers the files in it. */
 static void
 scan(struct watch *w, struct pnode *top, bool report)
 {
-	char rel[PATHBUF], abs[PATHBUF], child[PATHBUF], q[PATHBUF];
-	struct pnode **todo = NULL;
-	size_t ntodo = 0, cap = 0;
-	uint64_t gen = ++w->gen;
+	char rel[PATHBUF], q[PATHBUF];
+	struct scan s = { w, ++w->gen, report };
+	struct tree_walker tw = { scan_entry, scan_enter, scan_leave, true, &s };
 
-	top->uval = gen;
-	for (struct pnode *n = top; n && !w->failed; n = ntodo ? todo[--ntodo] : NULL) {
-		long rl = ptree_path(n, rel, sizeof rel);
-		if (rl < 0 || !config_source_path(w->cfg, rel, abs, sizeof abs))
-			continue;
-		memcpy(child, rel, (size_t)rl + 1);
-		if (report && n != &w->dirs.root)
-			emit(w, rel, CH_DIR);
-		bool leaf = is_leaf(w, abs);
-		DIR *d = leaf ? NULL : opendir(abs);
-		if (!d && !leaf) {
-			if (errno != ENOENT && errno != ENOTDIR)
-				log_warn("cannot read %s: %s", log_quote(abs, q, sizeof q), strerror(errno));
-			continue;
-		}
-		struct dirent *de;
-		while (d && (de = readdir(d)) && !w->failed) {
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
-				continue;
-			if (de->d_type == DT_UNKNOWN) {
-				struct stat st;
-				if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-				    !S_ISDIR(st.st_mode))
-					continue;
-			}
-			if (path_append(child, (size_t)rl, sizeof child, de->d_name) < 0)
-				continue;
-			if (filter_excluded(w->cfg->filter, child, true))
-				continue;
-			struct pnode *c = watch_dir(w, n, de->d_name, NULL, 0);
-			if (!c)
-				continue;
-			c->uval = gen;
-			if (ntodo == cap) {
-				cap = cap ? cap * 2 : 64;
-				struct pnode **t = realloc(todo, cap * sizeof *t);
-				if (!t) {
-					log_err("out of memory scanning %s", log_quote(abs, q, sizeof q));
-					break;
-				}
-				todo = t;
-			}
-			todo[ntodo++] = c;
-		}
-		if (d)
-			closedir(d);
-		/* Children not seen on disk any more, or excluded now, go. */
-		for (struct pnode *c = n->child, *next; c; c = next) {
-			next = c->next;
-			if (c->uval != gen)
-				forget_subtree(w, c, true);
-		}
+	top->uval = s.gen;
+	if (ptree_path(top, rel, sizeof rel) < 0)
+		return;
+	if (tree_walk_with(w->cfg, rel, top, &tw) < 0)
+		log_err("out of memory scanning %s/%s", w->cfg->source, log_quote(rel, q, sizeof q));
+}
+
+static void *
+report_dir(void *ctx, void *dir, const char *path, const char *name, bool is_dir, bool excluded)
+{
+	if (excluded)
+		return NULL;
+	emit(ctx, path, CH_DIR);
+	return ctx;
+}
+
+/* Without a tree: rel and every directory below it, as CH_DIR. */
+static void
+report_tree(struct watch *w, const char *rel)
+{
+	char q[PATHBUF];
+	struct tree_walker tw = { .entry = report_dir, .dirs_only = true, .ctx = w };
+
+	emit(w, rel, CH_DIR);
+	if (tree_walk_with(w->cfg, rel, w, &tw) < 0) {
+		log_err("out of memory reading %s/%s: a full sync follows", w->cfg->source,
+		    log_quote(rel, q, sizeof q));
+		w->ops->lost(w->ctx);
 	}
-	free(todo);
 }
 
 /* A directory was created in, or moved into, parent. */
@@ -445,12 +443,19 @@ mount_changed(void *ctx, const char *rel)
 	bool isdir = S_ISDIR(st.st_mode);
 	const char *slash = strrchr(rel, '/'), *name = slash ? slash + 1 : rel;
 	snprintf(parent_rel, sizeof parent_rel, "%.*s", slash ? (int)(slash - rel) : 0, rel);
-	struct pnode *parent = *parent_rel ? ptree_lookup(&w->dirs, parent_rel) : &w->dirs.root;
-	if (!parent || filter_excluded(w->cfg->filter, rel, isdir))
+	struct pnode *parent = !w->be->add_dir ? NULL :
+	    *parent_rel ? ptree_lookup(&w->dirs, parent_rel) : &w->dirs.root;
+	if ((w->be->add_dir && !parent) || filter_excluded(w->cfg->filter, rel, isdir))
 		return;		/* not watched: neither is what is mounted there */
 	log_info("mount table: %s changed, reading it again", log_quote(abs, q, sizeof q));
 	if (!isdir) {
 		emit(w, rel, CH_PATH);
+		return;
+	}
+	if (!w->be->add_dir) {
+		if (w->be->mounted)
+			w->be->mounted(w);
+		report_tree(w, rel);
 		return;
 	}
 	int wd = add_watch(w, abs);
@@ -531,7 +536,7 @@ file_created(struct watch *w, const char *rel, const char *abs, off_t size)
 static void
 unclosed_seen(struct watch *w, const char *rel, uint32_t mask)
 {
-	if (mask & (IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM))
+	if (mask & (WE_CLOSE_WRITE | WE_DELETE | WE_MOVED_FROM))
 		unclosed_forget(&w->unclosed, rel);
 	else if ((w->cfg->events & (EV_CLOSE_WRITE | EV_MODIFY)) == EV_CLOSE_WRITE &&
 	    !unclosed_touch(&w->unclosed, rel, now_ms()))
@@ -550,71 +555,179 @@ moves_expire(void *ctx)
 		struct pnode *n = w->moved_out[0];
 		char abs[PATHBUF];
 		unmark_moved(w, n);
-		if (abs_path(w, n, NULL, abs, sizeof abs) == 0 &&
-		    inotify_add_watch(w->fd, abs, w->mask) == n->ival)
+		if (abs_path(w, n, NULL, abs, sizeof abs) == 0 && w->be->add_dir(w, abs) == n->ival)
 			continue;
 		forget_subtree(w, n, true);
 	}
 }
 
+/* rsync receives NAME into ".NAME.XXXXXX" beside it (mkstemp's six letters
+ * or digits) and renames that into place. */
+static bool
+is_rsync_temp(const char *tmp, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strlen(tmp) != n + 8 || tmp[0] != '.' || memcmp(tmp + 1, name, n) || tmp[n + 1] != '.')
+		return false;
+	for (const char *p = tmp + n + 2; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			return false;
+	return true;
+}
+
+/* A tree rsync writes into (a relay's daemon module, a deploy by rsync) has
+ * rsync's temporary files mirrored too: each costs a deletion in the next
+ * push, and one whose writes pause is pushed as it is.  Said once: the
+ * recipe moves them out of sight. */
 static void
-handle(struct watch *w, const struct inotify_event *ev)
+rsync_writes(struct watch *w, const struct wevent *ev, const char *rel)
+{
+	char q[PATHBUF], qt[PATHBUF];
+
+	if (ev->mask & WE_MOVED_FROM) {
+		w->moved_file_cookie = ev->cookie;
+		snprintf(w->moved_file, sizeof w->moved_file, "%s", ev->name);
+	} else if (ev->cookie == w->moved_file_cookie && is_rsync_temp(w->moved_file, ev->name)) {
+		log_warn("%s was renamed into place from %s: rsync writes into the tree, and its "
+		    "temporary files are mirrored too (a relay: see RELAYS in syncd.ini(5))",
+		    log_quote(rel, q, sizeof q), log_quote(w->moved_file, qt, sizeof qt));
+		w->rsync_said = true;
+	}
+}
+
+
+/* The watch of n is gone: deleted, or a filesystem under it went away
+ * (unmount); in the second case a directory is still there and must be
+ * watched. */
+static void
+watch_lost(struct watch *w, struct pnode *n)
+{
+	struct pnode *parent = n->parent;
+	char name[NAME_MAX + 1], rel[PATHBUF], abs[PATHBUF];
+	struct stat st;
+
+	snprintf(name, sizeof name, "%s", n->name);
+	forget_subtree(w, n, false);
+	long l = ptree_path(parent, rel, sizeof rel);
+	if (l >= 0 && path_append(rel, (size_t)l, sizeof rel, name) >= 0 &&
+	    config_source_path(w->cfg, rel, abs, sizeof abs) && lstat(abs, &st) == 0 &&
+	    S_ISDIR(st.st_mode) && !filter_excluded(w->cfg->filter, rel, true))
+		dir_appeared(w, parent, name, rel, false, true);
+}
+
+/* A directory rel left the tree or moved in it (cookie pairs it with its
+ * MOVED_TO).  With a tree its watches wait for their pair; without, its
+ * name waits for the same. */
+static void
+dir_moved_from(struct watch *w, struct pnode *parent, const char *name, const char *rel,
+    uint32_t cookie)
+{
+	if (!w->be->add_dir) {
+		free(w->move_from);
+		w->move_from = strdup(rel);
+		w->move_cookie = cookie;
+		return;
+	}
+	struct pnode *d = ptree_child(&w->dirs, parent, name, strlen(name));
+	if (d && w->nmoved < WATCH_MAX_MOVES) {
+		w->moved_out[w->nmoved++] = d;
+		if (!w->move_timer.due)
+			timer_arm(&w->move_timer, MOVE_GRACE_MS);
+	} else if (d) {
+		forget_subtree(w, d, true);
+	}
+}
+
+static void
+dir_moved_to(struct watch *w, struct pnode *parent, const char *name, const char *rel,
+    uint32_t cookie, bool report)
+{
+	if (w->be->add_dir) {
+		dir_appeared(w, parent, name, rel, false, report);
+		return;
+	}
+	if (report && cookie && cookie == w->move_cookie && w->move_from && w->ops->moved)
+		w->ops->moved(w->ctx, w->move_from, rel);
+	free(w->move_from);
+	w->move_from = NULL;
+	if (report)
+		report_tree(w, rel);
+}
+
+static void
+root_gone(struct watch *w)
+{
+	log_err("the source directory %s was deleted, moved or unmounted", w->cfg->source);
+	w->failed = true;
+	w->ops->fatal(w->ctx);
+}
+
+void
+watch_apply(struct watch *w, const struct wevent *ev)
 {
 	const struct config *c = w->cfg;
 	char rel[PATHBUF], q[PATHBUF];
-	struct pnode *n;
+	struct pnode *n = NULL;
+	long l;
 
-	if (ev->mask & IN_Q_OVERFLOW) {
+	if (w->failed)
+		return;
+	w->events++;
+	if (ev->mask & WE_OVERFLOW) {
 		w->overflows++;
-		long max = read_long("/proc/sys/fs/inotify/max_queued_events");
-		log_warn("inotify event queue overflowed (fs.inotify.max_queued_events = %ld): "
-		    "events were lost; rescanning the tree and running a full sync", max);
-		scan(w, &w->dirs.root, false);
+		log_warn("%s event queue overflowed: events were lost; rescanning the tree and "
+		    "running a full sync", w->be->name);
+		if (w->be->add_dir)
+			scan(w, &w->dirs.root, false);
 		w->ops->lost(w->ctx);
 		return;
 	}
-	n = map_get(w, ev->wd);
-	if (!n)
-		return;		/* a watch we dropped; its last events trail behind */
-	if (ev->mask & IN_IGNORED) {
-		if (n == &w->dirs.root) {
+	if (ev->wd >= 0) {
+		if (!(n = map_get(w, ev->wd)))
+			return;		/* a watch we dropped; its last events trail behind */
+		l = ptree_path(n, rel, sizeof rel);
+	} else {
+		l = snprintf(rel, sizeof rel, "%s", ev->dir);
+		if (l >= (long)sizeof rel)
+			l = -1;
+	}
+	bool is_root = n ? n == &w->dirs.root : l == 0;
+	if (ev->mask & WE_IGNORED) {
+		if (!n)
+			return;
+		if (is_root) {
 			forget_subtree(w, n, false);
-			goto root_gone;
-		}
-		/* Deleted, or a filesystem under it went away (unmount): in the
-		 * second case a directory is still there and must be watched. */
-		struct pnode *parent = n->parent;
-		char name[NAME_MAX + 1];
-		snprintf(name, sizeof name, "%s", n->name);
-		forget_subtree(w, n, false);
-		long l = ptree_path(parent, rel, sizeof rel);
-		if (l >= 0 && path_append(rel, (size_t)l, sizeof rel, name) >= 0) {
-			char abs[PATHBUF];
-			struct stat st;
-			if (config_source_path(c, rel, abs, sizeof abs) && lstat(abs, &st) == 0 &&
-			    S_ISDIR(st.st_mode) && !filter_excluded(c->filter, rel, true))
-				dir_appeared(w, parent, name, rel, false, true);
+			root_gone(w);
+		} else {
+			watch_lost(w, n);
 		}
 		return;
 	}
-	if (n == &w->dirs.root && (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)))
-		goto root_gone;
-	if (!ev->len)
-		return;		/* about the directory itself: its parent reports it */
-	long l = ptree_path(n, rel, sizeof rel);
+	if (!ev->name) {
+		/* About the directory itself: its parent reports the rest. */
+		if (is_root && (ev->mask & WE_SELF_GONE))
+			root_gone(w);
+		return;
+	}
 	if (l < 0 || path_append(rel, (size_t)l, sizeof rel, ev->name) < 0) {
 		log_warn("path too long under %s, ignored", c->source);
 		return;
 	}
-	bool isdir = ev->mask & IN_ISDIR;
+	bool isdir = ev->mask & WE_ISDIR;
 	if (log_verbose())
 		log_debug("event 0x%x %s", ev->mask, log_quote(rel, q, sizeof q));
 	if (filter_excluded(c->filter, rel, isdir))
 		return;
+	if ((ev->mask & (WE_MOVED_FROM | WE_MOVED_TO)) && !isdir && !w->rsync_said)
+		rsync_writes(w, ev, rel);
 
-	if (ev->mask & IN_CREATE) {
-		if (isdir) {
+	if (ev->mask & WE_CREATE) {
+		if (isdir && n) {
 			dir_appeared(w, n, ev->name, rel, true, c->events & EV_CREATE_DIR);
+		} else if (isdir) {
+			if (c->events & EV_CREATE_DIR)
+				emit(w, rel, CH_DIR);
 		} else if (c->events & EV_CREATE_FILE) {
 			emit(w, rel, CH_PATH);
 		} else if (c->events & EV_CLOSE_WRITE) {
@@ -630,81 +743,64 @@ handle(struct watch *w, const struct inotify_event *ev)
 			}
 		}
 	}
-	if (ev->mask & (IN_MODIFY | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM))
+	if (ev->mask & (WE_MODIFY | WE_CLOSE_WRITE | WE_DELETE | WE_MOVED_FROM))
 		unclosed_seen(w, rel, ev->mask);
-	if ((ev->mask & IN_CLOSE_WRITE) && (c->events & EV_CLOSE_WRITE))
+	if ((ev->mask & WE_CLOSE_WRITE) && (c->events & EV_CLOSE_WRITE))
 		emit(w, rel, CH_PATH);
-	if ((ev->mask & IN_MODIFY) && (c->events & EV_MODIFY))
+	if ((ev->mask & WE_MODIFY) && (c->events & EV_MODIFY))
 		emit(w, rel, CH_PATH);
 	/* A file still being written gets its new mode or owner with its
 	 * close (or its push as it is): not half-written now. */
-	if ((ev->mask & IN_ATTRIB) && (c->events & EV_ATTRIB) &&
+	if ((ev->mask & WE_ATTRIB) && (c->events & EV_ATTRIB) &&
 	    (isdir || !unclosed_touch(&w->unclosed, rel, now_ms())))
 		emit(w, rel, CH_PATH);
-	if ((ev->mask & IN_DELETE) && (c->events & EV_DELETE))
+	if ((ev->mask & WE_DELETE) && (c->events & EV_DELETE))
 		emit(w, rel, CH_PATH | CH_GONE);
-	if (ev->mask & IN_MOVED_FROM) {
+	if (ev->mask & WE_MOVED_FROM) {
 		if (c->events & EV_MOVE_FROM)
 			emit(w, rel, CH_PATH | CH_GONE);
-		struct pnode *d = isdir ? ptree_child(&w->dirs, n, ev->name, ev->len ? strlen(ev->name) : 0) : NULL;
-		if (d && w->nmoved < WATCH_MAX_MOVES) {
-			w->moved_out[w->nmoved++] = d;
-			if (!w->move_timer.due)
-				timer_arm(&w->move_timer, MOVE_GRACE_MS);
-		} else if (d) {
-			forget_subtree(w, d, true);
-		}
-	}
-	if (ev->mask & IN_MOVED_TO) {
 		if (isdir)
-			dir_appeared(w, n, ev->name, rel, false, c->events & EV_MOVE_TO);
+			dir_moved_from(w, n, ev->name, rel, ev->cookie);
+	}
+	if (ev->mask & WE_MOVED_TO) {
+		if (isdir)
+			dir_moved_to(w, n, ev->name, rel, ev->cookie, c->events & EV_MOVE_TO);
 		else if (c->events & EV_MOVE_TO)
 			emit(w, rel, CH_PATH);
-	}
-	return;
-root_gone:
-	log_err("the source directory %s was deleted, moved or unmounted", c->source);
-	w->failed = true;
-	w->ops->fatal(w->ctx);
-}
-
-static void
-read_events(struct watch *w, int rounds)
-{
-	char buf[65536] __attribute__((aligned(__alignof__(struct inotify_event))));
-
-	for (int round = 0; round < rounds && !w->failed; round++) {
-		ssize_t len = read(w->fd, buf, sizeof buf);
-		if (len < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				log_err("reading inotify events: %s", strerror(errno));
-			return;
-		}
-		for (char *p = buf; p < buf + len && !w->failed;) {
-			const struct inotify_event *ev = (const struct inotify_event *)p;
-			w->events++;
-			handle(w, ev);
-			p += sizeof *ev + ev->len;
-		}
 	}
 }
 
 static void
 on_readable(void *ctx, uint32_t events)
 {
-	(void)events;
+	struct watch *w = ctx;
+
+	if (w->be->coalesce_ms) {
+		loop_mod(w->loop, &w->io, 0);
+		timer_arm(&w->read_timer, w->be->coalesce_ms);
+		return;
+	}
 	/* A bounded number of reads per wakeup keeps the loop responsive. */
-	read_events(ctx, 16);
+	w->be->read(w, 16);
+}
+
+static void
+read_due(void *ctx)
+{
+	struct watch *w = ctx;
+
+	w->be->read(w, 16);
+	loop_mod(w->loop, &w->io, EPOLLIN);
 }
 
 void
 watch_drain(struct watch *w)
 {
-	read_events(w, 1 << 30);
+	w->be->read(w, 1 << 30);
 }
 
-/* inotify sees only changes made through this kernel: on a network or FUSE
- * filesystem, what other clients write never produces an event. */
+/* Neither backend sees changes made by another machine: on a network or
+ * FUSE filesystem, what other clients write never produces an event. */
 static void
 warn_if_remote_fs(const char *path)
 {
@@ -722,55 +818,73 @@ warn_if_remote_fs(const char *path)
 		return;
 	for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++)
 		if ((long)st.f_type == fs[i].magic)
-			log_warn("%s is on %s: inotify reports only changes made on this machine; "
+			log_warn("%s is on %s: the kernel reports only changes made on this machine; "
 			    "changes other clients make will reach the mirrors only with a full sync "
 			    "([full_sync] every)", path, fs[i].name);
 }
 
+/* The backend [source] backend asks for: fanotify where it works (its open
+ * says why not), else inotify. */
+static int
+backend_open(struct watch *w)
+{
+	if (w->cfg->backend != BACKEND_INOTIFY) {
+		w->be = &watch_fanotify;
+		if (w->be->open(w) == 0)
+			return 0;
+		log_info("watching with inotify instead (one watch per directory)");
+	}
+	w->be = &watch_inotify;
+	return w->be->open(w);
+}
+
+void
+watch_check(const struct config *cfg)
+{
+	struct watch w = { .fd = -1, .cfg = cfg };
+
+	if (cfg->backend == BACKEND_INOTIFY)
+		return;
+	if (watch_fanotify.open(&w) < 0) {
+		log_info("[source] backend = %s: a start would watch with inotify (one watch per "
+		    "directory)", cfg->backend == BACKEND_AUTO ? "auto" : "fanotify");
+		return;
+	}
+	watch_fanotify.close(&w);
+}
+
 int
 watch_open(struct watch *w, struct loop *l, const struct config *cfg,
-    const struct watch_ops *ops, void *ctx)
+    const struct watch_backend *be, const struct watch_ops *ops, void *ctx)
 {
 	memset(w, 0, sizeof *w);
+	w->fd = -1;
 	w->leaf_ok = -1;
 	w->loop = l;
 	w->cfg = cfg;
 	w->ops = ops;
 	w->ctx = ctx;
 	ptree_init(&w->dirs);
-	w->mask = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF |
-	    IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK;
-	/* Writes are watched with close_write too: a file that is written
-	 * and not closed, or truncated by path, has no close_write. */
-	if (cfg->events & EV_CLOSE_WRITE)
-		w->mask |= IN_CLOSE_WRITE | IN_MODIFY;
-	if (cfg->events & EV_MODIFY)
-		w->mask |= IN_MODIFY;
-	if (cfg->events & EV_ATTRIB)
-		w->mask |= IN_ATTRIB;
-	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (w->fd < 0) {
-		if (errno == EMFILE)
-			log_err("inotify_init1: %s: the limit fs.inotify.max_user_instances is reached",
-			    strerror(errno));
-		else
-			log_err("inotify_init1: %s", strerror(errno));
+	w->be = be;
+	if (be ? be->open(w) < 0 : backend_open(w) < 0)
 		return -1;
-	}
 	unclosed_init(&w->unclosed, cfg->unclosed_ms, cfg->unclosed_max_ms);
 	if (timer_init(l, &w->move_timer, moves_expire, w) < 0 ||
-	    timer_init(l, &w->unclosed_timer, unclosed_due, w) < 0)
+	    timer_init(l, &w->unclosed_timer, unclosed_due, w) < 0 ||
+	    timer_init(l, &w->read_timer, read_due, w) < 0)
 		goto fail;
-	if (!watch_dir(w, &w->dirs.root, NULL, NULL, 0)) {
-		if (!w->failed)
-			log_err("cannot watch %s: %s", cfg->source, strerror(errno));
-		goto fail;
+	if (w->be->add_dir) {
+		if (!watch_dir(w, &w->dirs.root, NULL, NULL, 0)) {
+			if (!w->failed)
+				log_err("cannot watch %s: %s", cfg->source, strerror(errno));
+			goto fail;
+		}
+		scan(w, &w->dirs.root, false);
+		if (w->failed)
+			goto fail;
 	}
 	warn_if_remote_fs(cfg->source);
-	scan(w, &w->dirs.root, false);
-	if (w->failed)
-		goto fail;
-	if (loop_add(l, &w->io, w->fd, EPOLLIN, on_readable, w) < 0)
+	if (w->fd >= 0 && loop_add(l, &w->io, w->fd, EPOLLIN, on_readable, w) < 0)
 		goto fail;
 	/* Not fatal: without it only mounting inside the tree goes unseen. */
 	mounts_open(&w->mounts, l, cfg->source, mount_changed, w);
@@ -778,8 +892,9 @@ watch_open(struct watch *w, struct loop *l, const struct config *cfg,
 fail:
 	timer_close(&w->move_timer);
 	timer_close(&w->unclosed_timer);
+	timer_close(&w->read_timer);
 	unclosed_free(&w->unclosed);
-	close(w->fd);
+	w->be->close(w);
 	ptree_clear(&w->dirs);
 	free(w->map);
 	w->map = NULL;
@@ -789,13 +904,17 @@ fail:
 void
 watch_close(struct watch *w)
 {
-	loop_del(w->loop, &w->io);
+	if (w->fd >= 0)
+		loop_del(w->loop, &w->io);
 	mounts_close(&w->mounts);
 	timer_close(&w->move_timer);
 	timer_close(&w->unclosed_timer);
+	timer_close(&w->read_timer);
 	unclosed_free(&w->unclosed);
-	close(w->fd);
+	w->be->close(w);
 	ptree_clear(&w->dirs);
 	free(w->map);
 	w->map = NULL;
+	free(w->move_from);
+	w->move_from = NULL;
 }

@@ -363,9 +363,12 @@ worker_status(struct worker *w)
 		pending += changeset_count(&r->pending) + changeset_count(&r->inflight);
 		failing += r->failures > 0;
 	}
+	char what[32] = "the filesystem";
+	if (w->watch.be->add_dir)
+		snprintf(what, sizeof what, "%zu dirs", watch_count(&w->watch));
 	o += (size_t)snprintf(buf + o, sizeof buf - o,
-	    "STATUS=%swatching %zu dirs, %llu events, %llu batches; %zu paths pending; %zu of %zu remotes failing",
-	    w->paused ? "paused; " : "", watch_count(&w->watch), (unsigned long long)w->watch.events,
+	    "STATUS=%swatching %s, %llu events, %llu batches; %zu paths pending; %zu of %zu remotes failing",
+	    w->paused ? "paused; " : "", what, (unsigned long long)w->watch.events,
 	    (unsigned long long)w->batches, pending, failing, w->cfg->nremotes);
 	if (w->cfg->nhooks) {
 		size_t hfailing = 0;
@@ -532,10 +535,15 @@ worker_run(struct config *cfg, const char *state_dir, const char *scratch_dir,
 	/* Watches first: a change made from here on is seen, and what the full
 	 * sync below reads is at least as new as the watches. */
 	uint64_t t0 = now_ms();
-	if (watch_open(&w.watch, &w.loop, cfg, &watch_ops, &w) < 0)
+	if (watch_open(&w.watch, &w.loop, cfg, NULL, &watch_ops, &w) < 0)
 		goto out;
-	log_info("ready: watching %zu directories under %s in %llums, mirroring to %zu remote%s, "
-	    "%zu hook%s", watch_count(&w.watch), cfg->source, (unsigned long long)(now_ms() - t0),
+	char what[64];
+	if (w.watch.be->add_dir)
+		snprintf(what, sizeof what, "%zu directories", watch_count(&w.watch));
+	else
+		snprintf(what, sizeof what, "the filesystem");
+	log_info("ready: watching %s under %s with %s in %llums, mirroring to %zu remote%s, "
+	    "%zu hook%s", what, cfg->source, w.watch.be->name, (unsigned long long)(now_ms() - t0),
 	    cfg->nremotes, cfg->nremotes == 1 ? "" : "s", cfg->nhooks, cfg->nhooks == 1 ? "" : "s");
 	sd_notify(0, "READY=1");
 	worker_status(&w);

@@ -222,6 +222,28 @@ in_own_mount_namespace() {
 		fail "cannot make $T private to the test's mount namespace"
 }
 
+# in_own_net_namespace "$@": run the rest of the test in a network
+# namespace of its own (root only) with only a loopback, so that the
+# kernel's TCP counters (/proc/net/netstat) count the test's connections
+# alone.
+in_own_net_namespace() {
+	need_root
+	if [ -z "${_LIB_IN_NET_NS:-}" ]; then
+		command -v unshare >/dev/null || skip "no unshare"
+		command -v ip >/dev/null || skip "no ip (iproute2)"
+		trap - EXIT
+		rm -rf "$T"
+		_LIB_IN_NET_NS=1 exec unshare --net -- "$BASH" "$0" "$@"
+	fi
+	ip link set lo up || fail "cannot bring up the loopback of the test's network namespace"
+}
+
+# tcp_counter NAME: a TcpExt counter of /proc/net/netstat (DelayedACKs...).
+tcp_counter() {
+	awk -v want="$1" '$1 == "TcpExt:" { if (!h) { for (i = 2; i <= NF; i++) n[i] = $i; h = 1 }
+		else for (i = 2; i <= NF; i++) if (n[i] == want) print $i }' /proc/net/netstat
+}
+
 # ---------------------------------------------------------- fail / assert --
 
 # fail MSG...: print the message and the tail of the worker log, exit 1.
@@ -408,10 +430,14 @@ RSYNCD_BIN=${RSYNCD_BIN:-${TEST_RSYNCD:-$_LIB_PATH_RSYNC}}
 # Every test says which rsyncs it runs with.
 log "rsync: sending end $(rsync_version_of rsync) ($(command -v rsync)${TEST_RSYNC:+ -> $TEST_RSYNC}), receiving end $(rsync_version_of "$RSYNCD_BIN") ($RSYNCD_BIN)"
 
-# What syncd.ini(5) recommends for a daemon that receives pushes: without
-# TCP_NODELAY its small replies wait for the client's delayed ACK, ~40 ms a
-# push.  RSYNCD_SOCKET_OPTIONS= (empty) runs a stock daemon.
+# The fixture's daemon sets TCP_NODELAY (syncd's connector makes it no longer
+# matter: a stock daemon's small replies would otherwise wait for the
+# client's delayed ACK, ~40 ms a push).  RSYNCD_SOCKET_OPTIONS= (empty) runs
+# without it, as a stock daemon does.
 RSYNCD_SOCKET_OPTIONS=${RSYNCD_SOCKET_OPTIONS-TCP_NODELAY}
+# The daemon's own `timeout` (seconds); RSYNCD_TIMEOUT= (empty) leaves it
+# out, as a stock rsyncd.conf does.
+RSYNCD_TIMEOUT=${RSYNCD_TIMEOUT-30}
 RSYNCD_PID=
 RSYNCD_PORT=
 
@@ -431,7 +457,7 @@ _rsyncd_write_conf() {
 		else
 			printf 'use chroot = no\n'
 		fi
-		printf 'timeout = 30\n'
+		[ -z "$RSYNCD_TIMEOUT" ] || printf 'timeout = %s\n' "$RSYNCD_TIMEOUT"
 		[ -z "$RSYNCD_SOCKET_OPTIONS" ] || printf 'socket options = %s\n' "$RSYNCD_SOCKET_OPTIONS"
 		printf '[mirror]\n'
 		printf '    path = %s\n' "$MIRROR"
@@ -697,6 +723,10 @@ start_syncd() {
 	fi
 	mkdir -p "$SYNCD_STATE" "$SYNCD_RUNTIME"
 	syncd_instance "$cfg"
+	# The fanotify pass of run-all: every [source] watched with it.
+	if [ -n "${SYNCD_TEST_BACKEND:-}" ] && ! grep -q '^backend *=' "$cfg"; then
+		sed -i "/^\[source\]/a backend = $SYNCD_TEST_BACKEND" "$cfg"
+	fi
 	SYNCD_RCFILE=$T/syncd.rc.$RANDOM$RANDOM
 	printf '==== %s start: %s --config %s %s\n' "$(date +%T.%N)" "$SYNCD" "$cfg" "$*" >>"$SYNCD_LOG"
 	_lib_launch "$SYNCD_RCFILE" "$SYNCD_LOG" "${wrapper[@]}" "$SYNCD" --config "$cfg" \
@@ -831,6 +861,10 @@ wait_ready() {
 		_lib_past "$deadline" && fail "worker not ready within ${timeout}s"
 		sleep 0.05
 	done
+	if [ "${SYNCD_TEST_BACKEND:-}" = fanotify ] &&
+		! awk '/^==== /{r=0} /ready: .* with fanotify/{r=1} END{exit !r}' "$SYNCD_LOG"; then
+		fail "SYNCD_TEST_BACKEND=fanotify, the worker watches with something else: $(grep -m1 'with fanotify' "$SYNCD_LOG")"
+	fi
 }
 
 # ------------------------------------------------------------ convergence --

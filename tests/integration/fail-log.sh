@@ -23,7 +23,7 @@ dead_remote() {
 		"$DEAD_PORT" "$PASSFILE"
 }
 no_start_sync() { printf '[full_sync]\non_start = no\n'; }
-LINE_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z remote=dead what=(push|full-sync) paths=[0-9]+ exit=10 class=retry error=.+$'
+LINE_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z remote=dead what=(push|full-sync) paths=[0-9]+ exit=5 class=retry error=.*syncd connector: failed to connect to 127\.0\.0\.1 port [0-9]+: Connection refused.*$'
 
 # check_fail_log FILE: lines for both a failed push and (after a SIGUSR1)
 # a failed full sync, every line in the format.  (on_start = no: while a

@@ -176,7 +176,7 @@ rc=$?
 log "verify with the daemon down: status $rc: $out"
 [ "$rc" = 4 ] || fail "verify with the daemon down: status $rc (expected 4): $out"
 grep -q '^vfy: error: could not verify: daemon$' <<<"$out" || fail "verify, daemon down: $out"
-grep -q '^  remote daemon: failed: rsync exit code 10' <<<"$out" || fail "verify, daemon down: $out"
+grep -q '^  remote daemon: failed: rsync exit code 5: syncd connector: failed to connect' <<<"$out" || fail "verify, daemon down: $out"
 grep -q '^  remote local: ok' <<<"$out" || fail "verify, daemon down: local: $out"
 # and one that has changes it cannot take: the verify waits for them until
 # its timeout

@@ -25,5 +25,6 @@ Suite *mounts_suite(void);
 Suite *proc_suite(void);
 Suite *policy_suite(void);
 Suite *metrics_suite(void);
+Suite *watch_suite(void);
 
 #endif

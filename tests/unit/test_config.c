@@ -134,6 +134,7 @@ START_TEST(minimal_defaults)
 	ck_assert(cfg.events & EV_ATTRIB);	/* a chmod reaches the mirror */
 	ck_assert_uint_eq(cfg.unclosed_ms, 1000);
 	ck_assert_uint_eq(cfg.unclosed_max_ms, 30000);
+	ck_assert_int_eq(cfg.backend, BACKEND_INOTIFY);
 	ck_assert_uint_eq(cfg.settle_ms, 20);
 	ck_assert_uint_eq(cfg.max_delay_ms, 1000);
 	ck_assert_uint_eq(cfg.max_files, 10000);
@@ -208,7 +209,7 @@ START_TEST(every_key)
 	    "exclude_regex = \\.bak$\n"
 	    "unclosed = 250ms\n"
 	    "unclosed_max = 0\n"
-	    "\n"
+	    "backend = fanotify\n"
 	    "[rsync]\n"
 	    "binary = /bin/true\n"
 	    "options = -a\t--compress  --chmod=D755\n"
@@ -244,6 +245,7 @@ START_TEST(every_key)
 	ck_assert_uint_eq(cfg.events, EV_CREATE_FILE | EV_MOVE_FROM | EV_MOVE_TO | EV_DELETE);
 	ck_assert_uint_eq(cfg.unclosed_ms, 250);
 	ck_assert_uint_eq(cfg.unclosed_max_ms, 0);
+	ck_assert_int_eq(cfg.backend, BACKEND_FANOTIFY);
 	ck_assert_uint_eq(filter_glob_count(cfg.filter), 2);
 	ck_assert_str_eq(filter_glob(cfg.filter, 0), "*.tmp");
 	ck_assert_str_eq(filter_glob(cfg.filter, 1), "/cache/");
@@ -456,6 +458,11 @@ START_TEST(err_durations)
 	load_fails(MIN_HEAD MIN_REMOTE "[rsync]\nmax_parallel = 1001\n", 6, "whole number");
 	load_fails(MIN_HEAD "unclosed = soon\n" MIN_REMOTE, 3, "unclosed: 'soon'");
 	load_fails(MIN_HEAD "unclosed_max = 1s\nunclosed_max = 2s\n" MIN_REMOTE, 4, "unclosed_max");
+	load_fails(MIN_HEAD "backend = dnotify\n" MIN_REMOTE, 3,
+	    "backend: 'dnotify' is not one of inotify, fanotify, auto");
+	load_fails(MIN_HEAD "backend = auto\nbackend = auto\n" MIN_REMOTE, 4, "given twice");
+	ck_assert_msg(load(MIN_HEAD "backend = auto\n" MIN_REMOTE) == 0, "%s", errtext);
+	ck_assert_int_eq(cfg.backend, BACKEND_AUTO);
 }
 END_TEST
 

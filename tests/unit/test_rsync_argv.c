@@ -36,6 +36,7 @@ static void
 teardown(void)
 {
 	strv_free(argv);
+	rsync_argv_set_connector(NULL);
 }
 
 static int
@@ -571,6 +572,42 @@ START_TEST(own_sockopts)
 }
 END_TEST
 
+/* With the worker's own binary known, rsync reaches a daemon through it
+ * (connector.c): no socket of rsync's own, so no --sockopts nor --contimeout;
+ * the connector is given the connect timeout.  rsync's --timeout stays. */
+START_TEST(rsyncd_connector)
+{
+	rsync_argv_set_connector("/usr/sbin/sy ncd");
+	build(RSYNC_PUSH, NULL, 0);
+	int e = idx("-e");
+	ck_assert_int_ge(e, 0);
+	ck_assert_str_eq(argv[e + 1], "'/usr/sbin/sy ncd' --rsyncd-connect 'host.example' 8873 30");
+	HAS("--timeout=30");
+	HASNT("--contimeout=30");
+	HASNT("--sockopts=TCP_NODELAY");
+	ck_assert_str_eq(argv[argc() - 1], "rsync://user@host.example:8873/module/dir/");
+
+	r.port = 0;
+	r.timeout_ms = 0;
+	r.host = "::1";
+	build(RSYNC_FULL, NULL, 0);
+	ck_assert_str_eq(argv[idx("-e") + 1], "'/usr/sbin/sy ncd' --rsyncd-connect '::1' 873 0");
+
+	/* An operator's own socket options need rsync's own socket. */
+	static char *opts[] = { "-artuz", "--sockopts=SO_SNDBUF=65536", NULL };
+	c.rsync_options = opts;
+	build(RSYNC_PUSH, NULL, 0);
+	HASNT("-e");
+	HAS("--sockopts=SO_SNDBUF=65536");
+
+	/* Not for ssh. */
+	c.rsync_options = user_opts;
+	r.kind = TARGET_SSH;
+	build(RSYNC_PUSH, NULL, 0);
+	ck_assert(strstr(argv[idx("-e") + 1], "ssh ") == argv[idx("-e") + 1]);
+}
+END_TEST
+
 Suite *
 rsync_argv_suite(void)
 {
@@ -580,6 +617,7 @@ rsync_argv_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, rsyncd_push);
 	tcase_add_test(tc, own_sockopts);
+	tcase_add_test(tc, rsyncd_connector);
 	tcase_add_test(tc, verbose_and_no_excludes);
 	tcase_add_test(tc, no_delete);
 	tcase_add_test(tc, push_keep);
