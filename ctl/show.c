@@ -14,7 +14,7 @@
 
 /* For all workers together (asked at once): status in under a second
  * with workers stopped (SIGSTOP), yet ample for a loaded one. */
-#define WORKER_TIMEOUT_MS 700
+#define WORKER_TIMEOUT_MS 850
 
 static char *
 next_field(char **p)
