@@ -37,6 +37,9 @@ dd if=/dev/zero of="$SYNCD_STATE/filler" bs=4k 2>/dev/null
 start_syncd "$CFG"
 wait_ready
 wait_ctl
+# A .bak made while the full sync reads the tree could reach the mirror
+# (syncd.ini(5), exclude_regex); this test is about the state dir.
+wait_for 20 "the full sync at start" log_count_gt 'r1: full sync done' 0
 
 changes() { # TAG
 	printf 'new %s\n' "$1" >"$SRC/d/new-$1"
