@@ -704,6 +704,10 @@ source_section() {
 	shift
 	printf '[source]\npath = %s\n' "$dir"
 	[ $# -eq 0 ] || printf '%s\n' "$@"
+	# the fanotify pass of run-all, also for workers that syncctl starts
+	if [ -n "${SYNCD_TEST_BACKEND:-}" ] && ! printf '%s\n' "$@" | grep -q '^backend *='; then
+		printf 'backend = %s\n' "$SYNCD_TEST_BACKEND"
+	fi
 }
 
 # ------------------------------------------------------------ the worker --

@@ -21,10 +21,17 @@ start_syncd "$CFG"
 wait_ready
 log "the filesystem of the tree: $(stat -f -c %T "$SRC")"
 
-dirs=$(find "$SRC" -type d | wc -l)
-j=$(ctl status --json) || fail "no status"
-watched=$(json_field "$j" watched_dirs) || fail "no watched_dirs in $j"
-[ "$watched" = "$dirs" ] || fail "$watched directories watched, the tree has $dirs"
+# every directory has its watch (fanotify has no directory watches: what
+# is made in leaves is all there is to check with it)
+all_watched() {
+	[ "${SYNCD_TEST_BACKEND:-}" != fanotify ] || return 0
+	local dirs j watched
+	dirs=$(find "$SRC" -type d | wc -l)
+	j=$(ctl status --json) || fail "no status"
+	watched=$(json_field "$j" watched_dirs) || fail "no watched_dirs in $j"
+	[ "$watched" = "$dirs" ] || fail "$watched directories watched, the tree has $dirs"
+}
+all_watched
 
 # in leaves: a file, a new directory with a file, a new deep path
 printf 'new\n' >"$SRC/a/new-file"
@@ -42,10 +49,7 @@ printf 'later\n' >"$SRC/e/sub/later"
 printf 'later\n' >"$SRC/b/c/x/y/later"
 wait_converged "$SRC" "$MIRROR"
 assert_content "$MIRROR/b/c/x/y/later" $'later\n'
-j=$(ctl status --json) || fail "no status"
-watched=$(json_field "$j" watched_dirs)
-dirs=$(find "$SRC" -type d | wc -l)
-[ "$watched" = "$dirs" ] || fail "$watched directories watched, the tree has $dirs"
+all_watched
 
 assert_syncd_running
 stop_syncd

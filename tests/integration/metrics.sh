@@ -60,17 +60,21 @@ assert_eq "$(grep -c '^# TYPE syncd_remote_pushes_total counter$' <<<"$m")" 1 "T
 # request).  A mount or unmount anywhere on the host wakes the worker (it
 # watches the mount table), and other tests mount: of three windows, one
 # must be quiet; a timer of the metrics would leave none quiet.
+# fanotify hears every write on the source's filesystem (syncd.ini(5)):
+# with it, other tests' writes wake the worker, and the check says nothing.
 switches() { awk '/ctxt_switches/ { n += $2 } END { print n }' "/proc/$SYNCD_PID/status"; }
-settle_for 2
-quiet=
-for try in 1 2 3; do
-	before=$(switches)
+if [ "${SYNCD_TEST_BACKEND:-}" != fanotify ]; then
 	settle_for 2
-	after=$(switches)
-	log "idle worker: $((after - before)) context switches in 2 s"
-	[ "$after" = "$before" ] && quiet=1 && break
-done
-[ -n "$quiet" ] || fail "the idle worker was woken in each of 3 windows of 2 s"
+	quiet=
+	for try in 1 2 3; do
+		before=$(switches)
+		settle_for 2
+		after=$(switches)
+		log "idle worker: $((after - before)) context switches in 2 s"
+		[ "$after" = "$before" ] && quiet=1 && break
+	done
+	[ -n "$quiet" ] || fail "the idle worker was woken in each of 3 windows of 2 s"
+fi
 
 # ---- syncctl metrics without a supervisor
 out=$(sctl metrics) || fail "syncctl metrics without a supervisor: exit $?"

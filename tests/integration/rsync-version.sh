@@ -40,14 +40,15 @@ check() { # CONFIG [VAR=VALUE...]: sets RC and OUT (stdout and stderr)
 	RC=$?
 }
 
-# 1. [rsync] binary = the old one: refused at the key's line (4)
+# 1. [rsync] binary = the old one: refused at the key's line (2; [rsync]
+# first, so that the fanotify pass's backend line after [source] moves nothing)
 CFG=$T/old.ini
-printf '[source]\npath = %s\n[rsync]\nbinary = %s\n[remote r1]\ntarget = %s\n' "$SRC" "$OLD" "$DST" >"$CFG"
+printf '[rsync]\nbinary = %s\n[source]\npath = %s\n[remote r1]\ntarget = %s\n' "$OLD" "$SRC" "$DST" >"$CFG"
 check "$CFG"
 log "--check with [rsync] binary = a 3.1.2: status $RC: $OUT"
 assert_eq "$RC" 2 "--check status with an rsync 3.1.2"
-grep -qF "$CFG:4: [rsync] binary '$OLD' is rsync 3.1.2, older than 3.2.3" <<<"$OUT" ||
-	fail "--check does not name $CFG:4, the version found and the oldest supported: $OUT"
+grep -qF "$CFG:2: [rsync] binary '$OLD' is rsync 3.1.2, older than 3.2.3" <<<"$OUT" ||
+	fail "--check does not name $CFG:2, the version found and the oldest supported: $OUT"
 
 # 2. the default binary, the old one first in PATH: at the end of the file (6)
 CFG2=$T/default.ini
@@ -62,7 +63,7 @@ grep -qF "$CFG2:6: [rsync] binary 'rsync' (the default) is rsync 3.1.2" <<<"$OUT
 start_syncd "$CFG"
 wait_syncd_exit $((10 * TEST_SLOW)) || fail "the worker did not exit with an rsync 3.1.2"
 assert_eq "$SYNCD_RC" 2 "worker exit status with an rsync 3.1.2"
-assert_log "<T>/old.ini:4: \[rsync\] binary '<T>/old/rsync' is rsync 3.1.2, older than 3.2.3"
+assert_log "<T>/old.ini:2: \[rsync\] binary '<T>/old/rsync' is rsync 3.1.2, older than 3.2.3"
 assert_no_log 'ready'
 assert_no_log 'not to be run'
 
