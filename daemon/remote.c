@@ -304,6 +304,21 @@ start_deletions(struct remote *r)
 	return 1;
 }
 
+/* Receivers with rsync's 2025 security fixes (3.4.x, and 3.2.7 as patched
+ * by Debian 12) reject the entries that --delete-missing-args sends for
+ * deleted paths: a run that failed so switches r to deletion runs. */
+static bool
+rejects_missing_args(struct remote *r, const struct child *c, int status)
+{
+	if (r->parent_deletes || !WIFEXITED(status) || WEXITSTATUS(status) != 2 ||
+	    !strstr(c->tail, "invalid file mode"))
+		return false;
+	log_warn("%s: the receiver rejects --delete-missing-args; deletions go to it as "
+	    "prunes of their parent directories from now on", r->rc->name);
+	r->parent_deletes = true;
+	return true;
+}
+
 /* The batch in inflight is on the mirror but for its deletions (a receiver
  * that rejects --delete-missing-args).  Their run finds each deleted path's
  * nearest existing parent only as it starts, so it may delete a whole
@@ -342,14 +357,7 @@ push_done(struct child *c, int status, void *ctx)
 			return;
 	} else if (o == RSYNC_OK) {
 		pushed(r);
-	} else if (!r->parent_deletes && WIFEXITED(status) && WEXITSTATUS(status) == 2 &&
-	    strstr(c->tail, "invalid file mode")) {
-		/* Receivers with rsync's 2025 security fixes (3.4.x, and 3.2.7
-		 * as patched by Debian 12) reject the entries that
-		 * --delete-missing-args sends for deleted paths. */
-		log_warn("%s: the receiver rejects --delete-missing-args; deletions go to it as "
-		    "prunes of their parent directories from now on", r->rc->name);
-		r->parent_deletes = true;
+	} else if (rejects_missing_args(r, c, status)) {
 		changeset_merge(&r->pending, &r->inflight);
 	} else {
 		changeset_merge(&r->pending, &r->inflight);
@@ -380,6 +388,8 @@ lane_done(struct child *c, int status, void *ctx)
 		 * meanwhile backs off. */
 		if (!r->failures)
 			succeeded(r);
+	} else if (rejects_missing_args(r, c, status)) {
+		changeset_merge(&r->pending, &r->lane);
 	} else {
 		changeset_merge(&r->pending, &r->lane);
 		failed(r, c->tail, status, o, "push", n);
