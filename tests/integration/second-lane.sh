@@ -7,6 +7,7 @@
 # not); a deletion may wait for it.  At the end the mirror equals the
 # source.  With [rsync] lane_after = 0 (the lane off) the first small file
 # waits for the big push, which is what this test saw before the lane.
+# shellcheck disable=SC2317 # functions called through wait_for
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
