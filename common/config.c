@@ -527,15 +527,17 @@ rsync_key(struct parse *p, const char *name, const char *v)
 	struct config *c = p->cfg;
 
 	if (strcmp(name, "binary") && strcmp(name, "options") && strcmp(name, "delete") &&
-	    strcmp(name, "max_parallel")) {
+	    strcmp(name, "max_parallel") && strcmp(name, "lane_after")) {
 		cfg_err(p, p->line, "unknown key '%s' in [rsync] (known: binary, options, delete, "
-		    "max_parallel)", name);
+		    "max_parallel, lane_after)", name);
 		return;
 	}
 	if (!cfg_first_time(p, "rsync", name))
 		return;
 	if (!strcmp(name, "max_parallel")) {
 		cfg_number(p, name, v, &c->max_parallel, 1, 1000);
+	} else if (!strcmp(name, "lane_after")) {
+		cfg_duration(p, name, v, &c->lane_after_ms);
 	} else if (!strcmp(name, "binary")) {
 		if (!*v) {
 			cfg_err(p, p->line, "binary: empty");
@@ -776,6 +778,7 @@ set_defaults(struct config *c)
 	c->rsync_delete = true;
 	/* Fifty mirrors at once, each run ~3 pipes: ~200 of the usual 1024 fds. */
 	c->max_parallel = 64;
+	c->lane_after_ms = 500;
 	c->settle_ms = 20;
 	c->max_delay_ms = 1000;
 	c->max_files = 10000;

@@ -121,6 +121,7 @@ struct config {
 	char **rsync_options;	/* NULL-terminated */
 	bool rsync_delete;
 	unsigned max_parallel;		/* rsync runs of all remotes at once */
+	uint64_t lane_after_ms;		/* a push this long opens a second lane; 0: never */
 	uint64_t settle_ms, max_delay_ms;
 	unsigned max_files;
 	uint64_t min_backoff_ms, max_backoff_ms;

@@ -252,3 +252,14 @@ changeset_drop(struct changeset *cs, const char *path)
 	ptree_remove(&cs->tree, n, unset, cs);
 	ptree_prune(&cs->tree, parent);
 }
+
+void
+changeset_unset(struct changeset *cs, const char *path)
+{
+	struct pnode *n = ptree_lookup(&cs->tree, path);
+
+	if (!n || n == &cs->tree.root || !n->flags)
+		return;
+	set_flags(cs, n, 0);
+	ptree_prune(&cs->tree, n);
+}

@@ -42,6 +42,8 @@ int changeset_take(struct changeset *src, struct changeset *dst, size_t max);
 /* Moves the entry of path and every entry below it from src into the
  * empty dst. */
 int changeset_take_path(struct changeset *src, struct changeset *dst, const char *path);
+/* Removes path's own entry, not those below it. */
+void changeset_unset(struct changeset *cs, const char *path);
 /* Removes path and every entry below it. */
 void changeset_drop(struct changeset *cs, const char *path);
 /* The time of the oldest change still in cs, 0 if it is empty. */

@@ -181,7 +181,7 @@ held_expired(void *ctx, struct lsclient *cl)
 		if (remote_current(r, fl->t))
 			continue;
 		o += (size_t)snprintf(buf + o, sizeof buf - o, " %s (%s, %zu pending)", r->rc->name,
-		    remote_state(r), changeset_count(&r->pending) + changeset_count(&r->inflight));
+		    remote_state(r), remote_unpushed(r));
 	}
 	if (o < sizeof buf - 1)
 		buf[o++] = '\n';

@@ -179,7 +179,7 @@ journal_open(struct journal *j, const char *path, struct changeset *into, uint64
 	if (journal_load(j, path, change_rec, &c) < 0)
 		return -1;
 	/* Start from a clean copy: drops a torn tail and foreign contents. */
-	return journal_rewrite(j, into, NULL, *full);
+	return journal_rewrite(j, (const struct changeset *const[]){ into }, 1, *full);
 }
 
 int
@@ -208,17 +208,15 @@ journal_record(struct buf *b, char kind, const char *text)
 }
 
 int
-journal_rewrite(struct journal *j, const struct changeset *a, const struct changeset *c,
-    bool full)
+journal_rewrite(struct journal *j, const struct changeset *const *sets, size_t n, bool full)
 {
 	struct buf b = { 0 };
 
 	if (full)
 		journal_record(&b, 'F', "");
-	if (a)
-		put_entries(&b, a);
-	if (c)
-		put_entries(&b, c);
+	for (size_t i = 0; i < n; i++)
+		if (sets[i])
+			put_entries(&b, sets[i]);
 	return journal_replace(j, &b);
 }
 

@@ -52,15 +52,15 @@ usage(FILE *f)
 }
 
 /* Each rsync run holds two pipes in the worker, each remote its journal and
- * four timers: past the open file limit, runs fail to start. */
+ * five timers: past the open file limit, runs fail to start. */
 static void
 check_fd_limit(const struct config *cfg)
 {
 	struct rlimit rl;
-	/* a full sync and a push per remote at most */
-	unsigned long long runs = cfg->max_parallel < 2 * cfg->nremotes ? cfg->max_parallel :
-	    2 * cfg->nremotes;
-	unsigned long long need = 2 * runs + 6ull * cfg->nremotes + 64;
+	/* a full sync and a push in each lane per remote at most */
+	unsigned long long runs = cfg->max_parallel < 3 * cfg->nremotes ? cfg->max_parallel :
+	    3 * cfg->nremotes;
+	unsigned long long need = 2 * runs + 7ull * cfg->nremotes + 64;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
 		log_warn("%s: [rsync] max_parallel = %u with %zu remotes may need %llu open files, "

@@ -9,6 +9,7 @@
 
 #include "backoff.h"
 #include "faillog.h"
+#include "lane.h"
 #include "log.h"
 #include "push.h"
 #include "sshmux.h"
@@ -20,6 +21,12 @@ static void retry_journal_later(struct remote *r);
 
 static void
 retry_due(void *ctx)
+{
+	remote_kick(ctx);
+}
+
+static void
+lane_due(void *ctx)
 {
 	remote_kick(ctx);
 }
@@ -38,7 +45,9 @@ remote_init(struct remote *r, struct worker *w, const struct remote_conf *rc)
 	changeset_init(&r->pending);
 	changeset_init(&r->inflight);
 	changeset_init(&r->during_full);
+	changeset_init(&r->lane);
 	if (asprintf(&r->push_excludes, "%s/%s.push-excludes", w->scratch_dir, rc->name) < 0 ||
+	    asprintf(&r->lane_excludes, "%s/%s.lane-excludes", w->scratch_dir, rc->name) < 0 ||
 	    asprintf(&r->empty_copies, "%s/%s.deletions", w->scratch_dir, rc->name) < 0 ||
 	    asprintf(&r->full_excludes, "%s/%s.full-excludes", w->scratch_dir, rc->name) < 0 ||
 	    asprintf(&jpath, "%s/%s.journal", w->state_dir, rc->name) < 0) {
@@ -55,7 +64,8 @@ remote_init(struct remote *r, struct worker *w, const struct remote_conf *rc)
 		r->full_for_lost = full;
 	}
 	if (timer_init(&w->loop, &r->nothing_ran, nothing_ran, r) < 0 ||
-	    timer_init(&w->loop, &r->journal_retry, journal_retry_due, r) < 0)
+	    timer_init(&w->loop, &r->journal_retry, journal_retry_due, r) < 0 ||
+	    timer_init(&w->loop, &r->lane_timer, lane_due, r) < 0)
 		return -1;
 	if (r->journal.err)
 		retry_journal_later(r);
@@ -68,13 +78,16 @@ remote_free(struct remote *r)
 	timer_close(&r->retry);
 	timer_close(&r->nothing_ran);
 	timer_close(&r->journal_retry);
+	timer_close(&r->lane_timer);
 	journal_close(&r->journal);
 	changeset_clear(&r->pending);
 	changeset_clear(&r->inflight);
 	changeset_clear(&r->during_full);
+	changeset_clear(&r->lane);
 	moves_clear(&r->moves);
 	move_free(&r->linking);
 	free(r->push_excludes);
+	free(r->lane_excludes);
 	free(r->empty_copies);
 	free(r->full_excludes);
 }
@@ -83,7 +96,9 @@ static int
 rewrite(struct remote *r)
 {
 	/* Oldest first: replay reads later records as newer. */
-	return journal_rewrite(&r->journal, &r->inflight, &r->pending, r->full_wanted || r->full);
+	const struct changeset *const sets[] = { &r->inflight, &r->lane, &r->pending };
+
+	return journal_rewrite(&r->journal, sets, 3, r->full_wanted || r->full);
 }
 
 /* A journal that is off is rewritten with all that is pending on the
@@ -131,8 +146,7 @@ journal_retry_due(void *ctx)
 static void
 compact(struct remote *r)
 {
-	bool current = !r->full_wanted && !r->full && !changeset_count(&r->pending) &&
-	    !changeset_count(&r->inflight);
+	bool current = !r->full_wanted && !r->full && !remote_unpushed(r);
 	int was = r->journal.err;
 
 	if (was) {
@@ -217,26 +231,41 @@ spawn_failed(struct remote *r, const char *what)
 	failed(r, "", 127 << 8, RSYNC_OPERATOR, what, 0);
 }
 
+/* The batch in cs is on the mirror. */
+static void
+counted(struct remote *r, struct changeset *cs, const char *lane)
+{
+	size_t n = changeset_count(cs);
+
+	r->pushes++;
+	r->paths_pushed += n;
+	changeset_clear(cs);
+	log_debug("%s: pushed %zu paths%s", r->rc->name, n, lane);
+}
+
 /* The batch in inflight is on the mirror. */
 static void
 pushed(struct remote *r)
 {
-	size_t n = changeset_count(&r->inflight);
-
-	r->pushes++;
-	r->paths_pushed += n;
-	changeset_clear(&r->inflight);
+	counted(r, &r->inflight, "");
 	succeeded(r);
-	log_debug("%s: pushed %zu paths", r->rc->name, n);
 }
 
 /* What a push run that ended adds to the figures. */
 static void
+ran(struct remote *r, const struct child *c, uint64_t started)
+{
+	r->bytes_sent += rsync_sent_bytes(c->tail);
+	hist_add(&r->push_time, (double)(now_ms() - started) / 1000);
+}
+
+static void
 push_ran(struct remote *r, const struct child *c)
 {
 	r->push = NULL;
-	r->bytes_sent += rsync_sent_bytes(c->tail);
-	hist_add(&r->push_time, (double)(now_ms() - r->push_started) / 1000);
+	r->lane_ok = false;
+	timer_disarm(&r->lane_timer);
+	ran(r, c, r->push_started);
 }
 
 static void
@@ -275,38 +304,100 @@ start_deletions(struct remote *r)
 	return 1;
 }
 
+/* Receivers with rsync's 2025 security fixes (3.4.x, and 3.2.7 as patched
+ * by Debian 12) reject the entries that --delete-missing-args sends for
+ * deleted paths: a run that failed so switches r to deletion runs. */
+static bool
+rejects_missing_args(struct remote *r, const struct child *c, int status)
+{
+	if (r->parent_deletes || !WIFEXITED(status) || WEXITSTATUS(status) != 2 ||
+	    !strstr(c->tail, "invalid file mode"))
+		return false;
+	log_warn("%s: the receiver rejects --delete-missing-args; deletions go to it as "
+	    "prunes of their parent directories from now on", r->rc->name);
+	r->parent_deletes = true;
+	return true;
+}
+
+/* The batch in inflight is on the mirror but for its deletions (a receiver
+ * that rejects --delete-missing-args).  Their run finds each deleted path's
+ * nearest existing parent only as it starts, so it may delete a whole
+ * directory that went meanwhile, with what the second lane puts in it: it
+ * waits for the second lane's push to end.  True while the batch's run goes
+ * on or waits. */
+static bool
+deletion_phase(struct remote *r)
+{
+	if (r->w->killing) {
+		/* Its deletions have not run: all of it stays journaled. */
+		changeset_merge(&r->pending, &r->inflight);
+		return false;
+	}
+	if (r->lane_push) {
+		r->deletions_due = true;
+		return true;
+	}
+	if (start_deletions(r) == 0) {
+		pushed(r);
+		return false;
+	}
+	return r->push != NULL;
+}
+
 static void
 push_done(struct child *c, int status, void *ctx)
 {
 	struct remote *r = ctx;
-	struct worker *w = r->w;
 	size_t n = changeset_count(&r->inflight);
 	enum rsync_outcome o = rsync_outcome(status, c->tail);
 
 	push_ran(r, c);
-	if (o == RSYNC_OK && r->parent_deletes && w->killing) {
-		/* Its deletions have not run: all of it stays journaled. */
-		changeset_merge(&r->pending, &r->inflight);
-	} else if (o == RSYNC_OK && r->parent_deletes) {
-		/* The batch without its deletions is there: now those. */
-		if (start_deletions(r) == 0)
-			pushed(r);
-		else if (r->push)
+	if (o == RSYNC_OK && r->parent_deletes) {
+		if (deletion_phase(r))
 			return;
 	} else if (o == RSYNC_OK) {
 		pushed(r);
-	} else if (!r->parent_deletes && WIFEXITED(status) && WEXITSTATUS(status) == 2 &&
-	    strstr(c->tail, "invalid file mode")) {
-		/* Receivers with rsync's 2025 security fixes (3.4.x, and 3.2.7
-		 * as patched by Debian 12) reject the entries that
-		 * --delete-missing-args sends for deleted paths. */
-		log_warn("%s: the receiver rejects --delete-missing-args; deletions go to it as "
-		    "prunes of their parent directories from now on", r->rc->name);
-		r->parent_deletes = true;
+	} else if (rejects_missing_args(r, c, status)) {
 		changeset_merge(&r->pending, &r->inflight);
 	} else {
 		changeset_merge(&r->pending, &r->inflight);
 		failed(r, c->tail, status, o, "push", n);
+	}
+	finished(r);
+}
+
+static void
+lane_done(struct child *c, int status, void *ctx)
+{
+	struct remote *r = ctx;
+	size_t n = changeset_count(&r->lane);
+	enum rsync_outcome o = rsync_outcome(status, c->tail);
+
+	r->lane_push = NULL;
+	ran(r, c, r->lane_started);
+	if (o == RSYNC_OK && r->parent_deletes && r->lane_listed < n) {
+		/* Some of it went before it ran: the main lane's deletion run
+		 * deletes that, and this lane stays shut until the main lane's
+		 * next batch (it would send the same again). */
+		changeset_merge(&r->pending, &r->lane);
+		r->lane_ok = false;
+	} else if (o == RSYNC_OK) {
+		r->lane_pushes++;
+		counted(r, &r->lane, " in the second lane");
+		/* Not "mirroring again" while the main lane's push that failed
+		 * meanwhile backs off. */
+		if (!r->failures)
+			succeeded(r);
+	} else if (rejects_missing_args(r, c, status)) {
+		changeset_merge(&r->pending, &r->lane);
+	} else {
+		changeset_merge(&r->pending, &r->lane);
+		failed(r, c->tail, status, o, "push", n);
+	}
+	if (r->deletions_due) {
+		r->deletions_due = false;
+		if (deletion_phase(r))
+			return;
 	}
 	finished(r);
 }
@@ -411,15 +502,17 @@ start_link_pass(struct remote *r)
 	return false;
 }
 
+/* A batch's deletion run that waits for the second lane holds its slot. */
 static unsigned
 runs_of(const struct remote *r)
 {
-	return (r->push != NULL) + (r->full != NULL);
+	return (r->push || r->deletions_due) + (r->lane_push != NULL) + (r->full != NULL);
 }
 
 /* [rsync] max_parallel bounds the rsync runs of all remotes together (the
  * worker's pipes, processes and CPU).  A failing remote's run, and a
- * remote's second run (a push beside its full sync), start only while half
+ * remote's second or third run (a push beside its full sync or beside its
+ * other lane's push), start only while half
  * of the slots are free: mirrors whose connects hang until their timeout
  * (failing, or not known to fail yet, each on one run) never take them all
  * from the healthy ones. */
@@ -488,10 +581,94 @@ remotes_dispatch(struct worker *w)
 	}
 }
 
+/* The main lane's push has run long enough for a second lane beside it. */
+static bool
+lane_open(const struct remote *r)
+{
+	return r->push && r->lane_ok && !r->lane_push && !r->failures &&
+	    now_ms() - r->push_started >= r->w->cfg->lane_after_ms;
+}
+
 bool
 remote_idle(const struct remote *r)
 {
-	return !r->push && !r->retry.due && !r->w->killing && !r->w->paused;
+	return ((!r->push && !r->deletions_due) || lane_open(r)) && !r->retry.due &&
+	    !r->w->killing && !r->w->paused;
+}
+
+/* The main lane's next batch: while the second lane's push runs, only what
+ * overlaps none of it (lane.h). */
+static void
+start_batch(struct remote *r)
+{
+	struct worker *w = r->w;
+	size_t paths;
+	int rc = r->lane_push ?
+	    (lane_take(&r->pending, &r->lane, &r->inflight, w->cfg->max_files, 0) < 0 ? -1 : 0) :
+	    changeset_take(&r->pending, &r->inflight, w->cfg->max_files);
+
+	if (rc < 0) {
+		log_err("%s: out of memory taking a batch", r->rc->name);
+		changeset_merge(&r->pending, &r->inflight);
+		return;
+	}
+	if (!changeset_count(&r->inflight))
+		return;		/* all of it waits for the second lane's push */
+	r->push_started = now_ms();
+	r->push = push_batch(&w->loop, w->cfg, r->rc, &r->inflight, r->parent_deletes,
+	    r->push_excludes, &paths, push_done, r);
+	if (r->push) {
+		r->lane_ok = w->cfg->lane_after_ms > 0;
+		if (r->lane_ok)
+			timer_arm(&r->lane_timer, w->cfg->lane_after_ms);
+		return;
+	}
+	if (paths) {
+		changeset_merge(&r->pending, &r->inflight);
+		spawn_failed(r, "push");
+		return;
+	}
+	/* Nothing to send: all of it below what replaces it all, or
+	 * deletions (of what is gone already).  Done, but said from the
+	 * loop: a kick may come from inside the worker's seal(), which must
+	 * not seal again. */
+	if (!r->parent_deletes)
+		pushed(r);
+	else if (deletion_phase(r))
+		return;
+	timer_arm(&r->nothing_ran, 0);
+}
+
+/* Beside the main lane's long push, a second one of the pending entries
+ * that overlap nothing in it.  A receiver that rejects
+ * --delete-missing-args gets deletions from the main lane alone (see
+ * deletion_phase): this lane takes none, and lists no path that is gone. */
+static void
+start_lane(struct remote *r, uint64_t ticket)
+{
+	struct worker *w = r->w;
+	long took;
+
+	if (!lane_open(r) || !changeset_count(&r->pending))
+		return;
+	took = lane_take(&r->pending, &r->inflight, &r->lane, w->cfg->max_files,
+	    r->parent_deletes ? CH_GONE : 0);
+	if (took < 0)
+		log_err("%s: out of memory taking a batch", r->rc->name);
+	if (took <= 0 || !may_run(r, ticket)) {
+		changeset_merge(&r->pending, &r->lane);
+		return;
+	}
+	r->lane_started = now_ms();
+	r->lane_push = push_batch(&w->loop, w->cfg, r->rc, &r->lane, r->parent_deletes,
+	    r->lane_excludes, &r->lane_listed, lane_done, r);
+	if (r->lane_push)
+		return;
+	changeset_merge(&r->pending, &r->lane);
+	if (r->lane_listed)
+		spawn_failed(r, "push");
+	else
+		r->lane_ok = false;	/* nothing to list: the main lane settles it */
 }
 
 void
@@ -517,36 +694,18 @@ remote_kick(struct remote *r)
 			return;
 		}
 	}
-	if (r->failures && r->full)
+	if ((r->failures && (r->full || r->lane_push)) || r->deletions_due)
 		return;		/* while failing, one run at a time probes the remote */
 	if (!r->push && changeset_count(&r->pending) && !may_run(r, ticket))
 		return;
-	if (!r->push && changeset_count(&r->pending) && start_link_pass(r))
+	/* A link pass touches all below the moved directory: not beside the
+	 * second lane (the batch then sends it). */
+	if (!r->push && changeset_count(&r->pending) && !r->lane_push && start_link_pass(r))
 		return;
-	if (!r->push && changeset_count(&r->pending)) {
-		size_t paths;
-		if (changeset_take(&r->pending, &r->inflight, w->cfg->max_files) < 0) {
-			log_err("%s: out of memory taking a batch", r->rc->name);
-			changeset_merge(&r->pending, &r->inflight);
-			return;
-		}
-		r->push_started = now_ms();
-		r->push = push_batch(&w->loop, w->cfg, r->rc, &r->inflight, r->parent_deletes,
-		    r->push_excludes, &paths, push_done, r);
-		if (r->push)
-			return;
-		if (paths) {
-			changeset_merge(&r->pending, &r->inflight);
-			spawn_failed(r, "push");
-		} else if (!r->parent_deletes || start_deletions(r) == 0) {
-			/* Nothing to send: all of it below what replaces it
-			 * all, or deletions of what is gone already.  Done,
-			 * but said from the loop: a kick may come from inside
-			 * the worker's seal(), which must not seal again. */
-			pushed(r);
-			timer_arm(&r->nothing_ran, 0);
-		}
-	}
+	if (!r->push && changeset_count(&r->pending))
+		start_batch(r);
+	else
+		start_lane(r, ticket);
 }
 
 int
@@ -582,14 +741,28 @@ remote_full(struct remote *r, bool lost)
 bool
 remote_settled(const struct remote *r)
 {
-	return !r->push && !r->full && (r->retry.due || !changeset_count(&r->pending));
+	return !r->push && !r->lane_push && !r->deletions_due && !r->full &&
+	    (r->retry.due || !changeset_count(&r->pending));
+}
+
+size_t
+remote_unpushed(const struct remote *r)
+{
+	return changeset_count(&r->pending) + changeset_count(&r->inflight) +
+	    changeset_count(&r->lane);
+}
+
+static uint64_t
+older(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
 }
 
 uint64_t
 remote_oldest(const struct remote *r)
 {
-	uint64_t a = changeset_oldest(&r->pending), b = changeset_oldest(&r->inflight);
-	return !a ? b : !b ? a : a < b ? a : b;
+	return older(older(changeset_oldest(&r->pending), changeset_oldest(&r->inflight)),
+	    changeset_oldest(&r->lane));
 }
 
 bool
@@ -617,7 +790,7 @@ remote_state(const struct remote *r)
 		return r->retry.due ? "backoff" : "failing";
 	if (r->w->paused)
 		return "paused";
-	if (r->push || r->full)
+	if (r->push || r->lane_push || r->deletions_due || r->full)
 		return "pushing";
 	return "ok";
 }
@@ -627,6 +800,8 @@ remote_kill(struct remote *r, int sig)
 {
 	if (r->push)
 		child_kill(r->push, sig);
+	if (r->lane_push)
+		child_kill(r->lane_push, sig);
 	if (r->full)
 		child_kill(r->full, sig);
 }
@@ -634,7 +809,7 @@ remote_kill(struct remote *r, int sig)
 bool
 remote_journaled(struct remote *r)
 {
-	size_t n = changeset_count(&r->pending) + changeset_count(&r->inflight);
+	size_t n = remote_unpushed(r);
 
 	if (!r->journal.err || (!n && !r->full_wanted) || rewrite(r) == 0)
 		return true;

@@ -29,6 +29,17 @@ struct remote {
 	struct timer journal_retry;	/* while it is off: the next rewrite */
 	unsigned journal_failures;	/* rewrites failed since it went off */
 	struct child *push, *full;	/* push: a batch, or a link pass before one */
+	/* The second lane: beside a push that has run for [rsync] lane_after,
+	 * a push of pending entries that overlap none in flight (lane.h). */
+	struct changeset lane;		/* in the second lane's push */
+	struct child *lane_push;
+	struct timer lane_timer;	/* the push in flight gets long */
+	bool lane_ok;			/* push is a batch's first run: a second lane may open */
+	bool deletions_due;		/* inflight's deletion run waits for the second lane */
+	uint64_t lane_started;		/* monotonic ms of lane_push's start */
+	size_t lane_listed;		/* the paths lane_push was given */
+	char *lane_excludes;		/* its rules: a file of its own */
+	uint64_t lane_pushes;		/* figures */
 	struct moves moves;		/* directories moved in the batches pending */
 	struct move linking;		/* the move whose link pass runs */
 	uint64_t waiting;		/* its ticket in the queue for a run slot, 0: none */
@@ -67,6 +78,8 @@ void remotes_dispatch(struct worker *w);
 bool remote_idle(const struct remote *r);
 /* Nothing running, and nothing left that could be pushed now. */
 bool remote_settled(const struct remote *r);
+/* How many changes are not on this mirror yet (pending and in flight). */
+size_t remote_unpushed(const struct remote *r);
 /* The monotonic time of the oldest change not yet on this mirror, 0: none. */
 uint64_t remote_oldest(const struct remote *r);
 /* True when every change seen at or before t is on the mirror. */

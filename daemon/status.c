@@ -104,11 +104,12 @@ remote_get(const void *obj, int f, struct value *v)
 	case R_JOURNAL_ERROR: v->s = journal_error(&r->journal); break;
 	case R_LAG: v->n = lag_s(w, r, now_ms()); break;
 	case R_PENDING: v->n = (double)changeset_count(&r->pending); break;
-	case R_IN_FLIGHT: v->n = (double)changeset_count(&r->inflight); break;
+	case R_IN_FLIGHT: v->n = (double)(changeset_count(&r->inflight) + changeset_count(&r->lane)); break;
 	case R_FULL_SYNC: v->s = full_state(r); break;
 	case R_LAST_SUCCESS: put_time(v, r->last_ok_wall); break;
 	case R_FAILURES: v->n = r->failures; break;
 	case R_PUSHES: v->n = (double)r->pushes; break;
+	case R_LANE_PUSHES: v->n = (double)r->lane_pushes; break;
 	case R_PARTIAL: v->n = (double)r->failed_pushes[RSYNC_PARTIAL]; break;
 	case R_RETRY: v->n = (double)r->failed_pushes[RSYNC_RETRY]; break;
 	case R_OPERATOR: v->n = (double)r->failed_pushes[RSYNC_OPERATOR]; break;

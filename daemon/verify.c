@@ -341,7 +341,7 @@ wait_over(void *ctx)
 
 	snprintf(why, sizeof why, "changes made before the verify are still not on the mirror "
 	    "(remote %s, %zu pending%s)", remote_state(r),
-	    changeset_count(&r->pending) + changeset_count(&r->inflight),
+	    remote_unpushed(r),
 	    r->full ? ", full sync running" : r->full_wanted ? ", full sync wanted" : "");
 	ended(v, VERIFY_FAILED, why);
 }

@@ -360,7 +360,7 @@ worker_status(struct worker *w)
 
 	for (size_t i = 0; i < w->cfg->nremotes; i++) {
 		const struct remote *r = &w->remotes[i];
-		pending += changeset_count(&r->pending) + changeset_count(&r->inflight);
+		pending += remote_unpushed(r);
 		failing += r->failures > 0;
 	}
 	char what[32] = "the filesystem";

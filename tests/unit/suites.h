@@ -10,6 +10,7 @@ Suite *strv_suite(void);
 Suite *filter_suite(void);
 Suite *pathtree_suite(void);
 Suite *changeset_suite(void);
+Suite *lane_suite(void);
 Suite *batch_suite(void);
 Suite *config_suite(void);
 Suite *rsync_argv_suite(void);

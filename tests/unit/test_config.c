@@ -139,6 +139,7 @@ START_TEST(minimal_defaults)
 	ck_assert_uint_eq(cfg.max_delay_ms, 1000);
 	ck_assert_uint_eq(cfg.max_files, 10000);
 	ck_assert_uint_eq(cfg.max_parallel, 64);
+	ck_assert_uint_eq(cfg.lane_after_ms, 500);
 	ck_assert_uint_eq(cfg.min_backoff_ms, 1000);
 	ck_assert_uint_eq(cfg.max_backoff_ms, 300000);
 	ck_assert(cfg.rsync_delete);
@@ -215,6 +216,7 @@ START_TEST(every_key)
 	    "options = -a\t--compress  --chmod=D755\n"
 	    "delete = no\n"
 	    "max_parallel = 8\n"
+	    "lane_after = 0\n"
 	    "[batch]\n"
 	    "settle = 250ms\n"
 	    "max_delay = 2.5s\n"
@@ -254,7 +256,7 @@ START_TEST(every_key)
 	ck_assert(filter_excluded(cfg.filter, "cache", true));
 	ck_assert_str_eq(cfg.rsync_binary, "/bin/true");
 	ck_assert_int_eq(cfg.rsync_binary_line, 13);
-	ck_assert_int_eq(cfg.end_line, 41);
+	ck_assert_int_eq(cfg.end_line, 42);
 	ck_assert_str_eq(cfg.rsync_options[0], "-a");
 	ck_assert_str_eq(cfg.rsync_options[1], "--compress");
 	ck_assert_str_eq(cfg.rsync_options[2], "--chmod=D755");
@@ -264,6 +266,7 @@ START_TEST(every_key)
 	ck_assert_uint_eq(cfg.max_delay_ms, 2500);
 	ck_assert_uint_eq(cfg.max_files, 500);
 	ck_assert_uint_eq(cfg.max_parallel, 8);
+	ck_assert_uint_eq(cfg.lane_after_ms, 0);
 	ck_assert_uint_eq(cfg.min_backoff_ms, 2000);
 	ck_assert_uint_eq(cfg.max_backoff_ms, 600000);
 	ck_assert(!cfg.full_on_start);
@@ -273,7 +276,7 @@ START_TEST(every_key)
 
 	struct remote_conf *r = &cfg.remotes[0];
 	ck_assert_str_eq(r->name, "a");
-	ck_assert_int_eq(r->line, 27);
+	ck_assert_int_eq(r->line, 28);
 	ck_assert_int_eq(r->kind, TARGET_RSYNCD);
 	ck_assert_str_eq(r->target, "rsync://user@[::1]:8873/mod/sub/");
 	ck_assert_str_eq(r->user, "user");

@@ -114,7 +114,7 @@ START_TEST(reset_empties_and_rewrite_compacts)
 		changeset_add(&cs, p, CH_PATH, 1);
 		journal_append(&j, &cs);
 	}
-	ck_assert_int_eq(journal_rewrite(&j, &cs, NULL, false), 0);
+	ck_assert_int_eq(journal_rewrite(&j, (const struct changeset *const[]){ &cs }, 1, false), 0);
 	journal_close(&j);
 	reopen(&back, &full, &n);
 	ck_assert_uint_eq(n, 3);
@@ -210,13 +210,13 @@ START_TEST(off_until_rewritten)
 	ck_assert_int_eq(journal_append(&j, &cs), -1);
 	ck_assert_int_eq(journal_append_full(&j), -1);
 	ck_assert_int_eq(size_of(j.fd), torn);
-	ck_assert_int_eq(journal_rewrite(&j, &cs, NULL, true), -1);
+	ck_assert_int_eq(journal_rewrite(&j, (const struct changeset *const[]){ &cs }, 1, true), -1);
 	ck_assert_int_eq(j.err, EFBIG);
 	ck_assert(journal_drop(&j));
 	ck_assert_int_eq(size_of(j.fd), 0);
 	ck_assert(!journal_drop(&j));
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &was), 0);
-	ck_assert_int_eq(journal_rewrite(&j, &cs, NULL, true), 0);
+	ck_assert_int_eq(journal_rewrite(&j, (const struct changeset *const[]){ &cs }, 1, true), 0);
 	ck_assert_int_eq(j.err, 0);
 	ck_assert(!journal_drop(&j));
 	changeset_clear(&cs);

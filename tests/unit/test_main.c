@@ -13,6 +13,7 @@ main(void)
 	srunner_add_suite(sr, filter_suite());
 	srunner_add_suite(sr, pathtree_suite());
 	srunner_add_suite(sr, changeset_suite());
+	srunner_add_suite(sr, lane_suite());
 	srunner_add_suite(sr, batch_suite());
 	srunner_add_suite(sr, config_suite());
 	srunner_add_suite(sr, rsync_argv_suite());
