@@ -150,15 +150,18 @@ build-fuzz/fuzz-config: $(COMMON_SRC) tests/fuzz/fuzz_config.c $(wildcard common
 # syncd against lsyncd and the inotifywait loop; writes docs/BENCHMARKS.md.
 # About 25 minutes (bench/run --quick: about 4); run as root.  Then the WAN
 # figures in the network lab (bench/wan and bench/wan-relay, about 30-40 s
-# each, and bench/fanout, about 2 min; alone: make bench-wan).
+# each, bench/wan-tools, about 5 min, and bench/fanout, about 2 min; alone:
+# make bench-wan).
 bench: all
 	bench/run
 	bench/wan
+	bench/wan-tools
 	bench/wan-relay
 	bench/fanout
 
 bench-wan: all
 	bench/wan
+	bench/wan-tools
 	bench/wan-relay
 	bench/fanout
 
