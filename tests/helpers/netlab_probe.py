@@ -10,6 +10,8 @@ host and the client that measures a link through it.
   netlab_probe.py connect ADDR PORT SECONDS
                                       exit 0 when connected and answered,
                                       3 when the connect hung SECONDS, 1 else
+  netlab_probe.py blast ADDR PORT N   send N one-byte UDP datagrams (for the
+                                      loss's counters: `netlab drops`)
   netlab_probe.py await SECONDS ADDR...  wait until each host's probe, sshd
                                       and rsync daemon answer; exit 1 (the
                                       first that does not named) after SECONDS
@@ -98,6 +100,16 @@ def connect(addr, port, secs):
         sys.exit(1)
 
 
+def blast(addr, port, n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for i in range(n):
+        s.sendto(b"x", (addr, port))
+        # a pause now and then, so the receiving end's backlog (1000
+        # packets) keeps up and sees them all
+        if i % 200 == 199:
+            time.sleep(0.001)
+
+
 def answers(addr):
     try:
         c = dial(addr, 7, 1)
@@ -132,6 +144,8 @@ if __name__ == "__main__":
         rate(a[1], int(a[2]), int(a[3]))
     elif a[:1] == ["await"] and len(a) >= 3:
         await_hosts(float(a[1]), a[2:])
+    elif a[:1] == ["blast"] and len(a) == 4:
+        blast(a[1], int(a[2]), int(a[3]))
     elif a[:1] == ["connect"] and len(a) == 4:
         connect(a[1], int(a[2]), float(a[3]))
     else:
