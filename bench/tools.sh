@@ -51,39 +51,54 @@ tools_versions() {
 # tool_start TOOL DIR SRC DEST RSYNC [PASSFILE] [RSH]: TOOL in the
 # background, mirroring SRC to DEST (an rsync:// URL, with the daemon's
 # PASSFILE, or HOST:PATH through the remote shell RSH), RSYNC as its rsync;
-# its configuration and output in DIR.  Sets TOOL_PID (the process started)
-# and TOOL_LOG (where its log goes).
+# its configuration and output in DIR.  DEST may be several destinations,
+# one a line: lsyncd takes a sync {} block for each, clsync (one destination
+# a process) runs once for each, the loop runs one rsync for each in turn.
+# With TOOL_TIMEOUT set (seconds, as syncd's remote timeout), every rsync
+# they run gets --timeout and, to a daemon, --contimeout with it.  Sets
+# TOOL_PID (the process started: the tool, or with several clsyncs a shell
+# waiting for them; tool_stop ends it and all below it) and TOOL_LOG (where
+# its log goes).
 tool_start() {
-	local tool=$1 dir=$2 src=$3 dest=$4 rsync=$5 pass=${6:-} rsh=${7:-}
-	local -a cmd
+	local tool=$1 dir=$2 src=$3 rsync=$5 pass=${6:-} rsh=${7:-} d i
+	local -a cmd dests opts=()
+	mapfile -t dests <<<"$4"
 	TOOL_LOG=$dir/$tool.out
+	# the options each rsync run gets beside the tool's own
+	[ -z "$pass" ] || opts+=("--password-file=$pass")
+	[ -z "${TOOL_TIMEOUT:-}" ] || opts+=("--timeout=$TOOL_TIMEOUT")
+	[ -z "${TOOL_TIMEOUT:-}" ] || [[ ${dests[0]} != rsync://* ]] || opts+=("--contimeout=$TOOL_TIMEOUT")
 	case $tool in
 	lsyncd | lsyncd-tuned)
 		TOOL_LOG=$dir/lsyncd.log
 		: >"$TOOL_LOG"
 		{
-			printf 'settings {\n\tlogfile = "%s",\n\tnodaemon = true,\n}\n' "$TOOL_LOG"
-			printf 'sync {\n\tdefault.rsync,\n\tsource = "%s",\n\ttarget = "%s",\n' "$src" "$dest"
-			printf '\trsync = {\n\t\tbinary = "%s",\n' "$rsync"
-			[ -z "$pass" ] || printf '\t\tpassword_file = "%s",\n' "$pass"
-			printf '\t},\n'
-			[ "$tool" = lsyncd ] || printf '\tdelay = 0,\n\tmaxProcesses = %s,\n' "$(nproc)"
-			printf '}\n'
+			# insist: start even when a target cannot be reached
+			printf 'settings {\n\tlogfile = "%s",\n\tnodaemon = true,\n\tinsist = true,\n}\n' "$TOOL_LOG"
+			for d in "${dests[@]}"; do
+				printf 'sync {\n\tdefault.rsync,\n\tsource = "%s",\n\ttarget = "%s",\n' "$src" "$d"
+				printf '\trsync = {\n\t\tbinary = "%s",\n' "$rsync"
+				[ -z "$pass" ] || printf '\t\tpassword_file = "%s",\n' "$pass"
+				[ -z "${TOOL_TIMEOUT:-}" ] || printf '\t\ttimeout = %s,\n' "$TOOL_TIMEOUT"
+				[[ " ${opts[*]} " != *" --contimeout="* ]] ||
+					printf '\t\t_extra = { "--contimeout=%s" },\n' "$TOOL_TIMEOUT"
+				printf '\t},\n'
+				[ "$tool" = lsyncd ] || printf '\tdelay = 0,\n\tmaxProcesses = %s,\n' "$(nproc)"
+				printf '}\n'
+			done
 		} >"$dir/lsyncd.conf.lua"
 		cmd=(lsyncd -nodaemon "$dir/lsyncd.conf.lua")
 		;;
 	clsync)
 		# its lists of paths go in a directory others cannot read (it
 		# refuses any other); as root it would switch to nobody, who
-		# cannot write there, unless told to stay root
-		mkdir -p "$dir/clsync-lists" && chmod 700 "$dir/clsync-lists"
-		cmd=(clsync -H /NULL/ -M rsyncdirect -S "$rsync" -W "$src" -D "$dest" -L "$dir/clsync-lists"
-			-w0 -t0 -T0 -x 24 --uid 0 --gid 0)
-		# its default rsync arguments with the password file added
-		[ -z "$pass" ] || cmd+=(-- %RSYNC-ARGS% "--password-file=$pass" %watch-dir%/ %destination-dir%/)
+		# cannot write there, unless told to stay root.  It dies when a
+		# sync fails, unless told to try again (-r 0: forever, each try
+		# after the last one's end)
+		cmd=(clsync -H /NULL/ -M rsyncdirect -S "$rsync" -W "$src" -w0 -t0 -T0 -x 24 -r 0 --uid 0 --gid 0)
 		;;
 	inotify-loop)
-		cmd=("$BENCH_DIR/inotify-loop.sh" "$src" "$dest" "$pass")
+		cmd=("$BENCH_DIR/inotify-loop.sh" "${opts[@]}" "$src" "${dests[@]}")
 		;;
 	*)
 		echo "tool_start: no tool '$tool'" >&2
@@ -95,7 +110,42 @@ tool_start() {
 		[ -z "$rsh" ] || export RSYNC_RSH=$rsh
 		# the loop runs "rsync" from PATH
 		[ "$tool" != inotify-loop ] || PATH=$(dirname "$rsync"):$PATH
-		exec "${cmd[@]}" >>"$dir/$tool.out" 2>&1 </dev/null
+		[ "$tool" = clsync ] || exec "${cmd[@]}" >>"$dir/$tool.out" 2>&1 </dev/null
+		# its default rsync arguments with ours added
+		set --
+		[ ${#opts[@]} = 0 ] || set -- -- %RSYNC-ARGS% "${opts[@]}" %watch-dir%/ %destination-dir%/
+		i=0
+		for d in "${dests[@]}"; do
+			i=$((i + 1))
+			mkdir -p "$dir/clsync-lists.$i" && chmod 700 "$dir/clsync-lists.$i" || exit 1
+			[ ${#dests[@]} -gt 1 ] || exec "${cmd[@]}" -D "$d" -L "$dir/clsync-lists.$i" "$@" \
+				>>"$dir/$tool.out" 2>&1 </dev/null
+			"${cmd[@]}" -D "$d" -L "$dir/clsync-lists.$i" "$@" >>"$dir/$tool.out" 2>&1 </dev/null &
+		done
+		wait
 	) &
 	TOOL_PID=$!
+}
+
+# tool_tree PID: PID and the processes below it, one a line
+tool_tree() {
+	local c
+	echo "$1"
+	# shellcheck disable=SC2013 # pids, one a word
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		tool_tree "$c"
+	done
+}
+
+# tool_stop PID: ends PID and whatever runs below it (the tool's rsync,
+# ssh, inotifywait; the clsyncs of several destinations)
+tool_stop() {
+	local p tree
+	# stopped first, so none starts another run between the two
+	tree=$(tool_tree "$1")
+	# shellcheck disable=SC2086 # a list of pids
+	kill -STOP $tree 2>/dev/null
+	tree=$(tool_tree "$1")
+	for p in $tree; do kill -KILL "$p" 2>/dev/null; done
+	wait "$1" 2>/dev/null
 }
