@@ -150,8 +150,8 @@ build-fuzz/fuzz-config: $(COMMON_SRC) tests/fuzz/fuzz_config.c $(wildcard common
 # syncd against lsyncd and the inotifywait loop; writes docs/BENCHMARKS.md.
 # About 25 minutes (bench/run --quick: about 4); run as root.  Then the WAN
 # figures in the network lab (bench/wan and bench/wan-relay, about 30-40 s
-# each, bench/wan-tools, about 5 min, bench/fanout, about 2 min, and
-# bench/wan-hol, about 3 min; alone: make bench-wan).
+# each, bench/wan-tools, about 5 min, bench/fanout and bench/wan-hol, about
+# 10 min each with the other tools beside syncd; alone: make bench-wan).
 bench: all
 	bench/run
 	bench/wan
