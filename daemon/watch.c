@@ -775,15 +775,14 @@ on_readable(void *ctx, uint32_t events)
 {
 	struct watch *w = ctx;
 
-	/* Registered EPOLLONESHOT: off until read_due.  A mask of 0 is not
-	 * off, epoll keeps EPOLLERR|EPOLLHUP, and fanotify's wakeup, which
-	 * carries no poll flags, then woke the loop in vain for every event. */
-	if (w->be->coalesce_ms) {
-		timer_arm(&w->read_timer, w->be->coalesce_ms);
-		return;
-	}
 	/* A bounded number of reads per wakeup keeps the loop responsive. */
 	w->be->read(w, 16);
+	/* Then none for coalesce_ms: the fd is registered EPOLLONESHOT, off
+	 * until read_due.  (A mask of 0 is not off: epoll keeps
+	 * EPOLLERR|EPOLLHUP, and fanotify's wakeups, which carry no poll
+	 * flags, then woke the loop in vain for every event.) */
+	if (w->be->coalesce_ms)
+		timer_arm(&w->read_timer, w->be->coalesce_ms);
 }
 
 static void
@@ -791,7 +790,6 @@ read_due(void *ctx)
 {
 	struct watch *w = ctx;
 
-	w->be->read(w, 16);
 	loop_mod(w->loop, &w->io, EPOLLIN | EPOLLONESHOT);
 }
 
