@@ -17,7 +17,9 @@
  *   gen rename FROM TO                       rename(2); prints t_end
  *   gen unlink DIR                           unlink every regular file below
  *                                            DIR (dirs stay); prints t_end
- *   gen dirs DIR TOP SUB                     TOP dirs with SUB subdirs each
+ *   gen dirs DIR TOP SUB FILES               TOP dirs with SUB subdirs each,
+ *                                            and FILES empty files in each of
+ *                                            those dirs
  *   gen trickle SRC DST N INTERVAL_MS SIZE TIMEOUT_S
  *                                            write N files INTERVAL_MS apart,
  *                                            poll DST for each (1 ms); prints
@@ -241,19 +243,33 @@ static int cmd_unlink(char **av)
 	return 0;
 }
 
+/* FILES empty files in DIR: what a walk of the tree has to list, not data. */
+static void empty_files(const char *dir, long files)
+{
+	char p[4200];
+	for (long f = 0; f < files; f++) {
+		snprintf(p, sizeof p, "%s/e%02ld", dir, f);
+		int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0 || close(fd) < 0)
+			die(p);
+	}
+}
+
 static int cmd_dirs(char **av)
 {
 	const char *dir = av[0];
-	long top = atol(av[1]), sub = atol(av[2]);
+	long top = atol(av[1]), sub = atol(av[2]), files = atol(av[3]);
 	char p[4096];
 	for (long t = 0; t < top; t++) {
 		snprintf(p, sizeof p, "%s/t%03ld", dir, t);
 		if (mkdir(p, 0755) < 0 && errno != EEXIST)
 			die(p);
+		empty_files(p, files);
 		for (long s = 0; s < sub; s++) {
 			snprintf(p, sizeof p, "%s/t%03ld/s%04ld", dir, t, s);
 			if (mkdir(p, 0755) < 0 && errno != EEXIST)
 				die(p);
+			empty_files(p, files);
 		}
 	}
 	return 0;
@@ -728,7 +744,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{"files", 4, cmd_files},         {"deep", 3, cmd_deep},
 		{"rename", 2, cmd_rename},       {"unlink", 1, cmd_unlink},
-		{"dirs", 3, cmd_dirs},           {"trickle", 6, cmd_trickle},
+		{"dirs", 4, cmd_dirs},           {"trickle", 6, cmd_trickle},
 		{"converge", 5, cmd_converge},   {"watches", 1, cmd_watches},
 		{"rmone", 1, cmd_rmone},         {"gone", 3, cmd_gone},
 		{"waitready", 4, cmd_waitready}, {"descendants", 1, cmd_descendants},

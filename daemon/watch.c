@@ -775,13 +775,14 @@ on_readable(void *ctx, uint32_t events)
 {
 	struct watch *w = ctx;
 
-	if (w->be->coalesce_ms) {
-		loop_mod(w->loop, &w->io, 0);
-		timer_arm(&w->read_timer, w->be->coalesce_ms);
-		return;
-	}
 	/* A bounded number of reads per wakeup keeps the loop responsive. */
 	w->be->read(w, 16);
+	/* Then none for coalesce_ms: the fd is registered EPOLLONESHOT, off
+	 * until read_due.  (A mask of 0 is not off: epoll keeps
+	 * EPOLLERR|EPOLLHUP, and fanotify's wakeups, which carry no poll
+	 * flags, then woke the loop in vain for every event.) */
+	if (w->be->coalesce_ms)
+		timer_arm(&w->read_timer, w->be->coalesce_ms);
 }
 
 static void
@@ -789,8 +790,7 @@ read_due(void *ctx)
 {
 	struct watch *w = ctx;
 
-	w->be->read(w, 16);
-	loop_mod(w->loop, &w->io, EPOLLIN);
+	loop_mod(w->loop, &w->io, EPOLLIN | EPOLLONESHOT);
 }
 
 void
@@ -884,7 +884,8 @@ watch_open(struct watch *w, struct loop *l, const struct config *cfg,
 			goto fail;
 	}
 	warn_if_remote_fs(cfg->source);
-	if (w->fd >= 0 && loop_add(l, &w->io, w->fd, EPOLLIN, on_readable, w) < 0)
+	if (w->fd >= 0 &&
+	    loop_add(l, &w->io, w->fd, EPOLLIN | (w->be->coalesce_ms ? EPOLLONESHOT : 0), on_readable, w) < 0)
 		goto fail;
 	/* Not fatal: without it only mounting inside the tree goes unseen. */
 	mounts_open(&w->mounts, l, cfg->source, mount_changed, w);

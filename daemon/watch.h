@@ -76,9 +76,10 @@ struct watch_backend {
 	void (*close)(struct watch *w);
 	/* Optional: the mount table changed below the source. */
 	void (*mounted)(struct watch *w);
-	/* Reads wait this long after the fd is readable, so that one read
-	 * takes many events: a backend that hears a whole filesystem would
-	 * otherwise wake up for nearly every event on it. */
+	/* After a read, the next one waits this long, so that under a flood
+	 * one read takes many events (a backend that hears a whole filesystem
+	 * would otherwise wake up for nearly every event on it) while a lone
+	 * event is read at once. */
 	unsigned coalesce_ms;
 };
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "changeset.h"
 #include "filter.h"
@@ -379,6 +380,64 @@ START_TEST(path_excluded_and_root)
 }
 END_TEST
 
+/* A backend that hears a whole filesystem (fanotify) reads with
+ * coalesce_ms: its fd here is a pipe that stays readable (nothing drains
+ * it), a flood of events. */
+static int pipefd[2], nreads;
+
+static int
+pipe_open(struct watch *wt)
+{
+	ck_assert_int_eq(pipe(pipefd), 0);
+	wt->fd = pipefd[0];
+	return 0;
+}
+
+static void
+pipe_read(struct watch *wt, int rounds)
+{
+	nreads++;
+}
+
+static void
+pipe_close(struct watch *wt)
+{
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+static const struct watch_backend coalesced = {
+	"coalesced", pipe_open, NULL, NULL, pipe_read, pipe_close, NULL, 10,
+};
+
+static void
+setup_coalesced(void)
+{
+	tu_mkdtemp(root, sizeof root);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.source = root;
+	cfg.events = EV_DEFAULT;
+	cfg.filter = filter_new();
+	ck_assert_int_eq(loop_init(&loop), 0);
+	nreads = 0;
+	ck_assert_int_eq(watch_open(&w, &loop, &cfg, &coalesced, &ops, NULL), 0);
+}
+
+/* The first event is read at once (it waited 10 ms before), then not
+ * again for 10 ms, however many come. */
+START_TEST(coalesced_reads)
+{
+	run_for(3);
+	ck_assert_int_eq(nreads, 0);
+	ck_assert_int_eq(write(pipefd[1], "x", 1), 1);
+	run_for(3);
+	ck_assert_int_eq(nreads, 1);
+	run_for(100);
+	ck_assert_int_ge(nreads, 2);
+	ck_assert_int_le(nreads, 1 + 100 / 10 + 1);
+}
+END_TEST
+
 Suite *
 watch_suite(void)
 {
@@ -397,6 +456,10 @@ watch_suite(void)
 	tcase_add_checked_fixture(tc, setup_by_path, teardown);
 	tcase_add_test(tc, path_move_pair);
 	tcase_add_test(tc, path_excluded_and_root);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("coalesced");
+	tcase_add_checked_fixture(tc, setup_coalesced, teardown);
+	tcase_add_test(tc, coalesced_reads);
 	suite_add_tcase(s, tc);
 	return s;
 }
