@@ -213,13 +213,16 @@ operator_chooses(char *const *opts)
  * the remote's later runs name that, which changes nothing the mirror
  * receives.  rsync prints "negotiated" only after a negotiation, which an
  * rsync too old for these options does not hold; a failed run forgets
- * (remote.c), in case the remote's rsync changed.  Not for a local target:
+ * (remote.c), in case the remote's rsync changed, and one that named them
+ * and failed on them (a daemon that refuses them) ends the naming for the
+ * remote, else every other run would fail.  Not
+ * for a local target:
  * there a round trip costs nothing. */
 static void
 add_choices(struct strv *s, const struct config *c, const struct remote_conf *r,
     enum rsync_mode mode)
 {
-	if (r->kind == TARGET_LOCAL || operator_chooses(c->rsync_options))
+	if (r->kind == TARGET_LOCAL || r->nstr_off || operator_chooses(c->rsync_options))
 		return;
 	if (*r->nstr_checksum) {
 		strv_addf(s, "--checksum-choice=%s", r->nstr_checksum);
@@ -264,11 +267,15 @@ rsync_argv_learn(struct remote_conf *r, const char *output)
 }
 
 bool
-rsync_argv_forget(struct remote_conf *r)
+rsync_argv_forget(struct remote_conf *r, const char *output)
 {
 	bool named = *r->nstr_checksum;
 
 	r->nstr_checksum[0] = r->nstr_compress[0] = '\0';
+	/* "The server is configured to refuse --checksum-choice" (code 4),
+	 * "--checksum-choice=xxh128: unknown option" (code 1) */
+	if (named && (strstr(output, "checksum-choice") || strstr(output, "compress-choice")))
+		r->nstr_off = true;
 	return named;
 }
 

@@ -37,8 +37,10 @@ char **rsync_argv_delete(const struct config *c, const struct remote_conf *r,
  * (what --debug=NSTR prints), kept in r for its later runs; a run that did
  * not negotiate leaves r as it was. */
 void rsync_argv_learn(struct remote_conf *r, const char *output);
-/* r's runs negotiate again; true if they named the choices until now. */
-bool rsync_argv_forget(struct remote_conf *r);
+/* After a failed run with output: r's runs negotiate again; if they named
+ * the choices until now (then true) and rsync's output names the options
+ * (refused, unknown), they never ask nor name them again. */
+bool rsync_argv_forget(struct remote_conf *r, const char *output);
 
 /* The worker's own binary, which rsync runs as the remote shell of an
  * rsync:// remote (connector.h).  Not set (unit tests): rsync connects itself. */

@@ -4,7 +4,8 @@
 # round trip per run; the worker's first run asks rsync what it negotiated
 # (--debug=NSTR), the next ones name that (--checksum-choice,
 # --compress-choice) and skip the round trip.  A failed run forgets: the
-# remote's rsync may have changed.  The mirror stays exact throughout.
+# remote's rsync may have changed; a daemon that refuses the options ends
+# it for the remote.  The mirror stays exact throughout.
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -46,6 +47,22 @@ last=$(log_text | grep -E 'push: running ' | tail -n 1)
 case $last in
 *" $named "*) ;;
 *) fail "the push after a new negotiation does not name it: $last" ;;
+esac
+
+# a daemon that refuses the options: the run that named them fails, and
+# the remote's later runs neither name nor ask (else every other run would
+# fail)
+failures=$(log_count 'push failed')
+sed -i '/^\[mirror\]/a\    refuse options = checksum-choice' "$T/rsyncd/rsyncd.conf"
+restart_rsyncd
+printf 'four\n' >"$SRC/four"
+wait_converged "$SRC" "$MIRROR" 20
+[ "$(log_count 'push failed')" -gt "$failures" ] || fail "the daemon did not refuse --checksum-choice"
+printf 'five\n' >"$SRC/five"
+wait_converged "$SRC" "$MIRROR"
+last=$(log_text | grep -E 'push: running ' | tail -n 1)
+case $last in
+*--checksum-choice* | *--debug=NSTR*) fail "the push after a refusal still names or asks: $last" ;;
 esac
 assert_syncd_running
 stop_syncd

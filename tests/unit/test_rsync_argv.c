@@ -638,12 +638,21 @@ START_TEST(negotiated_choices_named)
 	build(RSYNC_PUSH, NULL, 0);
 	HAS("--checksum-choice=xxh128");
 
-	ck_assert(rsync_argv_forget(&r));
-	ck_assert(!rsync_argv_forget(&r));
+	ck_assert(rsync_argv_forget(&r, "rsync error: timeout"));
+	/* nothing named: not for good */
+	ck_assert(!rsync_argv_forget(&r, "The server is configured to refuse --checksum-choice"));
 	build(RSYNC_PUSH, NULL, 0);
 	HAS("--debug=NSTR");
 	HASNT("--checksum-choice=xxh128");
 	HASNT("--compress-choice=zstd");
+
+	/* refused: neither asked nor named again */
+	rsync_argv_learn(&r, "Client negotiated checksum: xxh128\n");
+	ck_assert(rsync_argv_forget(&r, "rsync: on remote machine: --compress-choice=zstd: unknown option\n"));
+	rsync_argv_learn(&r, "Client negotiated checksum: xxh128\n");
+	build(RSYNC_PUSH, NULL, 0);
+	HASNT("--debug=NSTR");
+	HASNT("--checksum-choice=xxh128");
 }
 END_TEST
 
@@ -658,7 +667,7 @@ START_TEST(negotiated_choices_without_compression)
 		ck_assert_msg(strncmp(argv[i], "--compress-choice", 17), "%s", argv[i]);
 
 	/* a name that does not fit is not learned */
-	rsync_argv_forget(&r);
+	rsync_argv_forget(&r, "");
 	rsync_argv_learn(&r, "Client negotiated checksum: aaaaaaaaaaaaaaaaaaaaaaaa\n");
 	build(RSYNC_PUSH, NULL, 0);
 	HAS("--debug=NSTR");
