@@ -192,7 +192,8 @@ failed(struct remote *r, const char *output, int status, enum rsync_outcome o, c
 		r->failed_pushes[o]++;
 	/* A run that named the choices of an earlier negotiation may have
 	 * failed for them (the remote's rsync changed, or refuses the
-	 * options): the next negotiates again, soon, whatever rsync said. */
+	 * options): the next negotiates again, after the usual backoff
+	 * whatever rsync said. */
 	bool named = rsync_argv_forget(r->rc, output);
 	if (o == RSYNC_OPERATOR && !named) {
 		/* Retrying soon cannot help; say it once, not per attempt. */

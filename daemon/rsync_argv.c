@@ -215,9 +215,8 @@ operator_chooses(char *const *opts)
  * rsync too old for these options does not hold; a failed run forgets
  * (remote.c), in case the remote's rsync changed, and one that named them
  * and failed on them (a daemon that refuses them) ends the naming for the
- * remote, else every other run would fail.  Not
- * for a local target:
- * there a round trip costs nothing. */
+ * remote, else every other run would fail.  Not for a local target: there
+ * a round trip costs nothing. */
 static void
 add_choices(struct strv *s, const struct config *c, const struct remote_conf *r,
     enum rsync_mode mode)
