@@ -58,6 +58,12 @@ struct remote_conf {
 	 * control socket of the connection its runs share, NULL: none; as ssh's
 	 * ControlPath wants it (% doubled), and as a file name. */
 	char *ssh_control, *ssh_control_file;
+	/* Set by the worker (daemon/rsync_argv.h), not read from the file: the
+	 * checksum and the compression ("": none) rsync negotiated with this
+	 * remote, which its later runs name; checksum "": not known.  nstr_off:
+	 * the other end refused them, no run names them. */
+	char nstr_checksum[16], nstr_compress[16];
+	bool nstr_off;
 };
 
 /* [hook NAME]: what runs once a change is mirrored (or as soon as it is

@@ -12,6 +12,7 @@
 #include "lane.h"
 #include "log.h"
 #include "push.h"
+#include "rsync_argv.h"
 #include "sshmux.h"
 #include "worker.h"
 
@@ -32,7 +33,7 @@ lane_due(void *ctx)
 }
 
 int
-remote_init(struct remote *r, struct worker *w, const struct remote_conf *rc)
+remote_init(struct remote *r, struct worker *w, struct remote_conf *rc)
 {
 	char *jpath = NULL;
 	size_t replayed = 0;
@@ -189,7 +190,12 @@ failed(struct remote *r, const char *output, int status, enum rsync_outcome o, c
 	r->failures++;
 	if (!strcmp(what, "push"))
 		r->failed_pushes[o]++;
-	if (o == RSYNC_OPERATOR) {
+	/* A run that named the choices of an earlier negotiation may have
+	 * failed for them (the remote's rsync changed, or refuses the
+	 * options): the next negotiates again, after the usual backoff
+	 * whatever rsync said. */
+	bool named = rsync_argv_forget(r->rc, output);
+	if (o == RSYNC_OPERATOR && !named) {
 		/* Retrying soon cannot help; say it once, not per attempt. */
 		delay = cfg->max_backoff_ms;
 		if (r->last_outcome != RSYNC_OPERATOR || strcmp(err, r->last_error))
@@ -256,6 +262,7 @@ static void
 ran(struct remote *r, const struct child *c, uint64_t started)
 {
 	r->bytes_sent += rsync_sent_bytes(c->tail);
+	rsync_argv_learn(r->rc, c->tail);
 	hist_add(&r->push_time, (double)(now_ms() - started) / 1000);
 }
 
@@ -410,6 +417,7 @@ full_done(struct child *c, int status, void *ctx)
 
 	r->full = NULL;
 	r->bytes_sent += rsync_sent_bytes(c->tail);
+	rsync_argv_learn(r->rc, c->tail);
 	if (o == RSYNC_OK) {
 		r->full_syncs++;
 		if (!r->full_wanted)

@@ -21,7 +21,7 @@ struct worker;
 
 struct remote {
 	struct worker *w;
-	const struct remote_conf *rc;
+	struct remote_conf *rc;	/* the worker's copy: it learns (rsync_argv.h) */
 	struct changeset pending;	/* sealed, not pushed yet */
 	struct changeset inflight;	/* in the push that runs now */
 	struct changeset during_full;	/* sealed while the full sync runs */
@@ -62,7 +62,7 @@ struct remote {
 	char last_error[1400];
 };
 
-int remote_init(struct remote *r, struct worker *w, const struct remote_conf *rc);
+int remote_init(struct remote *r, struct worker *w, struct remote_conf *rc);
 void remote_free(struct remote *r);
 /* Queues (a copy of) a sealed batch, with the directory moves it holds,
  * and pushes it if the remote is free. */

@@ -189,6 +189,95 @@ add_verify_options(struct strv *s, char *const *opts)
 	}
 }
 
+/* The operator chose the checksum or the compression: rsync negotiates
+ * nothing or what is left, as told. */
+static bool
+operator_chooses(char *const *opts)
+{
+	static const char *const chooses[] = { "--checksum-choice", "--cc", "--compress-choice",
+		"--zc", "--old-compress", "--new-compress" };
+
+	for (size_t i = 0; i < sizeof chooses / sizeof chooses[0]; i++)
+		if (has_option(opts, chooses[i]))
+			return true;
+	return false;
+}
+
+/* Between rsync 3.2.0 or newer on both ends, the checksum and the
+ * compression are negotiated at the start of each run: the server sends
+ * its lists, waits for the client's and only then sends its checksum
+ * seed, a round trip before the file list.  Named on the command line,
+ * neither side sends a list and the seed comes with the compat flags: at
+ * 50 ms RTT a one-file push reaches the mirror after 215 ms instead of
+ * 265 (docs/BENCHMARKS.md).  So a run asks rsync what it negotiated, and
+ * the remote's later runs name that, which changes nothing the mirror
+ * receives.  rsync prints "negotiated" only after a negotiation, which an
+ * rsync too old for these options does not hold; a failed run forgets
+ * (remote.c), in case the remote's rsync changed, and one that named them
+ * and failed on them (a daemon that refuses them) ends the naming for the
+ * remote, else every other run would fail.  Not for a local target: there
+ * a round trip costs nothing. */
+static void
+add_choices(struct strv *s, const struct config *c, const struct remote_conf *r,
+    enum rsync_mode mode)
+{
+	if (r->kind == TARGET_LOCAL || r->nstr_off || operator_chooses(c->rsync_options))
+		return;
+	if (*r->nstr_checksum) {
+		strv_addf(s, "--checksum-choice=%s", r->nstr_checksum);
+		if (*r->nstr_compress)
+			strv_addf(s, "--compress-choice=%s", r->nstr_compress);
+	} else if (mode != RSYNC_VERIFY) {
+		/* Two lines ahead of the rest; a verify reads every line. */
+		strv_add(s, "--debug=NSTR");
+	}
+}
+
+/* The word after prefix at the start of a line of output into buf: false
+ * if there is none, or it does not fit. */
+static bool
+said_word(const char *output, const char *prefix, char *buf, size_t len)
+{
+	size_t n = strlen(prefix);
+
+	for (const char *p = output; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, prefix, n))
+			continue;
+		size_t w = strspn(p + n, "abcdefghijklmnopqrstuvwxyz0123456789");
+		if (!w || w >= len)
+			return false;
+		memcpy(buf, p + n, w);
+		buf[w] = '\0';
+		return true;
+	}
+	return false;
+}
+
+void
+rsync_argv_learn(struct remote_conf *r, const char *output)
+{
+	char checksum[sizeof r->nstr_checksum], compress[sizeof r->nstr_compress] = "";
+
+	if (!said_word(output, "Client negotiated checksum: ", checksum, sizeof checksum))
+		return;
+	said_word(output, "Client negotiated compress: ", compress, sizeof compress);
+	memcpy(r->nstr_checksum, checksum, sizeof checksum);
+	memcpy(r->nstr_compress, compress, sizeof compress);
+}
+
+bool
+rsync_argv_forget(struct remote_conf *r, const char *output)
+{
+	bool named = *r->nstr_checksum;
+
+	r->nstr_checksum[0] = r->nstr_compress[0] = '\0';
+	/* "The server is configured to refuse --checksum-choice" (code 4),
+	 * "--checksum-choice=xxh128: unknown option" (code 1) */
+	if (named && (strstr(output, "checksum-choice") || strstr(output, "compress-choice")))
+		r->nstr_off = true;
+	return named;
+}
+
 /* subdir, link_dest: RSYNC_LINK's; from: RSYNC_DELETE's. */
 static char **
 build(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
@@ -279,6 +368,7 @@ build(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
 	/* "sent N bytes ...": the bytes sent, for the metrics. */
 	if (mode != RSYNC_VERIFY)
 		strv_add(&s, "--info=stats1");
+	add_choices(&s, c, r, mode);
 	if (exclude_file)
 		strv_addf(&s, "--exclude-from=%s", exclude_file);
 	if (timeout)

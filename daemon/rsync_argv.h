@@ -3,6 +3,8 @@
 #ifndef SYNCD_RSYNC_ARGV_H
 #define SYNCD_RSYNC_ARGV_H
 
+#include <stdbool.h>
+
 #include "config.h"
 
 enum rsync_mode {
@@ -30,6 +32,15 @@ char **rsync_argv_link(const struct config *c, const struct remote_conf *r, cons
  * source's) to DEST. */
 char **rsync_argv_delete(const struct config *c, const struct remote_conf *r,
     const char *exclude_file, int verbose, const char *from);
+
+/* The checksum and compression rsync negotiated, from a run's output
+ * (what --debug=NSTR prints), kept in r for its later runs; a run that did
+ * not negotiate leaves r as it was. */
+void rsync_argv_learn(struct remote_conf *r, const char *output);
+/* After a failed run with output: r's runs negotiate again; if they named
+ * the choices until now (then true) and rsync's output names the options
+ * (refused, unknown), they never ask nor name them again. */
+bool rsync_argv_forget(struct remote_conf *r, const char *output);
 
 /* The worker's own binary, which rsync runs as the remote shell of an
  * rsync:// remote (connector.h).  Not set (unit tests): rsync connects itself. */

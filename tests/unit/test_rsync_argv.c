@@ -608,6 +608,90 @@ START_TEST(rsyncd_connector)
 }
 END_TEST
 
+/* A first run asks what rsync negotiates; once known, the remote's runs
+ * name it and skip the negotiation's round trip (a verify too, which
+ * cannot ask: it reads every line). */
+START_TEST(negotiated_choices_named)
+{
+	build(RSYNC_PUSH, NULL, 0);
+	HAS("--debug=NSTR");
+	HASNT("--checksum-choice=xxh128");
+	build(RSYNC_VERIFY, NULL, 0);
+	HASNT("--debug=NSTR");
+
+	rsync_argv_learn(&r, "Client negotiated checksum: xxh128\n"
+	    "Client negotiated compress: zstd (level 3)\n"
+	    "sent 120 bytes  received 35 bytes  310.00 bytes/sec\n");
+	for (enum rsync_mode m = RSYNC_PUSH; m <= RSYNC_VERIFY; m++) {
+		build(m, NULL, 0);
+		HAS("--checksum-choice=xxh128");
+		HAS("--compress-choice=zstd");
+		HASNT("--debug=NSTR");
+	}
+	strv_free(argv);
+	argv = rsync_argv_link(&c, &r, "d", "../old", 0);
+	HAS("--checksum-choice=xxh128");
+
+	/* a run that did not negotiate (or said nothing) teaches nothing */
+	rsync_argv_learn(&r, "Client checksum: md5\n");
+	rsync_argv_learn(&r, "");
+	build(RSYNC_PUSH, NULL, 0);
+	HAS("--checksum-choice=xxh128");
+
+	ck_assert(rsync_argv_forget(&r, "rsync error: timeout"));
+	/* nothing named: not for good */
+	ck_assert(!rsync_argv_forget(&r, "The server is configured to refuse --checksum-choice"));
+	build(RSYNC_PUSH, NULL, 0);
+	HAS("--debug=NSTR");
+	HASNT("--checksum-choice=xxh128");
+	HASNT("--compress-choice=zstd");
+
+	/* refused: neither asked nor named again */
+	rsync_argv_learn(&r, "Client negotiated checksum: xxh128\n");
+	ck_assert(rsync_argv_forget(&r, "rsync: on remote machine: --compress-choice=zstd: unknown option\n"));
+	rsync_argv_learn(&r, "Client negotiated checksum: xxh128\n");
+	build(RSYNC_PUSH, NULL, 0);
+	HASNT("--debug=NSTR");
+	HASNT("--checksum-choice=xxh128");
+}
+END_TEST
+
+START_TEST(negotiated_choices_without_compression)
+{
+	user_opts[0] = "-art";
+	rsync_argv_learn(&r, "Client negotiated checksum: md5\n");
+	build(RSYNC_PUSH, NULL, 0);
+	user_opts[0] = "-artuz";
+	HAS("--checksum-choice=md5");
+	for (int i = 0; argv[i]; i++)
+		ck_assert_msg(strncmp(argv[i], "--compress-choice", 17), "%s", argv[i]);
+
+	/* a name that does not fit is not learned */
+	rsync_argv_forget(&r, "");
+	rsync_argv_learn(&r, "Client negotiated checksum: aaaaaaaaaaaaaaaaaaaaaaaa\n");
+	build(RSYNC_PUSH, NULL, 0);
+	HAS("--debug=NSTR");
+}
+END_TEST
+
+START_TEST(negotiated_choices_not_for_local_nor_operator_choice)
+{
+	static char *chosen[] = { "-artuz", "--cc=md5", NULL };
+
+	rsync_argv_learn(&r, "Client negotiated checksum: xxh128\n");
+	r.kind = TARGET_LOCAL;
+	r.path = "/srv/mirror";
+	build(RSYNC_PUSH, NULL, 0);
+	HASNT("--checksum-choice=xxh128");
+	HASNT("--debug=NSTR");
+	r.kind = TARGET_SSH;
+	c.rsync_options = chosen;
+	build(RSYNC_PUSH, NULL, 0);
+	HASNT("--checksum-choice=xxh128");
+	HASNT("--debug=NSTR");
+}
+END_TEST
+
 Suite *
 rsync_argv_suite(void)
 {
@@ -637,6 +721,9 @@ rsync_argv_suite(void)
 	tcase_add_test(tc, link_pass_names);
 	tcase_add_test(tc, link_dest_climbs_to_the_root);
 	tcase_add_test(tc, moves_are_bounded_hints);
+	tcase_add_test(tc, negotiated_choices_named);
+	tcase_add_test(tc, negotiated_choices_without_compression);
+	tcase_add_test(tc, negotiated_choices_not_for_local_nor_operator_choice);
 	suite_add_tcase(s, tc);
 	return s;
 }
