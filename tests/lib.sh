@@ -705,9 +705,11 @@ source_section() {
 	printf '[source]\npath = %s\n' "$dir"
 	[ $# -eq 0 ] || printf '%s\n' "$@"
 	# the fanotify pass of run-all, also for workers that syncctl starts
-	if [ -n "${SYNCD_TEST_BACKEND:-}" ] && ! printf '%s\n' "$@" | grep -q '^backend *='; then
-		printf 'backend = %s\n' "$SYNCD_TEST_BACKEND"
-	fi
+	local line
+	for line in "$@"; do
+		[[ $line != backend*=* ]] || return 0
+	done
+	[ -z "${SYNCD_TEST_BACKEND:-}" ] || printf 'backend = %s\n' "$SYNCD_TEST_BACKEND"
 }
 
 # ------------------------------------------------------------ the worker --
@@ -1087,7 +1089,7 @@ status_entry_gt() {
 }
 status_entry_matches() {
 	local v
-	v=$(status_entry "$1" "$2" "$3") && printf '%s\n' "$v" | grep -Eq -- "$4"
+	v=$(status_entry "$1" "$2" "$3") && grep -Eq -- "$4" <<<"$v"
 }
 remote_status() { status_entry remotes "$@"; }
 remote_field_is() { status_entry_is remotes "$@"; }

@@ -99,13 +99,13 @@ run_cases() { # PRELUDE
 
 out=$(run_cases '' 2>&1)
 printf '%s\n' "$out" | sed 's/^/plain: /' >&2
-if printf '%s\n' "$out" | grep -q '^FAIL'; then fail "completion without bash-completion"; fi
+if grep -q '^FAIL' <<<"$out"; then fail "completion without bash-completion"; fi
 [ "$(printf '%s\n' "$out" | grep -c '^ok')" = "$(wc -l <"$T/cases")" ] || fail "not every case ran (plain)"
 
 if [ -r /usr/share/bash-completion/bash_completion ]; then
 	out=$(run_cases '. /usr/share/bash-completion/bash_completion' 2>&1)
 	printf '%s\n' "$out" | sed 's/^/bash-completion: /' >&2
-	if printf '%s\n' "$out" | grep -q '^FAIL'; then fail "completion under bash-completion"; fi
+	if grep -q '^FAIL' <<<"$out"; then fail "completion under bash-completion"; fi
 	[ "$(printf '%s\n' "$out" | grep -c '^ok')" = "$(wc -l <"$T/cases")" ] ||
 		fail "not every case ran (bash-completion)"
 else

@@ -142,7 +142,7 @@ verdicts "$C/header-file.ini"
 [ "$CHECK_RC" = 2 ] && [ "$START_RC" = 2 ] ||
 	fail "header-file: --check exit $CHECK_RC, start exit $START_RC, expected 2 and 2: $CHECK_OUT / $START_OUT"
 for out in "$CHECK_OUT" "$START_OUT"; do
-	printf '%s\n' "$out" | grep -qF "$T/headers:1: not a header line" ||
+	grep -qF "$T/headers:1: not a header line" <<<"$out" ||
 		fail "header-file: no error naming the file and line: $out"
 done
 log "ok header-file: $(printf '%s\n' "$CHECK_OUT" | _lib_hide_T)"

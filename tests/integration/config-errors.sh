@@ -55,7 +55,7 @@ bad() {
 		FAILED=$((FAILED + 1))
 		return
 	fi
-	if ! printf '%s\n' "$lines" | grep -Eqi -- "$word"; then
+	if ! grep -Eqi -- "$word" <<<"$lines"; then
 		printf 'case %s: the error at line %s does not mention /%s/:\n%s\n' "$name" "$line" "$word" "$lines" >&2
 		FAILED=$((FAILED + 1))
 		return
@@ -403,7 +403,7 @@ target = $DST
 settle = never
 EOF
 f=$C/two-errors-first.ini
-if ! printf '%s\n' "$OUT" | grep -Fq -- "$f:7: "; then
+if ! grep -Fq -- "$f:7: " <<<"$OUT"; then
 	printf 'case two-errors: the second error (line 7) is not reported; output:\n%s\n' "$OUT" >&2
 	FAILED=$((FAILED + 1))
 fi
@@ -495,9 +495,9 @@ NCASES=$((NCASES + 1))
 printf '[source]\npath = %s/missing\n[remote a]\ntarget = %s\ntimeout = 0s\n[batch]\nsettle = x\n' \
 	"$T" "$DST" >"$C/three.ini"
 run_check "$C/three.ini"
-if [ "$RC" != 2 ] || ! printf '%s\n' "$OUT" | grep -qF "$C/three.ini:2: path: $T/missing: No such" ||
-	! printf '%s\n' "$OUT" | grep -qF "$C/three.ini:5: timeout" ||
-	! printf '%s\n' "$OUT" | grep -qF "$C/three.ini:7: settle"; then
+if [ "$RC" != 2 ] || ! grep -qF "$C/three.ini:2: path: $T/missing: No such" <<<"$OUT" ||
+	! grep -qF "$C/three.ini:5: timeout" <<<"$OUT" ||
+	! grep -qF "$C/three.ini:7: settle" <<<"$OUT"; then
 	printf 'case three-problems: exit status %s (expected 2), expected lines 2, 5 and 7; output:\n%s\n' \
 		"$RC" "$OUT" >&2
 	FAILED=$((FAILED + 1))
@@ -533,9 +533,9 @@ if [ -x "${SYNCCTL:-}" ]; then
 		timeout $((10 * TEST_SLOW)) "$SYNCCTL" check 2>&1 </dev/null)
 	RC=$?
 	if [ "$RC" != 1 ] ||
-		! printf '%s\n' "$OUT" | grep -qF "$INST/fifo.ini: not a regular file" ||
-		! printf '%s\n' "$OUT" | grep -qiF "$INST/dir.ini: is a directory" ||
-		! printf '%s\n' "$OUT" | grep -qF "$INST/good.ini: ok"; then
+		! grep -qF "$INST/fifo.ini: not a regular file" <<<"$OUT" ||
+		! grep -qiF "$INST/dir.ini: is a directory" <<<"$OUT" ||
+		! grep -qF "$INST/good.ini: ok" <<<"$OUT"; then
 		printf 'case syncctl-check: exit status %s (expected 1); output:\n%s\n' "$RC" "$OUT" >&2
 		FAILED=$((FAILED + 1))
 	else
@@ -548,10 +548,10 @@ if [ -x "${SYNCCTL:-}" ]; then
 	NCASES=$((NCASES + 1))
 	OUT=$(SYNCD_CONFIG_DIR=$T/etc2 timeout $((10 * TEST_SLOW)) "$SYNCCTL" check 2>&1 </dev/null)
 	RC=$?
-	if [ "$RC" != 1 ] || ! printf '%s\n' "$OUT" | grep -qF "$INST2/three.ini:2: path: $T/missing: No such" ||
-		! printf '%s\n' "$OUT" | grep -qF "$INST2/three.ini:5: timeout" ||
-		! printf '%s\n' "$OUT" | grep -qF "$INST2/three.ini:7: settle" ||
-		! printf '%s\n' "$OUT" | grep -qF "$INST2/privtmp.ini: ok" ||
+	if [ "$RC" != 1 ] || ! grep -qF "$INST2/three.ini:2: path: $T/missing: No such" <<<"$OUT" ||
+		! grep -qF "$INST2/three.ini:5: timeout" <<<"$OUT" ||
+		! grep -qF "$INST2/three.ini:7: settle" <<<"$OUT" ||
+		! grep -qF "$INST2/privtmp.ini: ok" <<<"$OUT" ||
 		[ "$(printf '%s\n' "$OUT" | grep -cE "$INST2/privtmp.ini:[0-9]+: .*PrivateTmp=")" != 4 ]; then
 		printf 'case syncctl-check-all: exit status %s (expected 1); output:\n%s\n' "$RC" "$OUT" >&2
 		FAILED=$((FAILED + 1))

@@ -49,7 +49,7 @@ fi
 # ---- status (text)
 out=$(ctl status) || fail "status: '$out'"
 case $out in ok*) ;; *) fail "status reply does not start with ok: '$out'" ;; esac
-printf '%s\n' "$out" | grep -q 'mirror1' || fail "status does not show the remote mirror1: '$out'"
+grep -q 'mirror1' <<<"$out" || fail "status does not show the remote mirror1: '$out'"
 out=$(ctl status --json) || fail "status --json: '$out'"
 assert_eq "$(json_field "$out" instance)" ctlsock "status --json instance"
 assert_eq "$(json_field "$out" pid)" "$SYNCD_PID" "status --json pid"

@@ -77,8 +77,8 @@ ms=$(($(now_ms) - t0))
 log "flush 1s with a dead remote: status $rc after ${ms}ms: $out"
 [ "$rc" = 1 ] || fail "flush 1s with a dead remote: status $rc, reply '$out'"
 case $out in "error: timeout"*) ;; *) fail "flush 1s reply is not 'error: timeout ...': '$out'" ;; esac
-printf '%s\n' "$out" | grep -q 'deadmirror' || fail "flush 1s reply does not name the dead remote: '$out'"
-if printf '%s\n' "$out" | grep -q 'healthy'; then
+grep -q 'deadmirror' <<<"$out" || fail "flush 1s reply does not name the dead remote: '$out'"
+if grep -q 'healthy' <<<"$out"; then
 	fail "flush 1s reply names the healthy remote as not current: '$out'"
 fi
 [ "$ms" -ge 900 ] || fail "flush 1s gave up after ${ms}ms, before its timeout"

@@ -79,7 +79,7 @@ assert_eq "$fields" "RUN update cmd each $SRC 1 " "the first record's environmen
 wait_for 10 "hook many saw the deletion of c.txt" sh -c "tr '\\0' '\\n' <'$MANY' | grep -qx '$SRC/c.txt'"
 many=$(hook_events "$MANY")
 for want in "update	b.log" "update	skip/s.txt" "update	a.txt" "delete	c.txt"; do
-	printf '%s\n' "$many" | grep -qxF "$want" || fail "hook many did not get '$want': $many"
+	grep -qxF "$want" <<<"$many" || fail "hook many did not get '$want': $many"
 done
 max=$(hook_runs "$MANY" | cut -f2 | sort -n | tail -1)
 [ "$max" -ge 2 ] || fail "hook many (batch = 100) never ran with more than one path"

@@ -130,7 +130,7 @@ unmirrored=$(http_records unmirrored /mirrored?src=syncd)
 bodies=$(http_records bodies /mirrored?src=syncd | sort -u)
 assert_eq "$bodies" "www notify r1" "instance, hook and remotes of the bodies"
 raw=$(http_records raw /mirrored?src=syncd)
-has() { printf '%s\n' "$raw" | grep -qF -- "$1"; }
+has() { grep -qF -- "$1" <<<"$raw"; }
 has '"path":"new\nline"' || fail "the newline is not a JSON \\n"
 has '"path":"$(touch CANARY);x"' || fail "the \$(...) name is not sent as it is"
 has "$(printf '"path":"caf\xc3\xa9"}')" || fail "the UTF-8 name is not sent as UTF-8"

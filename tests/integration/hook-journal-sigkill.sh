@@ -73,7 +73,7 @@ resyncs=$(printf '%s\n' "$deliveries" | grep -c '"kind":"resync"')
 assert_eq "$resyncs" 1 "resyncs posted"
 # the resync came after the replayed changes: it holds the highest number
 last=$(printf '%s\n' "$deliveries" | sed -E 's|^[^ ]*/([0-9]+)-[0-9]+ .*|\1|' | sort -n | tail -n 1)
-printf '%s\n' "$deliveries" | grep -q "/$last-$last .*resync" || fail "the resync is not the last numbered delivery"
+grep -q "/$last-$last .*resync" <<<"$deliveries" || fail "the resync is not the last numbered delivery"
 wait_for 10 "the hook drained" hook_field_is purge pending 0
 assert_eq "$(hook_status purge dropped)" 0 "changes dropped"
 

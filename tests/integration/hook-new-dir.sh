@@ -59,9 +59,9 @@ assert_eq "$got" "$want_jpg" "the changes hook jpg got"
 
 got=$(hook_events "$DIRS")
 for want in uploads uploads/2026 uploads/album uploads/album/sub big; do
-	printf '%s\n' "$got" | grep -qxF "dir	$want" || fail "hook dirs did not get '$want': $got"
+	grep -qxF "dir	$want" <<<"$got" || fail "hook dirs did not get '$want': $got"
 done
-printf '%s\n' "$got" | grep -qv '^dir	' && fail "hook dirs got another kind: $got"
+grep -qv '^dir	' <<<"$got" && fail "hook dirs got another kind: $got"
 
 n=$(hook_events "$FEW" | sort -u | grep -c '^update	big/[1-5]\.jpg$')
 assert_eq "$n" 3 "files of big/ hook few got (dir_files = 3)"

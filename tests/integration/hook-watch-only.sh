@@ -38,7 +38,7 @@ assert_eq "$got" "$(printf 'delete\tone\ndir\tdir\nupdate\tone')" "lines on the 
 wait_for 10 "the command hook saw the deletion" sh -c "tr '\\0' '\\n' <'$REC' | grep -qx delete"
 assert_eq "$(hook_events "$REC")" "$(printf 'delete\tone\ndir\tdir\nupdate\tone')" "the command hook's changes"
 j=$(ctl status --json)
-printf '%s\n' "$j" | grep -q '"remotes":\[\]' || fail "status --json lists remotes: $j"
+grep -q '"remotes":\[\]' <<<"$j" || fail "status --json lists remotes: $j"
 assert_eq "$(json_entry_field "$j" hooks tcp delivered)" 3 "changes delivered by hook tcp"
 assert_eq "$(rsync_runs)" 0 "rsync runs of a watch-only instance"
 assert_syncd_running

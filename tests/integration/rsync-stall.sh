@@ -73,7 +73,7 @@ touch "$HANGING"
 t0=$(now_ms)
 out=$(CTL_TIMEOUT=10 ctl verify m)
 log "verify with a hung rsync: $(elapsed_since "$t0")s: $out"
-printf '%s\n' "$out" | grep -q 'failed: rsync killed by signal 9.*no progress for [0-9]s' ||
+grep -q 'failed: rsync killed by signal 9.*no progress for [0-9]s' <<<"$out" ||
 	fail "verify: '$out'"
 assert_log 'm verify: killed: no progress for [0-9]+s'
 rm -f "$HANGING"

@@ -24,8 +24,8 @@ assert_eq "$(instance_pid lazy)" 0 "lazy's pid"
 assert_no_log 'lazy: started'
 assert_eq "$(wc -w <<<"$(worker_pids)")" 1 "number of workers"
 out=$(sctl list)
-printf '%s\n' "$out" | grep -Eqx "lazy +stopped +$SCTL_INST/lazy\.ini" || fail "list does not show lazy stopped: '$out'"
-printf '%s\n' "$out" | grep -Eqx "www +running +$SCTL_INST/www\.ini" || fail "list does not show www running: '$out'"
+grep -Eqx "lazy +stopped +$SCTL_INST/lazy\.ini" <<<"$out" || fail "list does not show lazy stopped: '$out'"
+grep -Eqx "www +running +$SCTL_INST/www\.ini" <<<"$out" || fail "list does not show www running: '$out'"
 sctl status >/dev/null
 rc=$?
 [ "$rc" = 0 ] || fail "status (no NAME) with only an autostart = no instance stopped: exit $rc, expected 0"

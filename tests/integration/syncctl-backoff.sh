@@ -57,8 +57,8 @@ out=$(sctl status www)
 rc=$?
 printf '%s\n' "$out" >&2
 [ "$rc" = 3 ] || fail "status of a failed instance: exit $rc, expected 3"
-printf '%s\n' "$out" | grep -Eq '^www +failed ' || fail "status: no 'www failed' line"
-printf '%s\n' "$out" | grep -q 'www.ini:2: path: .*No such file' || fail "status does not show why www failed"
+grep -Eq '^www +failed ' <<<"$out" || fail "status: no 'www failed' line"
+grep -q 'www.ini:2: path: .*No such file' <<<"$out" || fail "status does not show why www failed"
 STATUS_OUT=$out
 
 # failed stays failed: nothing spawned any more
@@ -85,7 +85,7 @@ assert_eq "$(instance_state www)" running "state after start"
 pid_alive "$(instance_pid www)" || fail "no live pid after start"
 wait_converged "$SRC" "$DST" 10
 # ---- format (checked last: cosmetic): the reason on an indented line
-printf '%s\n' "$STATUS_OUT" | grep -Eq '^  error: .+' || fail "status: no '  error: ...' line under the table"
+grep -Eq '^  error: .+' <<<"$STATUS_OUT" || fail "status: no '  error: ...' line under the table"
 
 assert_supervisor_running
 stop_supervisor

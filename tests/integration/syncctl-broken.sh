@@ -34,21 +34,21 @@ out=$(sctl check 2>&1)
 rc=$?
 printf '%s\n' "$out" >&2
 [ "$rc" = 1 ] || fail "check with a broken file: exit $rc, expected 1"
-printf '%s\n' "$out" | grep -qF "$BAD:3:" || fail "check does not name $BAD:3:"
-printf '%s\n' "$out" | grep -qE "^$GOOD: ok( |\$)" || fail "check does not say '$GOOD: ok'"
-printf '%s\n' "$out" | grep -qF "$FIFO: not a regular file" || fail "check does not say '$FIFO: not a regular file'"
+grep -qF "$BAD:3:" <<<"$out" || fail "check does not name $BAD:3:"
+grep -qE "^$GOOD: ok( |\$)" <<<"$out" || fail "check does not say '$GOOD: ok'"
+grep -qF "$FIFO: not a regular file" <<<"$out" || fail "check does not say '$FIFO: not a regular file'"
 out=$(sctl check good 2>&1)
 rc=$?
 [ "$rc" = 0 ] || fail "check good: exit $rc ('$out')"
-printf '%s\n' "$out" | grep -qE "^$GOOD: ok( |\$)" || fail "check good does not say '$GOOD: ok': '$out'"
+grep -qE "^$GOOD: ok( |\$)" <<<"$out" || fail "check good does not say '$GOOD: ok': '$out'"
 out=$(sctl check broken 2>&1)
 rc=$?
 [ "$rc" = 1 ] || fail "check broken: exit $rc ('$out')"
-printf '%s\n' "$out" | grep -qF "$BAD:3:" || fail "check broken does not name $BAD:3: '$out'"
+grep -qF "$BAD:3:" <<<"$out" || fail "check broken does not name $BAD:3: '$out'"
 out=$(sctl check "$BAD" 2>&1)
 rc=$?
 [ "$rc" = 1 ] || fail "check $BAD (a path): exit $rc ('$out')"
-printf '%s\n' "$out" | grep -qF "$BAD:3:" || fail "check $BAD does not name $BAD:3: '$out'"
+grep -qF "$BAD:3:" <<<"$out" || fail "check $BAD does not name $BAD:3: '$out'"
 [ ! -e "$SCTL_SOCK" ] || fail "check created the supervisor's socket"
 no_workers_left || fail "check started workers: $(worker_pids)"
 
@@ -66,17 +66,17 @@ assert_eq "$(json_instance_field "$j" broken pid)" 0 "broken pid"
 assert_eq "$(json_instance_field "$j" broken restarts)" 0 "broken restarts"
 if json_instance_field "$j" broken worker.pid >/dev/null; then fail "json of broken has a worker object"; fi
 err=$(json_instance_field "$j" broken error)
-printf '%s\n' "$err" | grep -qF "$BAD:3:" || fail "json error of broken is '$err', not $BAD:3: ..."
+grep -qF "$BAD:3:" <<<"$err" || fail "json error of broken is '$err', not $BAD:3: ..."
 out=$(sctl status)
 rc=$?
 printf '%s\n' "$out" >&2
 [ "$rc" = 3 ] || fail "status with a failed instance: exit $rc, expected 3"
-printf '%s\n' "$out" | grep -Eq '^broken +failed ' || fail "status: no 'broken failed' line"
-printf '%s\n' "$out" | grep -qF "$BAD:3:" || fail "status does not show $BAD:3:"
-printf '%s\n' "$out" | grep -Eq '^fifo +failed ' || fail "status: no 'fifo failed' line"
-printf '%s\n' "$out" | grep -qF "$FIFO: not a regular file" || fail "status does not show '$FIFO: not a regular file'"
+grep -Eq '^broken +failed ' <<<"$out" || fail "status: no 'broken failed' line"
+grep -qF "$BAD:3:" <<<"$out" || fail "status does not show $BAD:3:"
+grep -Eq '^fifo +failed ' <<<"$out" || fail "status: no 'fifo failed' line"
+grep -qF "$FIFO: not a regular file" <<<"$out" || fail "status does not show '$FIFO: not a regular file'"
 STATUS_OUT=$out
-printf '%s\n' "$out" | grep -Eq '^good +running ' || fail "status: no 'good running' line"
+grep -Eq '^good +running ' <<<"$out" || fail "status: no 'good running' line"
 sctl status good >/dev/null || fail "status good: exit $?"
 
 # never spawned, never restarted
@@ -90,7 +90,7 @@ for p in $(worker_pids); do
 done
 assert_eq "$(wc -w <<<"$(worker_pids)")" 1 "number of workers"
 # ---- format (checked last: cosmetic): the reason on an indented line
-printf '%s\n' "$STATUS_OUT" | grep -Eq "^  error: .*broken\.ini:3:" ||
+grep -Eq "^  error: .*broken\.ini:3:" <<<"$STATUS_OUT" ||
 	fail "status: no '  error: ...broken.ini:3: ...' line under the table"
 
 assert_supervisor_running

@@ -38,10 +38,10 @@ j=$(sctl status --json www) || fail "status --json www: exit $?"
 assert_eq "$(json_instance_field "$j" www state)" running "state"
 assert_eq "$(json_instance_field "$j" www restarts)" 1 "restarts"
 le=$(json_instance_field "$j" www last_exit)
-printf '%s\n' "$le" | grep -Eqi 'signal 9|SIGKILL' || fail "last_exit '$le' does not name signal 9"
+grep -Eqi 'signal 9|SIGKILL' <<<"$le" || fail "last_exit '$le' does not name signal 9"
 out=$(sctl status www) || fail "status www: exit $?"
-printf '%s\n' "$out" | grep -Eq '^www +running +'"$pid2"' +[^ ]+ +1 ' || fail "status: no 'www running $pid2 ... 1' line: '$out'"
-printf '%s\n' "$out" | grep -Eqi 'signal 9|SIGKILL' || fail "status does not show the last exit: '$out'"
+grep -Eq '^www +running +'"$pid2"' +[^ ]+ +1 ' <<<"$out" || fail "status: no 'www running $pid2 ... 1' line: '$out'"
+grep -Eqi 'signal 9|SIGKILL' <<<"$out" || fail "status does not show the last exit: '$out'"
 assert_log "www: .*(exited|killed).*(signal 9|SIGKILL)"
 assert_log 'www: .*restarting in 1s'
 assert_log "www: started \(pid $pid2\)"

@@ -85,7 +85,7 @@ expect_rc 7 resume www
 expect_rc 2 frobnicate
 expect_rc 2 status --no-such-option
 out=$(sctl list)
-printf '%s\n' "$out" | grep -Eqx "www +stopped +$SCTL_INST/www\.ini" || fail "list: '$out'"
+grep -Eqx "www +stopped +$SCTL_INST/www\.ini" <<<"$out" || fail "list: '$out'"
 
 # ---- the background supervisor goes with SIGTERM, and nothing is left
 kill -TERM "$spid"

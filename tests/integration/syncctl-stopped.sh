@@ -50,7 +50,7 @@ for ((i = 1; i <= N; i++)); do
 	esac
 done
 timed m sctl metrics
-printf '%s\n' "$m" | grep -q '^syncd_' || fail "metrics without syncd_ figures: $m"
+grep -q '^syncd_' <<<"$m" || fail "metrics without syncd_ figures: $m"
 kill -CONT "${STOPPED[@]}"
 stop_supervisor
 pass

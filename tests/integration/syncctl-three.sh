@@ -44,7 +44,7 @@ printf '%s\n' "$out" >&2
 printf '%s\n' "$out" | head -n 1 | grep -Eq '^INSTANCE +STATE +PID +UPTIME +RESTARTS +LAST EXIT +STATUS' ||
 	fail "status: no header line 'INSTANCE STATE PID UPTIME RESTARTS LAST EXIT STATUS'"
 for n in "${NAMES[@]}"; do
-	printf '%s\n' "$out" | grep -Eq "^$n +running +[1-9][0-9]* +[^ ]+ +0 " ||
+	grep -Eq "^$n +running +[1-9][0-9]* +[^ ]+ +0 " <<<"$out" ||
 		fail "status: no line '$n running PID UPTIME 0 ...'"
 done
 [ "$(printf '%s\n' "$out" | grep -Ec ' running ')" = 3 ] || fail "status: not exactly three running lines"
@@ -78,8 +78,8 @@ done
 out=$(sctl status bbs)
 rc=$?
 [ "$rc" = 0 ] || fail "status bbs: exit $rc"
-printf '%s\n' "$out" | grep -Eq '^bbs +running ' || fail "status bbs does not show bbs: '$out'"
-if printf '%s\n' "$out" | grep -Eq '^(www|blog) '; then fail "status bbs shows other instances: '$out'"; fi
+grep -Eq '^bbs +running ' <<<"$out" || fail "status bbs does not show bbs: '$out'"
+if grep -Eq '^(www|blog) ' <<<"$out"; then fail "status bbs shows other instances: '$out'"; fi
 j=$(sctl status --json blog) || fail "status --json blog: exit $?"
 assert_eq "$(json_instance_names "$j" | tr '\n' ' ')" "blog " "status --json blog: instances"
 
@@ -90,7 +90,7 @@ printf '%s\n' "$out" >&2
 [ "$rc" = 0 ] || fail "list: exit $rc"
 [ "$(printf '%s\n' "$out" | grep -c .)" = 3 ] || fail "list: not three lines: '$out'"
 for n in "${NAMES[@]}"; do
-	printf '%s\n' "$out" | grep -Eqx "$n +running +$SCTL_INST/$n\.ini" ||
+	grep -Eqx "$n +running +$SCTL_INST/$n\.ini" <<<"$out" ||
 		fail "list: no line '$n running $SCTL_INST/$n.ini'"
 done
 

@@ -61,7 +61,7 @@ j=$(ctl status --json)
 [ "$(json_remote_field "$j" healthy state)" = ok ] || fail "healthy remote not in state ok: $j"
 [ "$(json_remote_field "$j" healthy pending)" = 0 ] || fail "healthy remote has pending changes: $j"
 ls=$(json_remote_field "$j" healthy last_success)
-printf '%s\n' "$ls" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$' ||
+grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$' <<<"$ls" ||
 	fail "healthy last_success '$ls' is not an ISO 8601 UTC time"
 [ "$(json_remote_field "$j" dead last_success)" = null ] || fail "dead remote has a last_success: $j"
 assert_syncd_running

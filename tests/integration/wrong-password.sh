@@ -40,7 +40,7 @@ log_text | grep -E '^<3>' | grep -qF '@ERROR: auth failed on module mirror' ||
 	fail "the error does not carry rsync's message '@ERROR: auth failed on module mirror'"
 wait_for 5 "r1 in state operator-error" remote_field_is r1 state operator-error
 err=$(remote_status r1 last_error) || fail "no last_error for r1"
-printf '%s\n' "$err" | grep -qi 'auth' || fail "status last_error does not mention auth: '$err'"
+grep -qi 'auth' <<<"$err" || fail "status last_error does not mention auth: '$err'"
 log "status: state operator-error, last_error '$err'"
 ctl status | grep -qi 'auth' || fail "the text status does not show the auth error: $(ctl status)"
 
