@@ -360,19 +360,30 @@ instance_invalid(struct instance *in)
 
 struct leftovers {
 	pid_t session;
-	unsigned killed;
+	unsigned live;
 };
+
+static bool
+left_behind(const struct proc_ids *p, const struct leftovers *lo)
+{
+	return p->session == lo->session && p->pid != lo->session;
+}
+
+static void
+count_live(const struct proc_ids *p, void *ctx)
+{
+	struct leftovers *lo = ctx;
+
+	if (left_behind(p, lo) && p->state != 'Z')
+		lo->live++;
+}
 
 static void
 kill_in_session(const struct proc_ids *p, void *ctx)
 {
-	struct leftovers *lo = ctx;
-
-	if (p->session != lo->session || p->pid == lo->session)
-		return;
 	/* The whole group: what a run forks meanwhile goes too. */
-	if (kill(-p->pgrp, SIGKILL) == 0 && p->state != 'Z')
-		lo->killed++;
+	if (left_behind(p, ctx))
+		kill(-p->pgrp, SIGKILL);
 }
 
 /* A worker that was killed (by us, by an operator, by the OOM killer)
@@ -385,11 +396,19 @@ kill_leftovers(struct instance *in)
 {
 	struct leftovers lo = { in->pol.pid, 0 };
 
-	if (proc_each(kill_in_session, &lo) < 0)
-		log_err("%s: /proc: %s: what the worker started may be left", in->name, strerror(errno));
-	if (lo.killed)
+	/* Counted before the kills: a group killed early in the walk holds
+	 * processes found later, already dead (the count read 0 so). */
+	int rc = proc_each(count_live, &lo), e = errno;
+
+	if (proc_each(kill_in_session, &lo) < 0) {
+		rc = -1;
+		e = errno;
+	}
+	if (rc < 0)
+		log_err("%s: /proc: %s: what the worker started may be left", in->name, strerror(e));
+	if (lo.live)
 		log_warn("%s: killed %u process%s the worker left behind (its rsync runs and what they "
-		    "started)", in->name, lo.killed, lo.killed == 1 ? "" : "es");
+		    "started)", in->name, lo.live, lo.live == 1 ? "" : "es");
 }
 
 void

