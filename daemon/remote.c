@@ -20,14 +20,9 @@ static void nothing_ran(void *ctx);
 static void journal_retry_due(void *ctx);
 static void retry_journal_later(struct remote *r);
 
+/* The retry timer, and the lane timer (the push in flight got long). */
 static void
-retry_due(void *ctx)
-{
-	remote_kick(ctx);
-}
-
-static void
-lane_due(void *ctx)
+kick_due(void *ctx)
 {
 	remote_kick(ctx);
 }
@@ -66,11 +61,11 @@ remote_init(struct remote *r, struct worker *w, struct remote_conf *rc)
 	}
 	if (timer_init(&w->loop, &r->nothing_ran, nothing_ran, r) < 0 ||
 	    timer_init(&w->loop, &r->journal_retry, journal_retry_due, r) < 0 ||
-	    timer_init(&w->loop, &r->lane_timer, lane_due, r) < 0)
+	    timer_init(&w->loop, &r->lane_timer, kick_due, r) < 0)
 		return -1;
 	if (r->journal.err)
 		retry_journal_later(r);
-	return timer_init(&w->loop, &r->retry, retry_due, r);
+	return timer_init(&w->loop, &r->retry, kick_due, r);
 }
 
 void
@@ -257,12 +252,19 @@ pushed(struct remote *r)
 	succeeded(r);
 }
 
+/* What a run's output tells: the bytes it sent, the choices negotiated. */
+static void
+said(struct remote *r, const struct child *c)
+{
+	r->bytes_sent += rsync_sent_bytes(c->tail);
+	rsync_argv_learn(r->rc, c->tail);
+}
+
 /* What a push run that ended adds to the figures. */
 static void
 ran(struct remote *r, const struct child *c, uint64_t started)
 {
-	r->bytes_sent += rsync_sent_bytes(c->tail);
-	rsync_argv_learn(r->rc, c->tail);
+	said(r, c);
 	hist_add(&r->push_time, (double)(now_ms() - started) / 1000);
 }
 
@@ -416,8 +418,7 @@ full_done(struct child *c, int status, void *ctx)
 	enum rsync_outcome o = rsync_outcome(status, c->tail);
 
 	r->full = NULL;
-	r->bytes_sent += rsync_sent_bytes(c->tail);
-	rsync_argv_learn(r->rc, c->tail);
+	said(r, c);
 	if (o == RSYNC_OK) {
 		r->full_syncs++;
 		if (!r->full_wanted)
