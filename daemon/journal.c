@@ -215,8 +215,7 @@ journal_rewrite(struct journal *j, const struct changeset *const *sets, size_t n
 	if (full)
 		journal_record(&b, 'F', "");
 	for (size_t i = 0; i < n; i++)
-		if (sets[i])
-			put_entries(&b, sets[i]);
+		put_entries(&b, sets[i]);
 	return journal_replace(j, &b);
 }
 
