@@ -409,16 +409,44 @@ _lib_port_busy() {
 	[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
 }
 
+# free_port: a port nobody listens on now, below the kernel's ephemeral
+# range: a port in that range may be taken as the source port of any
+# connection meanwhile (a listener then fails to bind, and a client that
+# connects to a dead port there may, rarely, connect to itself).
 free_port() {
-	local p i
+	local lo hi p i
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+	[ "$lo" -gt 12000 ] || lo=32768
 	for ((i = 0; i < 200; i++)); do
-		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		p=$((10000 + (RANDOM * 32768 + RANDOM) % (lo - 10000)))
 		if ! _lib_port_busy "$p"; then
 			echo "$p"
 			return 0
 		fi
 	done
 	fail "no free port found"
+}
+
+# hold_dead_port: sets DEAD_PORT to a port of 127.0.0.1 that refuses every
+# connection until the test ends.  A port that is merely free now may get a
+# listener from a test running beside this one (make check runs two passes
+# at once), and a remote meant to be down would then answer, or hang: a
+# helper holds the port bound and never listens, so connects get a reset
+# and no one else can take it.
+hold_dead_port() {
+	local f=$T/dead-port.$RANDOM
+	python3 -c '
+import socket, sys, os, signal
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+signal.pause()
+' "$f" &
+	_lib_track $!
+	wait_for 10 "the dead port's holder" test -s "$f"
+	DEAD_PORT=$(cat "$f")
 }
 
 # ------------------------------------------------------------ rsync daemon --

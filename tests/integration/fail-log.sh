@@ -14,7 +14,7 @@ need_syncd
 SRC=$T/src
 mkdir -p "$SRC"
 printf 'x\n' >"$SRC/x"
-DEAD_PORT=$(free_port)
+hold_dead_port
 PASSFILE=$T/rsync.pass
 printf 'whatever\n' >"$PASSFILE"
 chmod 600 "$PASSFILE"

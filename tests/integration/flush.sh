@@ -56,7 +56,7 @@ case $out in error*) ;; *) fail "flush soon: '$out' is not an error" ;; esac
 stop_syncd
 
 # ---- with a dead remote besides the healthy one
-DEAD_PORT=$(free_port)
+hold_dead_port
 CFG2=$T/flushdead.ini
 {
 	source_section "$SRC"

@@ -15,7 +15,7 @@ HANG=$T/bin/hang
 printf '#!/bin/sh\nexec sleep 300\n' >"$HANG"
 chmod 755 "$HANG"
 # a port nothing listens on: take a free one from the daemon we can stop
-DEAD_PORT=$(free_port)
+hold_dead_port
 CFG=$T/slow.ini
 {
 	source_section "$SRC"

@@ -14,7 +14,7 @@ start_rsyncd
 SRC=$T/src
 mkdir -p "$SRC"
 printf 'x\n' >"$SRC/x"
-DEAD_PORT=$(free_port)
+hold_dead_port
 CFG=$T/onedead.ini
 {
 	source_section "$SRC"
