@@ -480,9 +480,9 @@ remote_key(struct parse *p, const char *name, const char *v)
 	if (!r)
 		return;		/* its header was wrong and reported */
 	if (strcmp(name, "target") && strcmp(name, "password_file") && strcmp(name, "ssh_key") &&
-	    strcmp(name, "ssh_options") && strcmp(name, "timeout")) {
+	    strcmp(name, "ssh_options") && strcmp(name, "timeout") && strcmp(name, "preconnect")) {
 		cfg_err(p, p->line, "unknown key '%s' in [remote %s] (known: target, password_file, "
-		    "ssh_key, ssh_options, timeout)", name, r->name);
+		    "ssh_key, ssh_options, timeout, preconnect)", name, r->name);
 		return;
 	}
 	if (!cfg_first_time(p, p->section, name))
@@ -499,6 +499,9 @@ remote_key(struct parse *p, const char *name, const char *v)
 		strv_free(r->ssh_options);
 		r->ssh_options = strv_split(v);
 		r->ssh_options_line = p->line;
+	} else if (!strcmp(name, "preconnect")) {
+		cfg_duration(p, name, v, &r->preconnect_ms);
+		r->preconnect_line = p->line;
 	} else if (cfg_duration(p, name, v, &r->timeout_ms) && r->timeout_ms < 1000)
 		cfg_err(p, p->line, "timeout: must be at least 1s (rsync counts whole seconds)");
 }
@@ -760,6 +763,9 @@ check_remote(struct parse *p, struct remote_conf *r)
 	}
 	if (r->ssh_options && r->kind != TARGET_SSH)
 		cfg_err(p, r->ssh_options_line, "[remote %s]: ssh_options apply only to ssh:// targets", r->name);
+	if (r->preconnect_ms && r->kind != TARGET_RSYNCD)
+		cfg_err(p, r->preconnect_line, "[remote %s]: preconnect applies only to rsync:// targets "
+		    "(ssh:// targets share one connection already)", r->name);
 	if (r->kind == TARGET_LOCAL && c->source &&
 	    (is_below(r->path, c->source) || is_below(c->source, r->path)))
 		cfg_err(p, r->line, "[remote %s]: target %s and the source %s must not contain each other",

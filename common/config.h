@@ -53,7 +53,8 @@ struct remote_conf {
 	char *ssh_key;
 	char **ssh_options;	/* NULL-terminated, extra ssh arguments */
 	uint64_t timeout_ms;
-	int password_file_line, ssh_key_line, ssh_options_line;	/* for errors */
+	uint64_t preconnect_ms;	/* a daemon connection opened ahead is kept this long, 0: none */
+	int password_file_line, ssh_key_line, ssh_options_line, preconnect_line;	/* for errors */
 	/* Set by the worker (daemon/sshmux.h), not read from the file: the
 	 * control socket of the connection its runs share, NULL: none; as ssh's
 	 * ControlPath wants it (% doubled), and as a file name. */
@@ -64,6 +65,9 @@ struct remote_conf {
 	 * the other end refused them, no run names them. */
 	char nstr_checksum[16], nstr_compress[16];
 	bool nstr_off;
+	/* Set by the worker (daemon/preconnect.h): the connection to the
+	 * daemon opened ahead of the next run, NULL: none kept. */
+	struct preconn *pre;
 };
 
 /* [hook NAME]: what runs once a change is mirrored (or as soon as it is

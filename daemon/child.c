@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "proc.h"
+#include "strv.h"
 
 extern char **environ;
 
@@ -194,10 +195,24 @@ on_input(void *ctx, uint32_t events)
 	finish_if_done(c);
 }
 
+/* Between fork and exec: pass (if >= 0) becomes CHILD_PASS_FD, open across
+ * the exec; err, the report pipe, moves out of its way. */
+static bool
+pass_on(int pass, int *err)
+{
+	if (pass < 0)
+		return true;
+	if (*err == CHILD_PASS_FD && (*err = fcntl(*err, F_DUPFD_CLOEXEC, CHILD_PASS_FD + 1)) < 0)
+		return false;
+	if (pass == CHILD_PASS_FD)
+		return fcntl(pass, F_SETFD, 0) == 0;
+	return dup2(pass, CHILD_PASS_FD) == CHILD_PASS_FD;
+}
+
 /* Between fork and exec: async-signal-safe calls only (libcurl may run a
  * resolver thread in the worker).  Reports why it failed on err. */
 static _Noreturn void
-exec_child(char *const argv[], char *const envp[], int in, int out, int err, pid_t worker)
+exec_child(char *const argv[], char *const envp[], int in, int out, int err, int pass, pid_t worker)
 {
 	struct sigaction dflt = { .sa_handler = SIG_DFL }, old;
 	sigset_t none;
@@ -218,7 +233,8 @@ exec_child(char *const argv[], char *const envp[], int in, int out, int err, pid
 	 * thread, which ends with the process.  A worker gone before the
 	 * prctl() would never send it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && getppid() == worker &&
-	    dup2(in, 0) >= 0 && dup2(out, 1) >= 0 && dup2(out, 2) >= 0)
+	    dup2(in, 0) >= 0 && dup2(out, 1) >= 0 && dup2(out, 2) >= 0 &&
+	    pass_on(pass, &err))
 		execvpe(argv[0], argv, envp);
 	int e = errno;
 	ssize_t n = write(err, &e, sizeof e);
@@ -226,8 +242,21 @@ exec_child(char *const argv[], char *const envp[], int in, int out, int err, pid
 	_exit(127);
 }
 
+char **
+child_env_with(const char *var)
+{
+	struct strv env = { 0 };
+	size_t n = strcspn(var, "=") + 1;
+
+	for (char **e = environ; *e; e++)
+		if (strncmp(*e, var, n))
+			strv_add(&env, *e);
+	strv_add(&env, var);
+	return strv_steal(&env);
+}
+
 struct child *
-child_spawn(struct loop *l, char *const argv[], char *const envp[], char *in_buf,
+child_spawn(struct loop *l, char *const argv[], char *const envp[], int pass_fd, char *in_buf,
     size_t in_len, const char *label, child_exit_fn on_exit, void *ctx)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, e = 0;
@@ -242,7 +271,7 @@ child_spawn(struct loop *l, char *const argv[], char *const envp[], char *in_buf
 	/* Not posix_spawn(), which cannot set the parent-death signal. */
 	c->pid = fork();
 	if (c->pid == 0)
-		exec_child(argv, envp ? envp : environ, in[0], out[1], err[1], worker);
+		exec_child(argv, envp ? envp : environ, in[0], out[1], err[1], pass_fd, worker);
 	if (c->pid < 0) {
 		log_err("%s: cannot fork: %s", label, strerror(errno));
 		goto fail;

@@ -55,10 +55,17 @@ struct child {
 	uint64_t stalled;	/* killed after this long without progress */
 };
 
-/* Takes ownership of in_buf (malloc'd, may be NULL); envp NULL: ours.
- * Returns NULL after logging why the program could not be started. */
-struct child *child_spawn(struct loop *l, char *const argv[], char *const envp[], char *in_buf,
-    size_t in_len, const char *label, child_exit_fn on_exit, void *ctx);
+/* The descriptor a child is handed besides its stdin, stdout and stderr. */
+#define CHILD_PASS_FD 3
+
+/* Takes ownership of in_buf (malloc'd, may be NULL); envp NULL: ours;
+ * pass_fd >= 0: open in the child as CHILD_PASS_FD (the caller keeps its
+ * own).  Returns NULL after logging why the program could not be started. */
+struct child *child_spawn(struct loop *l, char *const argv[], char *const envp[], int pass_fd,
+    char *in_buf, size_t in_len, const char *label, child_exit_fn on_exit, void *ctx);
+/* Our environment with var ("NAME=value") set, for child_spawn; NULL when
+ * out of memory.  strv_free() it. */
+char **child_env_with(const char *var);
 /* Kills c (SIGKILL, with a warning in the log and a last line in its tail)
  * once it has made no progress for ms: it wrote nothing, read nothing of its
  * stdin, and no process of its group (rsync, the ssh it runs, a wrapper's

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "child.h"
 
 /* rsync's daemon writes its compat flags, its checksum and compression
  * lists and its checksum seed as separate small writes, with no request
@@ -81,6 +83,56 @@ connect_to(const char *host, const char *port, int timeout_ms)
 	return fd;
 }
 
+/* Whether the environment has the variable NAME=VALUE says. */
+static bool
+env_says(const char *name_value)
+{
+	size_t n = strcspn(name_value, "=");
+	char name[64];
+
+	snprintf(name, sizeof name, "%.*s", (int)n, name_value);
+	const char *v = getenv(name);
+	return v && !strcmp(v, name_value + n + 1);
+}
+
+/* The socket to the worker, which keeps it until a run takes it. */
+static int
+hand_over(int fd)
+{
+	char byte = 0, ctl[CMSG_SPACE(sizeof fd)];
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+		.msg_controllen = sizeof ctl };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	memset(ctl, 0, sizeof ctl);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof fd);
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+	if (sendmsg(CHILD_PASS_FD, &m, MSG_NOSIGNAL) < 0) {
+		fprintf(stderr, "syncd connector: handing the connection over: %s\n", strerror(errno));
+		return 255;
+	}
+	return 0;
+}
+
+/* The connection opened ahead, if this run was given one. */
+static int
+connected_fd(void)
+{
+	int type;
+	socklen_t len = sizeof type;
+
+	if (!env_says(CONNECTOR_FD_ENV))
+		return -1;
+	if (getsockopt(CHILD_PASS_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM) {
+		fprintf(stderr, "syncd connector: descriptor %d: not a connection\n", CHILD_PASS_FD);
+		return -1;
+	}
+	return CHILD_PASS_FD;
+}
+
 int
 connector_main(int argc, char **argv)
 {
@@ -89,7 +141,11 @@ connector_main(int argc, char **argv)
 		return 2;
 	}
 	int timeout_ms = atoi(argv[2]) * 1000;
-	int fd = connect_to(argv[0], argv[1], timeout_ms);
+	int fd = connected_fd();
+	if (fd < 0)
+		fd = connect_to(argv[0], argv[1], timeout_ms);
+	if (fd >= 0 && env_says(CONNECTOR_OPEN_ENV))
+		return hand_over(fd);
 	if (fd < 0) {
 		/* rsync writes before it reads: taking that until rsync ends
 		 * keeps its write from failing (EPIPE, "protocol data stream",

@@ -7,4 +7,12 @@
  * read from the daemon acknowledged at once.  Returns the exit status. */
 int connector_main(int argc, char **argv);
 
+/* A connection opened ahead (preconnect.h) reaches the connector as
+ * descriptor 3 (child.h, CHILD_PASS_FD), with CONNECTOR_FD_ENV set in the
+ * environment that rsync hands on to its remote shell.  With
+ * CONNECTOR_OPEN_ENV set instead, the connector only connects and sends the
+ * socket (SCM_RIGHTS) over that descriptor, a Unix socket of the worker's. */
+#define CONNECTOR_FD_ENV "SYNCD_CONNECTED_FD=3"
+#define CONNECTOR_OPEN_ENV "SYNCD_CONNECT_AHEAD=1"
+
 #endif

@@ -81,7 +81,7 @@ run_start(struct hook_call *c)
 		return;
 	}
 	snprintf(label, sizeof label, "hook %s", hc->name);
-	struct child *ch = child_spawn(&c->h->w->loop, v, env, NULL, 0, label, run_exit, c);
+	struct child *ch = child_spawn(&c->h->w->loop, v, env, -1, NULL, 0, label, run_exit, c);
 	strv_free(v);
 	strv_free(env);
 	if (!ch) {

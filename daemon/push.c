@@ -7,11 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
+#include "connector.h"
 #include "excludes.h"
 #include "fsutil.h"
 #include "log.h"
+#include "preconnect.h"
 #include "rsync_argv.h"
 #include "strv.h"
 #include "treewalk.h"
@@ -62,7 +65,17 @@ push_run(struct loop *l, const struct remote_conf *r, char *const *argv, char *i
     size_t input_len, const char *label, child_exit_fn on_exit, void *ctx)
 {
 	log_argv(label, argv);
-	struct child *ch = child_spawn(l, argv, NULL, input, input_len, label, on_exit, ctx);
+	int fd = r->pre ? preconn_take(r->pre) : -1;
+	char **env = fd >= 0 ? child_env_with(CONNECTOR_FD_ENV) : NULL;
+
+	if (fd >= 0 && !env) {
+		close(fd);	/* out of memory: the run connects itself */
+		fd = -1;
+	}
+	struct child *ch = child_spawn(l, argv, env, fd, input, input_len, label, on_exit, ctx);
+	strv_free(env);
+	if (fd >= 0)
+		close(fd);
 	if (ch)
 		child_watch(ch, STALL_TIMEOUTS * r->timeout_ms);
 	return ch;

@@ -27,6 +27,20 @@ kick_due(void *ctx)
 	remote_kick(ctx);
 }
 
+static int
+preconnect_init(struct remote *r)
+{
+	char **argv = rsync_argv_opener(r->w->cfg, r->rc);
+
+	if (!argv) {
+		log_warn("%s: preconnect: its runs connect by themselves (--sockopts in [rsync] options, "
+		    "or the worker's binary is not known), so nothing is opened ahead", r->rc->name);
+		return 0;
+	}
+	r->rc->pre = &r->pre;
+	return preconn_init(&r->pre, &r->w->loop, r->rc->name, argv, r->rc->preconnect_ms);
+}
+
 int
 remote_init(struct remote *r, struct worker *w, struct remote_conf *rc)
 {
@@ -65,6 +79,8 @@ remote_init(struct remote *r, struct worker *w, struct remote_conf *rc)
 		return -1;
 	if (r->journal.err)
 		retry_journal_later(r);
+	if (rc->preconnect_ms && preconnect_init(r) < 0)
+		return -1;
 	return timer_init(&w->loop, &r->retry, kick_due, r);
 }
 
@@ -75,6 +91,10 @@ remote_free(struct remote *r)
 	timer_close(&r->nothing_ran);
 	timer_close(&r->journal_retry);
 	timer_close(&r->lane_timer);
+	if (r->rc->pre) {
+		preconn_free(r->rc->pre);
+		r->rc->pre = NULL;
+	}
 	journal_close(&r->journal);
 	changeset_clear(&r->pending);
 	changeset_clear(&r->inflight);
@@ -165,6 +185,9 @@ succeeded(struct remote *r)
 	r->failures = 0;
 	r->last_outcome = RSYNC_OK;
 	r->last_ok_wall = wall_ms();
+	/* The remote answers: the next run finds its connection made. */
+	if (r->rc->pre && !r->w->stopping)
+		preconn_open(r->rc->pre);
 	if (r->last_error[0])
 		log_info("%s: mirroring again", r->rc->name);
 	r->last_error[0] = '\0';

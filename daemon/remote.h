@@ -15,6 +15,7 @@
 #include "journal.h"
 #include "linkpass.h"
 #include "loop.h"
+#include "preconnect.h"
 #include "rsync_exit.h"
 
 struct worker;
@@ -50,6 +51,7 @@ struct remote {
 	enum rsync_outcome last_outcome;
 	struct timer retry;
 	struct timer nothing_ran;	/* a batch needed no run: finish it from the loop */
+	struct preconn pre;		/* with [remote] preconnect: rc->pre */
 	char *push_excludes, *full_excludes;
 	char *empty_copies;		/* where push_deletions makes its source */
 	/* figures */

@@ -153,6 +153,29 @@ has_option(char *const *opts, const char *opt)
 	return false;
 }
 
+/* r's runs connect through the connector, when the worker has one: an
+ * rsync:// remote without an operator's --sockopts. */
+static bool
+through_connector(const struct config *c, const struct remote_conf *r)
+{
+	return r->kind == TARGET_RSYNCD && !has_option(c->rsync_options, "--sockopts");
+}
+
+char **
+rsync_argv_opener(const struct config *c, const struct remote_conf *r)
+{
+	struct strv s = { 0 };
+
+	if (!connector || !through_connector(c, r))
+		return NULL;
+	strv_add(&s, connector);
+	strv_add(&s, "--rsyncd-connect");
+	strv_add(&s, r->host);
+	strv_addf(&s, "%u", r->port ? r->port : 873);
+	strv_addf(&s, "%u", seconds(r->timeout_ms));
+	return strv_steal(&s);
+}
+
 /* A verify's copy of the options: without --update (-u), which skips a
  * file the mirror has newer, whatever it holds, and without --quiet (-q),
  * which silences the lines a verify reads.  In a cluster ("-artuz") a
@@ -383,7 +406,7 @@ build(const struct config *c, const struct remote_conf *r, enum rsync_mode mode,
 		 * has the same problem, which only quick ACKs from this end
 		 * avoid: the connector (connector.c).  An operator's own --sockopts
 		 * wins over both. */
-		if (has_option(c->rsync_options, "--sockopts")) {
+		if (!through_connector(c, r)) {
 			if (timeout)
 				strv_addf(&s, "--contimeout=%u", timeout);
 		} else if (connector) {

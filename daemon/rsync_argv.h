@@ -46,6 +46,10 @@ bool rsync_argv_forget(struct remote_conf *r, const char *output);
  * rsync:// remote (connector.h).  Not set (unit tests): rsync connects itself. */
 void rsync_argv_set_connector(const char *self);
 
+/* The connector's argv that opens a connection to r's daemon ahead of a
+ * run (preconnect.h); NULL when r's runs do not connect through it. */
+char **rsync_argv_opener(const struct config *c, const struct remote_conf *r);
+
 /* Where rsync writes: "rsync://u@h:873/mod/dir/", "u@h:/path/" or "/path/". */
 char *rsync_destination(const struct remote_conf *r);
 

@@ -525,6 +525,13 @@ START_TEST(err_ssh_key_on_rsync_target)
 	    "ssh_options apply only to ssh://");
 	load_fails(MIN_HEAD "[remote a]\ntarget = ssh://h/m\nssh_key = @TMP@/nokey\n", 5,
 	    "No such file");
+	load_fails(MIN_HEAD "[remote a]\ntarget = ssh://h/m\npreconnect = 10s\n", 5,
+	    "preconnect applies only to rsync://");
+	load_fails(MIN_HEAD "[remote a]\ntarget = rsync://h/m\npreconnect = soon\n", 5,
+	    "preconnect: 'soon'");
+	ck_assert_msg(load(MIN_HEAD "[remote a]\ntarget = rsync://h/m\npreconnect = 10s\n") == 0,
+	    "%s", errtext);
+	ck_assert_uint_eq(cfg.remotes[0].preconnect_ms, 10000);
 }
 END_TEST
 

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# [remote] preconnect: after a run that succeeded, the worker has the
+# connector open a connection to the rsync daemon, keeps it, and the next
+# run uses it (no handshake, the greeting already there).  It is closed
+# unused after preconnect's time, or when the daemon hangs up (its own
+# `timeout`, 3 s here); a run then connects by itself.  The mirror is exact
+# throughout, also for a name that a shell would read.
+set -u
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_syncd
+RSYNCD_TIMEOUT=3
+start_rsyncd
+SRC=$T/src
+mkdir -p "$SRC"
+printf 'before\n' >"$SRC/before"
+
+# kept: the worker's connections to the daemon, ESTABLISHED, by local port
+kept() {
+	ss -Htn state established "( dport = :$RSYNCD_PORT )" 2>/dev/null |
+		awk '{ n = split($(NF-1), a, ":"); print a[n] }' | sort -n | tr '\n' ' '
+}
+one_kept() { [ "$(wc -w <<<"$(kept)")" = 1 ]; }
+none_kept() { [ -z "$(kept)" ]; }
+
+CFG=$T/pre.ini
+{ source_section "$SRC"; rsyncd_remote r1 'preconnect = 20s'; fast_sections; } >"$CFG"
+start_syncd "$CFG" -v
+wait_ready
+wait_converged "$SRC" "$MIRROR"
+# the full sync succeeded: one connection is opened ahead and kept
+wait_for 10 "a connection opened ahead" one_kept
+first=$(kept)
+log "kept: local port $first"
+
+# the next push takes it (and a new one is opened after it)
+printf 'one\n' >"$SRC/one"
+printf 'x\n' >"$SRC/\$(reboot) -rf \"a\"b"
+wait_converged "$SRC" "$MIRROR"
+assert_log 'the run takes the connection opened [0-9]+ms ago'
+wait_for 10 "a new connection opened ahead" one_kept
+[ "$(kept)" != "$first" ] || fail "the push did not take the connection kept ($first)"
+assert_no_log 'push failed'
+
+# the daemon's timeout ends the kept one (3 s): the worker sees it and
+# closes its end; the next push connects by itself
+wait_for 10 "the daemon hanging up" log_count_gt 'closed after [0-9]+ms: the daemon hung up' 0
+wait_for 5 "no connection kept" none_kept
+taken=$(log_count 'the run takes the connection')
+printf 'two\n' >"$SRC/two"
+wait_converged "$SRC" "$MIRROR"
+assert_eq "$(log_count 'the run takes the connection')" "$taken" "runs that took a connection the daemon had closed"
+assert_no_log 'push failed'
+stop_syncd
+
+# preconnect's time: closed unused after it
+{ source_section "$SRC"; rsyncd_remote r1 'preconnect = 1s'; fast_sections; } >"$CFG"
+start_syncd "$CFG" -v
+wait_ready
+wait_converged "$SRC" "$MIRROR"
+wait_for 10 "the kept one closed after 1 s" log_count_gt 'closed after [0-9]+ms: kept long enough' 0
+wait_for 5 "no connection kept" none_kept
+printf 'three\n' >"$SRC/three"
+wait_converged "$SRC" "$MIRROR"
+assert_syncd_running
+stop_syncd
+# nothing of the worker's is left connected
+wait_for 5 "no connection left" none_kept
+pass
