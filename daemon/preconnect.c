@@ -2,41 +2,65 @@
 #include "preconnect.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "connector.h"
 #include "log.h"
 #include "strv.h"
 
-static void keep_over(void *ctx);
+static void timer_due(void *ctx);
 
 int
-preconn_init(struct preconn *p, struct loop *l, const char *name, char **argv,
-    uint64_t keep_ms)
+preconn_init(struct preconn *p, struct loop *l, const struct remote_conf *rc, char **argv)
 {
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV }, *res;
+	char port[16];
+
 	memset(p, 0, sizeof *p);
 	p->loop = l;
-	p->name = name;
+	p->name = rc->name;
 	p->argv = argv;
-	p->keep_ms = keep_ms;
+	p->connect_ms = rc->timeout_ms;
+	p->keep_ms = rc->preconnect_ms;
 	p->fd = p->sock = -1;
-	return timer_init(l, &p->idle, keep_over, p);
+	snprintf(port, sizeof port, "%u", rc->port ? rc->port : 873);
+	/* Numeric only: this never asks a resolver. */
+	if (getaddrinfo(rc->host, port, &hints, &res) == 0) {
+		if (res->ai_addrlen <= sizeof p->addr) {
+			memcpy(&p->addr, res->ai_addr, res->ai_addrlen);
+			p->addr_len = res->ai_addrlen;
+		}
+		freeaddrinfo(res);
+	}
+	return timer_init(l, &p->idle, timer_due, p);
+}
+
+static void
+forget(struct preconn *p)
+{
+	loop_del(p->loop, &p->io);
+	timer_disarm(&p->idle);
+	close(p->fd);
+	p->fd = -1;
+	p->connecting = false;
 }
 
 /* Closes the connection kept, unused. */
 static void
 drop(struct preconn *p, const char *why)
 {
-	if (p->fd < 0)
+	if (p->fd < 0 || p->connecting)
 		return;
-	loop_del(p->loop, &p->io);
-	timer_disarm(&p->idle);
-	close(p->fd);
-	p->fd = -1;
+	forget(p);
 	p->dropped++;
 	log_debug("%s: connection opened ahead closed after %llums: %s", p->name,
 	    (unsigned long long)(now_ms() - p->opened_at), why);
@@ -45,6 +69,8 @@ drop(struct preconn *p, const char *why)
 void
 preconn_free(struct preconn *p)
 {
+	if (p->connecting)
+		forget(p);
 	drop(p, "stopping");
 	timer_close(&p->idle);
 	if (p->sock >= 0)
@@ -55,16 +81,87 @@ preconn_free(struct preconn *p)
 }
 
 static void
-keep_over(void *ctx)
-{
-	drop(ctx, "kept long enough");
-}
-
-static void
 hung_up(void *ctx, uint32_t events)
 {
 	(void)events;
 	drop(ctx, "the daemon hung up");
+}
+
+/* fd is open: kept, watched, for keep_ms. */
+static void
+keep(struct preconn *p, int fd)
+{
+	p->fd = fd;
+	p->connecting = false;
+	p->opened_at = now_ms();
+	/* EPOLLRDHUP alone: the greeting waiting in it is not an event. */
+	if (loop_add(p->loop, &p->io, fd, EPOLLRDHUP, hung_up, p) < 0) {
+		close(fd);
+		p->fd = -1;
+		return;
+	}
+	timer_arm(&p->idle, p->keep_ms);
+}
+
+static void
+timer_due(void *ctx)
+{
+	struct preconn *p = ctx;
+
+	if (!p->connecting) {
+		drop(p, "kept long enough");
+		return;
+	}
+	log_debug("%s: no connection opened ahead: no answer in %llums", p->name,
+	    (unsigned long long)p->connect_ms);
+	forget(p);
+}
+
+static void
+connected(void *ctx, uint32_t events)
+{
+	struct preconn *p = ctx;
+	int err = 0, fd = p->fd, on = 1;
+	socklen_t len = sizeof err;
+
+	(void)events;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err) {
+		log_debug("%s: no connection opened ahead: %s", p->name, strerror(err));
+		forget(p);
+		return;
+	}
+	loop_del(p->loop, &p->io);
+	timer_disarm(&p->idle);
+	/* As the connector's own: no Nagle, and blocking for its copying. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	keep(p, fd);
+}
+
+/* To an address: the worker's own connect, without blocking. */
+static void
+connect_addr(struct preconn *p)
+{
+	int fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0) {
+		log_warn("%s: socket for a connection opened ahead: %s", p->name, strerror(errno));
+		return;
+	}
+	if (connect(fd, (const struct sockaddr *)&p->addr, p->addr_len) < 0 && errno != EINPROGRESS) {
+		log_debug("%s: no connection opened ahead: %s", p->name, strerror(errno));
+		close(fd);
+		return;
+	}
+	if (loop_add(p->loop, &p->io, fd, EPOLLOUT, connected, p) < 0) {
+		close(fd);
+		return;
+	}
+	p->fd = fd;
+	p->connecting = true;
+	timer_arm(&p->idle, p->connect_ms);
 }
 
 /* The socket the opener sent, or -1. */
@@ -95,29 +192,21 @@ opened(struct child *c, int status, void *ctx)
 	p->opener = NULL;
 	close(p->sock);
 	p->sock = -1;
-	if (fd < 0 || status != 0) {
-		if (fd >= 0)
-			close(fd);
-		log_debug("%s: no connection opened ahead: %s", p->name, c->tail);
+	if (fd >= 0 && status == 0) {
+		keep(p, fd);
 		return;
 	}
-	/* EPOLLRDHUP alone: the greeting waiting in it is not an event. */
-	if (loop_add(p->loop, &p->io, fd, EPOLLRDHUP, hung_up, p) < 0) {
+	if (fd >= 0)
 		close(fd);
-		return;
-	}
-	p->fd = fd;
-	p->opened_at = now_ms();
-	timer_arm(&p->idle, p->keep_ms);
+	log_debug("%s: no connection opened ahead: %s", p->name, c->tail);
 }
 
-void
-preconn_open(struct preconn *p)
+/* To a name: the connector resolves it and connects. */
+static void
+spawn_opener(struct preconn *p)
 {
 	int sv[2];
 
-	if (p->fd >= 0 || p->opener)
-		return;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		log_warn("%s: socketpair for a connection opened ahead: %s", p->name, strerror(errno));
 		return;
@@ -133,12 +222,23 @@ preconn_open(struct preconn *p)
 		close(sv[0]);
 }
 
+void
+preconn_open(struct preconn *p)
+{
+	if (p->fd >= 0 || p->opener)
+		return;
+	if (p->addr_len)
+		connect_addr(p);
+	else
+		spawn_opener(p);
+}
+
 int
 preconn_take(struct preconn *p)
 {
 	char b;
 
-	if (p->fd < 0)
+	if (p->fd < 0 || p->connecting)
 		return -1;
 	/* A hang-up not seen yet (this round's events) ends it here. */
 	ssize_t n = recv(p->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);

@@ -7,36 +7,43 @@
  * run that succeeded, the next run finds the connection made and the
  * greeting waiting in it.
  *
- * The connector opens it (its resolver, its connect timeout: never the
- * worker's loop) and hands the socket over a Unix socket; the worker keeps
- * it, watching for the daemon hanging up (a daemon's `timeout` also ends
- * connections that never chose a module), and closes it unused after
- * preconnect's time.  A run takes it only while it is open. */
+ * To an address the worker connects itself, without blocking; a name is
+ * the connector's to resolve (a resolver never runs in the worker's loop),
+ * which connects and hands the socket over a Unix socket.  The worker keeps
+ * it, watching for the daemon hanging up (rsync 3.5's daemon ends a
+ * connection that chose no module after its `timeout`), and closes it
+ * unused after preconnect's time.  A run takes it only while it is open. */
 #ifndef SYNCD_PRECONNECT_H
 #define SYNCD_PRECONNECT_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "child.h"
+#include "config.h"
 #include "loop.h"
 
 struct preconn {
 	struct loop *loop;
 	const char *name;	/* the remote's, for the log */
 	char **argv;		/* the opener's (rsync_argv_opener), owned */
+	struct sockaddr_storage addr;	/* the daemon's, when the target names an address */
+	socklen_t addr_len;	/* 0: a name, the opener's */
+	uint64_t connect_ms;	/* the remote's timeout */
 	uint64_t keep_ms;	/* kept unused this long */
 	int fd;			/* open, the greeting waiting in it; -1: none */
+	bool connecting;	/* fd: the worker's connect, not done yet */
 	uint64_t opened_at;	/* monotonic ms */
 	struct io io;		/* fd: the daemon hanging up */
-	struct timer idle;	/* fd kept for keep_ms */
+	struct timer idle;	/* fd kept for keep_ms; connecting: connect_ms */
 	struct child *opener;	/* the connector opening one */
 	int sock;		/* the worker's end of the opener's Unix socket; -1 */
 	uint64_t taken, dropped;	/* figures: runs that had one; closed unused */
 };
 
 /* Takes argv. */
-int preconn_init(struct preconn *p, struct loop *l, const char *name, char **argv,
-    uint64_t keep_ms);
+int preconn_init(struct preconn *p, struct loop *l, const struct remote_conf *rc, char **argv);
 void preconn_free(struct preconn *p);
 /* Opens a connection unless one is open or being opened. */
 void preconn_open(struct preconn *p);

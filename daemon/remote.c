@@ -38,7 +38,7 @@ preconnect_init(struct remote *r)
 		return 0;
 	}
 	r->rc->pre = &r->pre;
-	return preconn_init(&r->pre, &r->w->loop, r->rc->name, argv, r->rc->preconnect_ms);
+	return preconn_init(&r->pre, &r->w->loop, r->rc, argv);
 }
 
 int

@@ -11,9 +11,14 @@
  * the senders' buffers fill up) until a STALL 0.
  *
  * The relay terminates TCP: the handshake and TCP's own acknowledgements are
- * not delayed, only the data.  A new connection therefore costs one round
- * trip less than on a real link, and throughput is not bounded by the
- * window over the round trip (the rate is tc's job). */
+ * not delayed, only the data, and throughput is not bounded by the window
+ * over the round trip (the rate is tc's job).  What a real handshake costs
+ * is added: no byte of a new connection moves before three one-way delays
+ * (SYN, SYN-ACK, ACK) have passed since it was accepted, so a server's
+ * greeting reaches the client two round trips after its connect() began, as
+ * on a real link (the client's first bytes reach the server at that time
+ * too, half a round trip later than on a real link: a server that speaks
+ * first does not wait for them before its greeting). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +55,7 @@ struct dir {           /* the bytes from fd[i] to fd[1 - i] */
 struct conn {
 	int fd[2];         /* 0: the client, 1: the target */
 	struct dir dir[2];
+	long long open_at; /* ms: the emulated handshake is over */
 };
 
 static struct conn *conns[MAX_CONNS];
@@ -152,6 +158,7 @@ accept_one(int lfd, const struct sockaddr_in *target)
 	}
 	c->fd[0] = cfd;
 	c->fd[1] = tfd;
+	c->open_at = now_ms() + 3 * delay_ms;
 	for (int d = 0; d < 2; d++) {
 		fcntl(c->fd[d], F_SETFL, O_NONBLOCK);
 		/* the delay is ours: no Nagle on top of it */
@@ -188,7 +195,10 @@ dir_read(struct conn *c, int d)
 		if (fit)
 			ch = fit;
 	}
-	due = now_ms() + delay_ms;
+	due = now_ms();
+	if (due < c->open_at)
+		due = c->open_at;
+	due += delay_ms;
 	if (jitter_ms)
 		due += random() % (2 * jitter_ms + 1) - jitter_ms;
 	if (due < q->last_due)

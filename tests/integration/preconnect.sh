@@ -3,14 +3,14 @@
 # [remote] preconnect: after a run that succeeded, the worker has the
 # connector open a connection to the rsync daemon, keeps it, and the next
 # run uses it (no handshake, the greeting already there).  It is closed
-# unused after preconnect's time, or when the daemon hangs up (its own
-# `timeout`, 3 s here); a run then connects by itself.  The mirror is exact
-# throughout, also for a name that a shell would read.
+# unused after preconnect's time, or when the daemon hangs up (here: the
+# daemon process that holds it is killed; rsync 3.5's daemon also hangs up
+# after its `timeout`, 3.2's do not); a run then connects by itself.  The
+# mirror is exact throughout, also for a name that a shell would read.
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need_syncd
-RSYNCD_TIMEOUT=3
 start_rsyncd
 SRC=$T/src
 mkdir -p "$SRC"
@@ -43,8 +43,13 @@ wait_for 10 "a new connection opened ahead" one_kept
 [ "$(kept)" != "$first" ] || fail "the push did not take the connection kept ($first)"
 assert_no_log 'push failed'
 
-# the daemon's timeout ends the kept one (3 s): the worker sees it and
+# the daemon's end of the kept one goes away: the worker sees it and
 # closes its end; the next push connects by itself
+port=$(kept)
+pid=$(ss -Htnp state established "( sport = :$RSYNCD_PORT and dport = :${port// /} )" |
+	grep -o 'pid=[0-9]*' | head -n 1)
+[ -n "$pid" ] || fail "no daemon process holds the kept connection (port $port)"
+kill "${pid#pid=}"
 wait_for 10 "the daemon hanging up" log_count_gt 'closed after [0-9]+ms: the daemon hung up' 0
 wait_for 5 "no connection kept" none_kept
 taken=$(log_count 'the run takes the connection')
@@ -54,15 +59,28 @@ assert_eq "$(log_count 'the run takes the connection')" "$taken" "runs that took
 assert_no_log 'push failed'
 stop_syncd
 
-# preconnect's time: closed unused after it
-{ source_section "$SRC"; rsyncd_remote r1 'preconnect = 1s'; fast_sections; } >"$CFG"
+# preconnect's time: closed unused after it; and a target that names its
+# host: the connector resolves it and opens the connection (the worker
+# connects itself only to an address)
+{
+	source_section "$SRC"
+	printf '[remote r1]\ntarget = %s\npassword_file = %s\ntimeout = 20s\npreconnect = 1s\n' \
+		"${RSYNCD_URL/@127.0.0.1:/@localhost:}" "$PASSFILE"
+	fast_sections
+} >"$CFG"
 start_syncd "$CFG" -v
 wait_ready
 wait_converged "$SRC" "$MIRROR"
 wait_for 10 "the kept one closed after 1 s" log_count_gt 'closed after [0-9]+ms: kept long enough' 0
 wait_for 5 "no connection kept" none_kept
+taken=$(log_count 'the run takes the connection')
 printf 'three\n' >"$SRC/three"
 wait_converged "$SRC" "$MIRROR"
+wait_for 10 "a connection opened ahead by the connector" one_kept
+printf 'four\n' >"$SRC/four"
+wait_converged "$SRC" "$MIRROR"
+[ "$(log_count 'the run takes the connection')" -gt "$taken" ] ||
+	fail "no run took the connection the connector opened"
 assert_syncd_running
 stop_syncd
 # nothing of the worker's is left connected
