@@ -42,6 +42,9 @@ assert_log 'the run takes the connection opened [0-9]+ms ago'
 wait_for 10 "a new connection opened ahead" one_kept
 [ "$(kept)" != "$first" ] || fail "the push did not take the connection kept ($first)"
 assert_no_log 'push failed'
+j=$(ctl status --json) || fail "no status"
+n=$(json_remote_field "$j" r1 preconnected_runs) || fail "no preconnected_runs in: $j"
+[ "$n" -ge 1 ] || fail "preconnected_runs is $n"
 
 # the daemon's end of the kept one goes away: the worker sees it and
 # closes its end; the next push connects by itself
