@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,16 +68,24 @@ drop(struct preconn *p, const char *why)
 }
 
 void
-preconn_free(struct preconn *p)
+preconn_close(struct preconn *p)
 {
+	p->closed = true;
+	if (p->opener)
+		child_kill(p->opener, SIGKILL);
 	if (p->connecting)
 		forget(p);
 	drop(p, "stopping");
+}
+
+void
+preconn_free(struct preconn *p)
+{
+	p->opener = NULL;	/* gone: child_kill_all() forgets every child */
+	preconn_close(p);
 	timer_close(&p->idle);
 	if (p->sock >= 0)
 		close(p->sock);
-	/* An opener still running dies with the worker's other children
-	 * (child_kill_all), which forgets it. */
 	strv_free(p->argv);
 }
 
@@ -192,7 +201,7 @@ opened(struct child *c, int status, void *ctx)
 	p->opener = NULL;
 	close(p->sock);
 	p->sock = -1;
-	if (fd >= 0 && status == 0) {
+	if (fd >= 0 && status == 0 && !p->closed) {
 		keep(p, fd);
 		return;
 	}
@@ -225,7 +234,7 @@ spawn_opener(struct preconn *p)
 void
 preconn_open(struct preconn *p)
 {
-	if (p->fd >= 0 || p->opener)
+	if (p->fd >= 0 || p->opener || p->closed)
 		return;
 	if (p->addr_len)
 		connect_addr(p);

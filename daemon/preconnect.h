@@ -34,6 +34,7 @@ struct preconn {
 	uint64_t keep_ms;	/* kept unused this long */
 	int fd;			/* open, the greeting waiting in it; -1: none */
 	bool connecting;	/* fd: the worker's connect, not done yet */
+	bool closed;		/* preconn_close: nothing more is opened */
 	uint64_t opened_at;	/* monotonic ms */
 	struct io io;		/* fd: the daemon hanging up */
 	struct timer idle;	/* fd kept for keep_ms; connecting: connect_ms */
@@ -47,6 +48,9 @@ int preconn_init(struct preconn *p, struct loop *l, const struct remote_conf *rc
 void preconn_free(struct preconn *p);
 /* Opens a connection unless one is open or being opened. */
 void preconn_open(struct preconn *p);
+/* The worker stops: the opener is killed (a connect to a black hole would
+ * hold the stop for its timeout), what is kept closed, nothing opened again. */
+void preconn_close(struct preconn *p);
 /* The open connection, for a run (the caller closes it once the child has
  * it), or -1. */
 int preconn_take(struct preconn *p);

@@ -828,6 +828,14 @@ remote_state(const struct remote *r)
 }
 
 void
+remote_stop(struct remote *r)
+{
+	if (r->rc->pre)
+		preconn_close(r->rc->pre);
+	remote_kick(r);
+}
+
+void
 remote_kill(struct remote *r, int sig)
 {
 	if (r->push)

@@ -88,6 +88,9 @@ uint64_t remote_oldest(const struct remote *r);
 bool remote_current(const struct remote *r, uint64_t t);
 /* "ok", "pushing", "backoff", "failing", "operator-error" or "paused". */
 const char *remote_state(const struct remote *r);
+/* The worker stops: what is due is started (the last pushes), nothing is
+ * opened ahead any more. */
+void remote_stop(struct remote *r);
 void remote_kill(struct remote *r, int sig);
 /* At a clean stop: all that is pending is in the journal (a journal that is
  * off gets one more try).  False, logged: the next start needs a full sync. */

@@ -318,7 +318,7 @@ begin_stop(struct worker *w, const char *why)
 	timer_disarm(&w->verify_timer);
 	for (size_t i = 0; i < w->cfg->nremotes; i++) {
 		verify_stop(&w->verifies[i], SIGTERM);
-		remote_kick(&w->remotes[i]);
+		remote_stop(&w->remotes[i]);
 	}
 	timer_arm(&w->stop_timer, STOP_GRACE_MS);
 	worker_remote_done(w);

@@ -86,6 +86,51 @@ wait_converged "$SRC" "$MIRROR"
 	fail "no run took the connection the connector opened"
 assert_syncd_running
 stop_syncd
+
+# A stop does not wait for a connection being opened: with the daemon's
+# listener stopped and its accept queue full, the next connect hangs (SYNs
+# dropped) while the connection kept still serves a push; the stop that
+# follows kills the connector opening the next one.
+{
+	source_section "$SRC"
+	printf '[remote r1]\ntarget = %s\npassword_file = %s\ntimeout = 30s\npreconnect = 30s\n' \
+		"${RSYNCD_URL/@127.0.0.1:/@localhost:}" "$PASSFILE"
+	fast_sections
+} >"$CFG"
+start_syncd "$CFG" -v
+wait_ready
+wait_converged "$SRC" "$MIRROR"
+wait_for 10 "a connection opened ahead" one_kept
+kill -STOP "$RSYNCD_PID"
+backlog=$(ss -Hltn "( sport = :$RSYNCD_PORT )" | awk '{ print $3; exit }')
+python3 -c '
+import socket, sys, time
+held = []
+for i in range(int(sys.argv[2]) + 4):
+    s = socket.socket()
+    s.setblocking(False)
+    s.connect_ex(("127.0.0.1", int(sys.argv[1])))
+    held.append(s)
+time.sleep(3600)
+' "$RSYNCD_PORT" "${backlog:-5}" &
+filler=$!
+_lib_track $filler
+queue_full() { [ -n "$(ss -Htn state syn-sent "( dport = :$RSYNCD_PORT )")" ]; }
+wait_for 10 "the daemon's accept queue full" queue_full
+opening() { pgrep -f -- "--rsyncd-connect localhost $RSYNCD_PORT " >/dev/null; }
+printf 'five\n' >"$SRC/five"
+wait_converged "$SRC" "$MIRROR"
+wait_for 10 "a connector opening the next connection" opening
+sleep 1
+opening || fail "the connector opening the next connection did not hang"
+t0=$(now_ms)
+stop_syncd
+took=$(elapsed_since "$t0")
+log "stopped in ${took}s with a connector opening a connection"
+[ "${took%%.*}" -lt 5 ] || fail "the stop waited ${took}s for the connector opening a connection"
+opening && fail "the connector opening a connection outlived the worker"
+stop_pid "$filler"
+kill -CONT "$RSYNCD_PID"
 # nothing of the worker's is left connected
 wait_for 5 "no connection left" none_kept
 pass
