@@ -121,12 +121,14 @@ hand_over(int fd)
 static int
 connected_fd(void)
 {
-	int type;
-	socklen_t len = sizeof type;
+	int type, domain;
+	socklen_t len = sizeof type, dlen = sizeof domain;
 
 	if (!env_says(CONNECTOR_FD_ENV))
 		return -1;
-	if (getsockopt(CHILD_PASS_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM) {
+	if (getsockopt(CHILD_PASS_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM ||
+	    getsockopt(CHILD_PASS_FD, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) < 0 ||
+	    (domain != AF_INET && domain != AF_INET6)) {
 		fprintf(stderr, "syncd connector: descriptor %d: not a connection\n", CHILD_PASS_FD);
 		return -1;
 	}

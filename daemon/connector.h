@@ -12,7 +12,9 @@ int connector_main(int argc, char **argv);
  * environment that rsync hands on to its remote shell.  With
  * CONNECTOR_OPEN_ENV set instead, the connector only connects and sends the
  * socket (SCM_RIGHTS) over that descriptor, a Unix socket of the worker's. */
-#define CONNECTOR_FD_ENV "SYNCD_CONNECTED_FD=3"
-#define CONNECTOR_OPEN_ENV "SYNCD_CONNECT_AHEAD=1"
+#define CONNECTOR_FD_VAR "SYNCD_CONNECTED_FD"
+#define CONNECTOR_OPEN_VAR "SYNCD_CONNECT_AHEAD"
+#define CONNECTOR_FD_ENV CONNECTOR_FD_VAR "=3"
+#define CONNECTOR_OPEN_ENV CONNECTOR_OPEN_VAR "=1"
 
 #endif

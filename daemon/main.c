@@ -107,6 +107,10 @@ main(int argc, char **argv)
 	/* Run by rsync, with rsync's own words after ours. */
 	if (argc > 1 && !strcmp(argv[1], "--rsyncd-connect"))
 		return connector_main(argc - 2, argv + 2);
+	/* The worker's environment reaches its runs' connectors: what tells
+	 * them of a connection opened ahead is the worker's to set. */
+	unsetenv(CONNECTOR_FD_VAR);
+	unsetenv(CONNECTOR_OPEN_VAR);
 
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },

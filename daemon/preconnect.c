@@ -62,7 +62,6 @@ drop(struct preconn *p, const char *why)
 	if (p->fd < 0 || p->connecting)
 		return;
 	forget(p);
-	p->dropped++;
 	log_debug("%s: connection opened ahead closed after %llums: %s", p->name,
 	    (unsigned long long)(now_ms() - p->opened_at), why);
 }

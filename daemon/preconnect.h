@@ -40,7 +40,7 @@ struct preconn {
 	struct timer idle;	/* fd kept for keep_ms; connecting: connect_ms */
 	struct child *opener;	/* the connector opening one */
 	int sock;		/* the worker's end of the opener's Unix socket; -1 */
-	uint64_t taken, dropped;	/* figures: runs that had one; closed unused */
+	uint64_t taken;		/* runs that had one (status) */
 };
 
 /* Takes argv. */
