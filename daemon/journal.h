@@ -64,7 +64,8 @@ int journal_open(struct journal *j, const char *path, struct changeset *into, ui
 /* Appends a batch, or a wanted full sync; -1 if off (nothing written). */
 int journal_append(struct journal *j, const struct changeset *cs);
 int journal_append_full(struct journal *j);
-/* Replaces the contents with exactly the n sets (oldest first), and so turns a journal that is off on again (logged once). */
+/* Replaces the contents with exactly the n sets (oldest first), and so
+ * turns a journal that is off on again (logged once). */
 int journal_rewrite(struct journal *j, const struct changeset *const *sets, size_t n, bool full);
 /* Empties it: the remote has everything.  Not synced: should the old
  * records survive a crash, they only cause a redundant push. */
