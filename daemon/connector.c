@@ -29,6 +29,15 @@
  * acknowledges every read at once.  TCP_QUICKACK does not stick, hence
  * after each read. */
 
+void
+connector_socket_ready(int fd)
+{
+	int on = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+}
+
 /* One address; errno says why not. */
 static int
 try_connect(const struct addrinfo *a, int timeout_ms)
@@ -53,9 +62,7 @@ try_connect(const struct addrinfo *a, int timeout_ms)
 			goto fail;
 		}
 	}
-	int on = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	connector_socket_ready(fd);
 	return fd;
 fail:
 	e = errno;

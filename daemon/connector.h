@@ -6,6 +6,9 @@
  * an rsync:// remote; connects to the daemon and copies both ways, each
  * read from the daemon acknowledged at once.  Returns the exit status. */
 int connector_main(int argc, char **argv);
+/* A socket just connected, made as the connector copies on it: no Nagle,
+ * blocking. */
+void connector_socket_ready(int fd);
 
 /* A connection opened ahead (preconnect.h) reaches the connector as
  * descriptor 3 (child.h, CHILD_PASS_FD), with CONNECTOR_FD_ENV set in the

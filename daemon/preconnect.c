@@ -2,10 +2,8 @@
 #include "preconnect.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,7 +127,7 @@ static void
 connected(void *ctx, uint32_t events)
 {
 	struct preconn *p = ctx;
-	int err = 0, fd = p->fd, on = 1;
+	int err = 0, fd = p->fd;
 	socklen_t len = sizeof err;
 
 	(void)events;
@@ -142,9 +140,7 @@ connected(void *ctx, uint32_t events)
 	}
 	loop_del(p->loop, &p->io);
 	timer_disarm(&p->idle);
-	/* As the connector's own: no Nagle, and blocking for its copying. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	connector_socket_ready(fd);
 	keep(p, fd);
 }
 
