@@ -23,6 +23,15 @@ kept() {
 }
 one_kept() { [ "$(wc -w <<<"$(kept)")" = 1 ]; }
 none_kept() { [ -z "$(kept)" ]; }
+# server_of PORT: the daemon process (not the listener) serving the
+# worker's connection from local port PORT; none while the connection
+# waits in the listener's accept queue
+server_of() {
+	ss -Htnp state established "( sport = :$RSYNCD_PORT and dport = :$1 )" |
+		grep -o 'pid=[0-9]*' | cut -d= -f2 | grep -vx "$RSYNCD_PID" | head -n 1
+}
+# one kept, and a daemon process of its own already serving it
+one_served() { one_kept && [ -n "$(server_of "$(kept | tr -d ' ')")" ]; }
 
 CFG=$T/pre.ini
 { source_section "$SRC"; rsyncd_remote r1 'preconnect = 20s'; fast_sections; } >"$CFG"
@@ -49,10 +58,10 @@ n=$(json_remote_field "$j" r1 preconnected_runs) || fail "no preconnected_runs i
 # the daemon's end of the kept one goes away: the worker sees it and
 # closes its end; the next push connects by itself
 port=$(kept)
-pid=$(ss -Htnp state established "( sport = :$RSYNCD_PORT and dport = :${port// /} )" |
-	grep -o 'pid=[0-9]*' | head -n 1)
+wait_for 10 "a daemon process serving the kept connection" one_served
+pid=$(server_of "${port// /}")
 [ -n "$pid" ] || fail "no daemon process holds the kept connection (port $port)"
-kill "${pid#pid=}"
+kill "$pid"
 wait_for 10 "the daemon hanging up" log_count_gt 'closed after [0-9]+ms: the daemon hung up' 0
 wait_for 5 "no connection kept" none_kept
 taken=$(log_count 'the run takes the connection')
@@ -100,7 +109,7 @@ stop_syncd
 start_syncd "$CFG" -v
 wait_ready
 wait_converged "$SRC" "$MIRROR"
-wait_for 10 "a connection opened ahead" one_kept
+wait_for 10 "a connection opened ahead, served by a daemon process" one_served
 kill -STOP "$RSYNCD_PID"
 backlog=$(ss -Hltn "( sport = :$RSYNCD_PORT )" | awk '{ print $3; exit }')
 python3 -c '
