@@ -17,7 +17,7 @@ DESTDIR  ?=
 # BUILD=build-san with SAN=1 gives the ASan+UBSan build the tests also run.
 BUILD    ?= build
 CC       ?= cc
-PKGS      = libsystemd inih
+PKGS      = inih
 CFLAGS   ?= -O2 -g
 WARN      = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wno-unused-parameter
@@ -39,7 +39,7 @@ CHECK_LIBS = $(shell pkg-config --libs check)
 
 COMMON_SRC = common/log.c common/duration.c common/strv.c common/buf.c common/loop.c \
              common/config.c common/hook_conf.c common/filter.c common/lineserver.c common/json.c \
-             common/fsutil.c common/proc.c common/field.c common/json_read.c
+             common/fsutil.c common/proc.c common/field.c common/json_read.c common/sdnotify.c
 DAEMON_LIB = daemon/pathtree.c daemon/changeset.c daemon/unclosed.c daemon/mounts.c \
              daemon/watch.c daemon/watch_inotify.c daemon/watch_fanotify.c daemon/child.c daemon/rsync_argv.c \
              daemon/sshmux.c daemon/preconnect.c \

@@ -12,7 +12,6 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -23,6 +22,7 @@
 #include "metrics.h"
 #include "metrics_http.h"
 #include "notify.h"
+#include "sdnotify.h"
 #include "strv.h"
 
 static struct instance *
@@ -77,7 +77,7 @@ supervisor_changed(struct supervisor *sv)
 	    n[IS_RUNNING], n[IS_STARTING], n[IS_BACKOFF], n[IS_FAILED], n[IS_STOPPED]);
 	if (strcmp(status, sv->status)) {
 		memcpy(sv->status, status, sizeof status);
-		sd_notify(0, status);
+		sdnotify_send(status);
 	}
 	if (sv->stopping) {
 		for (struct instance *in = sv->instances; in; in = in->next)
@@ -196,7 +196,7 @@ stop_all(struct supervisor *sv)
 	if (!sv->stopping)
 		log_info("stopping every instance");
 	sv->stopping = true;
-	sd_notify(0, "STOPPING=1");
+	sdnotify_send("STOPPING=1");
 	for (struct instance *in = sv->instances; in; in = in->next)
 		instance_stop(in);
 	supervisor_changed(sv);
@@ -277,10 +277,10 @@ static void
 on_watchdog(void *ctx)
 {
 	struct supervisor *sv = ctx;
-	uint64_t usec;
+	uint64_t usec = sdnotify_watchdog_usec();
 
-	sd_notify(0, "WATCHDOG=1");
-	if (sd_watchdog_enabled(0, &usec) > 0)
+	sdnotify_send("WATCHDOG=1");
+	if (usec > 0)
 		timer_arm(&sv->watchdog, usec / 2000);
 }
 
@@ -594,9 +594,9 @@ supervisor_run(const struct paths *p, int ready_fd, bool on_demand)
 	run_on(&sv, handed);
 	log_info("supervising %s: %s%s", sv.instances_dir, summary,
 	    on_demand ? " (started by syncctl start: starts what it is asked to; syncctl stop ends it)" : "");
-	if (sd_watchdog_enabled(0, &usec) > 0)
+	if ((usec = sdnotify_watchdog_usec()) > 0)
 		timer_arm(&sv.watchdog, usec / 2000);
-	sd_notify(0, "READY=1");
+	sdnotify_send("READY=1");
 	if (ready_fd >= 0) {
 		ssize_t n = write(ready_fd, "", 1);
 		(void)n;

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "backoff.h"
@@ -20,6 +19,7 @@
 #include "control.h"
 #include "sshmux.h"
 #include "statelock.h"
+#include "sdnotify.h"
 
 /* How long in-flight rsync runs get to finish once we are told to stop. */
 #define STOP_GRACE_MS 10000
@@ -220,10 +220,10 @@ static void
 watchdog_due(void *ctx)
 {
 	struct worker *w = ctx;
-	uint64_t usec = 0;
+	uint64_t usec = sdnotify_watchdog_usec();
 
-	sd_notify(0, "WATCHDOG=1");
-	if (sd_watchdog_enabled(0, &usec) > 0)
+	sdnotify_send("WATCHDOG=1");
+	if (usec > 0)
 		timer_arm(&w->watchdog_timer, usec / 2000);
 }
 
@@ -310,7 +310,7 @@ begin_stop(struct worker *w, const char *why)
 	if (w->stopping)
 		return;
 	log_info("%s: stopping", why);
-	sd_notify(0, "STOPPING=1");
+	sdnotify_send("STOPPING=1");
 	w->stopping = true;
 	/* What happened before the stop goes with it: the events still
 	 * queued, and the files written and not closed yet, as they are. */
@@ -388,7 +388,7 @@ worker_status(struct worker *w)
 			    w->hooks[i].hc->name, strerror(w->hooks[i].journal.err));
 	if (w->running_err && o < sizeof buf)
 		snprintf(buf + o, sizeof buf - o, "; no running mark (%s)", strerror(w->running_err));
-	sd_notify(0, buf);
+	sdnotify_send(buf);
 }
 
 static int
@@ -529,7 +529,7 @@ worker_run(struct config *cfg, const char *state_dir, const char *scratch_dir,
 			goto out;
 		}
 	offer_replayed(&w);
-	if (sd_watchdog_enabled(0, &usec) > 0)
+	if ((usec = sdnotify_watchdog_usec()) > 0)
 		timer_arm(&w.watchdog_timer, usec / 2000);
 
 	/* Watches first: a change made from here on is seen, and what the full
@@ -545,7 +545,7 @@ worker_run(struct config *cfg, const char *state_dir, const char *scratch_dir,
 	log_info("ready: watching %s under %s with %s in %llums, mirroring to %zu remote%s, "
 	    "%zu hook%s", what, cfg->source, w.watch.be->name, (unsigned long long)(now_ms() - t0),
 	    cfg->nremotes, cfg->nremotes == 1 ? "" : "s", cfg->nhooks, cfg->nhooks == 1 ? "" : "s");
-	sd_notify(0, "READY=1");
+	sdnotify_send("READY=1");
 	worker_status(&w);
 	if (unclean) {
 		log_warn("the previous run of this instance did not stop cleanly (unclean stop: "

@@ -27,5 +27,6 @@ Suite *proc_suite(void);
 Suite *policy_suite(void);
 Suite *metrics_suite(void);
 Suite *watch_suite(void);
+Suite *sdnotify_suite(void);
 
 #endif
