@@ -183,21 +183,33 @@ journal_open(struct journal *j, const char *path, struct changeset *into, uint64
 }
 
 int
-journal_append(struct journal *j, const struct changeset *cs)
+journal_append(struct journal *j, const struct changeset *cs, bool sync)
 {
 	struct buf b = { 0 };
 
 	put_entries(&b, cs);
-	return journal_put(j, &b, true);
+	return journal_put(j, &b, sync);
 }
 
 int
-journal_append_full(struct journal *j)
+journal_append_full(struct journal *j, bool sync)
 {
 	struct buf b = { 0 };
 
 	journal_record(&b, 'F', "");
-	return journal_put(j, &b, true);
+	return journal_put(j, &b, sync);
+}
+
+int
+journal_sync(struct journal *j)
+{
+	if (j->err)
+		return -1;
+	if (j->fd >= 0 && fdatasync(j->fd) < 0) {
+		broken(j, "cannot write");
+		return -1;
+	}
+	return 0;
 }
 
 void

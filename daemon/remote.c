@@ -740,13 +740,22 @@ remote_kick(struct remote *r)
 		start_lane(r, ticket);
 }
 
+/* Whether an append must reach the disk before it is acted on: only while
+ * the worker has no running mark, which otherwise makes a power loss end
+ * in a full sync (journal.h). */
+static bool
+sync_appends(const struct remote *r)
+{
+	return r->w->running_err != 0;
+}
+
 int
 remote_offer(struct remote *r, const struct changeset *sealed, const struct moves *moves)
 {
 	int was = r->journal.err;
 
-	/* On disk before it can be attempted. */
-	journal_append(&r->journal, sealed);
+	/* In the journal before it can be attempted. */
+	journal_append(&r->journal, sealed, sync_appends(r));
 	journal_noted(r, was);
 	moves_append(&r->moves, moves);
 	if (changeset_copy(&r->pending, sealed) < 0)
@@ -763,7 +772,7 @@ remote_full(struct remote *r, bool lost)
 	int was = r->journal.err;
 
 	if (!r->full_wanted)
-		journal_append_full(&r->journal);
+		journal_append_full(&r->journal, sync_appends(r));
 	journal_noted(r, was);
 	r->full_wanted = true;
 	r->full_for_lost |= lost;
@@ -851,6 +860,8 @@ remote_journaled(struct remote *r)
 {
 	size_t n = remote_unpushed(r);
 
+	/* The appends not synced, before the running mark goes. */
+	journal_sync(&r->journal);
 	if (!r->journal.err || (!n && !r->full_wanted) || rewrite(r) == 0)
 		return true;
 	log_warn("%s: %zu changes%s pending are not in the journal (%s): the next start runs a "
