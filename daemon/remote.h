@@ -59,6 +59,7 @@ struct remote {
 	uint64_t failed_pushes[RSYNC_OPERATOR + 1];	/* by outcome */
 	uint64_t bytes_sent;		/* rsync's "sent N bytes" */
 	uint64_t push_started;		/* monotonic ms of the push run in flight */
+	uint64_t push_ms;		/* the main lane's pushes that worked: their time, a moving average */
 	struct hist push_time;
 	uint64_t last_ok_wall;		/* wall ms of the last success, 0: none yet */
 	char last_error[1400];
@@ -66,9 +67,10 @@ struct remote {
 
 int remote_init(struct remote *r, struct worker *w, struct remote_conf *rc);
 void remote_free(struct remote *r);
-/* Queues (a copy of) a sealed batch, with the directory moves it holds,
- * and pushes it if the remote is free. */
-int remote_offer(struct remote *r, const struct changeset *sealed, const struct moves *moves);
+/* Queues (a copy of) a sealed batch, with the directory moves it holds, on
+ * every remote, and pushes it where the remote is free, those whose pushes
+ * take longest first; -1 if some could not take it (out of memory, logged). */
+int remotes_offer(struct worker *w, const struct changeset *sealed, const struct moves *moves);
 /* Asks for a full sync (runs beside live pushes); lost: events were lost. */
 void remote_full(struct remote *r, bool lost);
 /* Starts whatever is due and allowed now. */

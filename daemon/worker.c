@@ -38,9 +38,7 @@ seal(struct worker *w)
 	w->batches++;
 	log_debug("batch %llu sealed: %zu entries", (unsigned long long)w->batches,
 	    changeset_count(&w->gather));
-	for (size_t i = 0; i < w->cfg->nremotes; i++)
-		if (remote_offer(&w->remotes[i], &w->gather, &w->moves) < 0)
-			log_err("%s: out of memory queueing a batch", w->remotes[i].rc->name);
+	remotes_offer(w, &w->gather, &w->moves);
 	/* After the remotes: a hook that waits for them must see them busy. */
 	for (size_t i = 0; i < w->cfg->nhooks; i++)
 		hook_offer(&w->hooks[i], &w->gather, t);
@@ -519,9 +517,10 @@ worker_run(struct config *cfg, const char *state_dir, const char *scratch_dir,
 	    timer_init(&w.loop, &w.running_timer, running_due, &w) < 0)
 		goto out;
 	w.remotes = calloc(cfg->nremotes + 1, sizeof *w.remotes);
+	w.order = calloc(cfg->nremotes + 1, sizeof *w.order);
 	w.verifies = calloc(cfg->nremotes + 1, sizeof *w.verifies);
 	w.hooks = calloc(cfg->nhooks + 1, sizeof *w.hooks);
-	if (!w.remotes || !w.verifies || !w.hooks)
+	if (!w.remotes || !w.order || !w.verifies || !w.hooks)
 		goto out;
 	w.control = control_open(&w, sock);
 	if (!w.control)
@@ -605,6 +604,7 @@ out:
 	}
 	free(w.verifies);
 	free(w.remotes);
+	free(w.order);
 	changeset_clear(&w.gather);
 	moves_clear(&w.moves);
 	timer_close(&w.batch_timer);

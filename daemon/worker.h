@@ -37,6 +37,7 @@ struct worker {
 	struct batch batch;
 	struct timer batch_timer, full_timer, watchdog_timer, stop_timer, verify_timer, running_timer;
 	struct remote *remotes;
+	struct remote **order;		/* the remotes, for remotes_offer to sort */
 	uint64_t tickets;		/* handed out to remotes queued for a run slot */
 	struct verify *verifies;	/* one per remote, in the same order */
 	unsigned verifying;		/* of them waiting or running: changes are noted */
