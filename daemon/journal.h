@@ -14,12 +14,13 @@
  * a power loss or a kernel crash could take an append not synced yet, and
  * either leaves the worker's `running` mark, after which the next start runs
  * a full sync of every remote, which a journal cannot improve on: so the
- * appends are synced only while there is no mark (it cannot be made), and
- * at a clean stop, before the mark goes (journal_sync).  A sync per batch
- * per remote held every push of the batch behind them: with 50 mirrors, 50
- * fdatasyncs before the last one started (13 ms here, one journal commit
- * each on a journaled ext4: 1-10 ms apiece).  The file is emptied when the remote has nothing
- * pending and rewritten compactly when it grows.  Format: the line
+ * appends are synced only while there is no mark on disk (it cannot be
+ * made, or its directory not synced), and at a clean stop, before the mark
+ * goes (journal_sync).  A sync per batch per remote held every push of the
+ * batch behind them: with 50 mirrors, 50 fdatasyncs before the last one
+ * started (13 ms here, one journal commit each on a journaled ext4: 1-10
+ * ms apiece).  The file is emptied when the remote has nothing pending and
+ * rewritten compactly when it grows.  Format: the line
  * "syncd-journal 1\n", then records of one kind byte ('P' path, 'D' directory
  * contents, 'G' path gone, 'F' full sync wanted), the relative path, a NUL.
  * A last record without its NUL is a torn write and is dropped.

@@ -417,29 +417,34 @@ setup_signals(struct worker *w)
 	return loop_add(&w->loop, &w->sig_io, w->sigfd, EPOLLIN, on_signal, w);
 }
 
+/* Whether DIR's entries are on disk now. */
+static bool
+dir_synced(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool ok = fd >= 0 && fsync(fd) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 /* A mark that exists while a worker runs: found at start, it says the last
  * run ended without cleaning up (killed, crashed, power lost).  One that
  * cannot be made is tried again on the [retry] backoff, said once each
- * way.  Its directory entry is synced: the remotes' journals rely on it
- * surviving a power loss (journal.h). */
+ * way.  The remotes' journals count on it surviving a power loss
+ * (journal.h): its directory entry is synced, and while that has not
+ * worked their appends are synced instead. */
 static bool
 mark_running(struct worker *w)
 {
 	bool unclean = access(w->running, F_OK) == 0;
 	int fd = unclean ? -1 : open(w->running, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
 
-	if (fd >= 0) {
+	if (fd >= 0)
 		close(fd);
-		int dir = open(w->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dir < 0 || fsync(dir) < 0) {
-			int e = errno;
-			unlink(w->running);
-			fd = -1;
-			errno = e;
-		}
-		if (dir >= 0)
-			close(dir);
-	}
+	if (unclean || fd >= 0)
+		w->mark_synced = dir_synced(w->state_dir);
 	if ((unclean || fd >= 0) && w->running_err) {
 		log_info("running mark %s made: an unclean stop is noticed again", w->running);
 		w->running_err = 0;

@@ -28,6 +28,7 @@ struct worker {
 	char *scratch_dir;
 	char *running;			/* the mark of a run: state_dir/running */
 	int running_err;		/* why it could not be made (an errno), 0: made */
+	bool mark_synced;		/* and its directory entry is on disk */
 	unsigned running_failures;	/* attempts to make it that failed */
 	const char *fail_log;		/* NULL: none */
 	struct loop loop;
