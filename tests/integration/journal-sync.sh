@@ -15,6 +15,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 need_syncd
 command -v strace >/dev/null || skip "no strace (tests/install-deps installs it)"
+strace -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here (no ptrace)"
 [ -z "${SYNCD_WRAPPER:-}" ] || skip "strace watches the worker itself, not a wrapper around it"
 # LeakSanitizer cannot run under ptrace (the ASan pass): the leak checks of
 # these paths are the other journal tests'.
