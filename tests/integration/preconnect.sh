@@ -71,18 +71,24 @@ assert_eq "$(log_count 'the run takes the connection')" "$taken" "runs that took
 assert_no_log 'push failed'
 stop_syncd
 
+# start_by_name TIMEOUT PRECONNECT: the worker started on r1 named by its
+# host name (the connector resolves it and opens the connections ahead: the
+# worker connects itself only to an address), its full sync done
+start_by_name() {
+	{
+		source_section "$SRC"
+		printf '[remote r1]\ntarget = %s\npassword_file = %s\ntimeout = %s\npreconnect = %s\n' \
+			"${RSYNCD_URL/@127.0.0.1:/@localhost:}" "$PASSFILE" "$1" "$2"
+		fast_sections
+	} >"$CFG"
+	start_syncd "$CFG" -v
+	wait_ready
+	wait_converged "$SRC" "$MIRROR"
+}
+
 # preconnect's time: closed unused after it; and a target that names its
-# host: the connector resolves it and opens the connection (the worker
-# connects itself only to an address)
-{
-	source_section "$SRC"
-	printf '[remote r1]\ntarget = %s\npassword_file = %s\ntimeout = 20s\npreconnect = 1s\n' \
-		"${RSYNCD_URL/@127.0.0.1:/@localhost:}" "$PASSFILE"
-	fast_sections
-} >"$CFG"
-start_syncd "$CFG" -v
-wait_ready
-wait_converged "$SRC" "$MIRROR"
+# host
+start_by_name 20s 1s
 wait_for 10 "the kept one closed after 1 s" log_count_gt 'closed after [0-9]+ms: kept long enough' 0
 wait_for 5 "no connection kept" none_kept
 taken=$(log_count 'the run takes the connection')
@@ -100,15 +106,7 @@ stop_syncd
 # listener stopped and its accept queue full, the next connect hangs (SYNs
 # dropped) while the connection kept still serves a push; the stop that
 # follows kills the connector opening the next one.
-{
-	source_section "$SRC"
-	printf '[remote r1]\ntarget = %s\npassword_file = %s\ntimeout = 30s\npreconnect = 30s\n' \
-		"${RSYNCD_URL/@127.0.0.1:/@localhost:}" "$PASSFILE"
-	fast_sections
-} >"$CFG"
-start_syncd "$CFG" -v
-wait_ready
-wait_converged "$SRC" "$MIRROR"
+start_by_name 30s 30s
 wait_for 10 "a connection opened ahead, served by a daemon process" one_served
 kill -STOP "$RSYNCD_PID"
 backlog=$(ss -Hltn "( sport = :$RSYNCD_PORT )" | awk '{ print $3; exit }')
