@@ -46,7 +46,7 @@ DAEMON_LIB = daemon/pathtree.c daemon/changeset.c daemon/unclosed.c daemon/mount
              daemon/treewalk.c daemon/excludes.c daemon/push.c daemon/remote.c daemon/lane.c daemon/batch.c daemon/worker.c \
              daemon/journal.c daemon/statelock.c daemon/rsync_exit.c daemon/rsync_version.c daemon/faillog.c daemon/control.c daemon/status.c \
              daemon/hook.c daemon/hook_journal.c daemon/hook_command.c daemon/hook_socket.c daemon/linkpass.c daemon/verify.c \
-             daemon/http.c daemon/http_fmt.c daemon/hook_http.c daemon/curl_api.c daemon/connector.c
+             daemon/http.c daemon/http_fmt.c daemon/hook_http.c daemon/curl_api.c daemon/connector.c daemon/opening.c
 DAEMON_SRC = $(DAEMON_LIB) daemon/main.c
 CTL_LIB    = ctl/supervisor.c ctl/instance.c ctl/policy.c ctl/notify.c ctl/client.c ctl/show.c \
              ctl/import_sersync.c ctl/metrics.c ctl/metrics_http.c

@@ -243,15 +243,20 @@ exec_child(char *const argv[], char *const envp[], int in, int out, int err, int
 }
 
 char **
-child_env_with(const char *var)
+child_env_with(const char *const *vars)
 {
 	struct strv env = { 0 };
-	size_t n = strcspn(var, "=") + 1;
 
-	for (char **e = environ; *e; e++)
-		if (strncmp(*e, var, n))
+	for (char **e = environ; *e; e++) {
+		const char *const *v = vars;
+		for (; *v; v++)
+			if (!strncmp(*e, *v, strcspn(*v, "=") + 1))
+				break;
+		if (!*v)
 			strv_add(&env, *e);
-	strv_add(&env, var);
+	}
+	for (const char *const *v = vars; *v; v++)
+		strv_add(&env, *v);
 	return strv_steal(&env);
 }
 

@@ -63,9 +63,9 @@ struct child {
  * own).  Returns NULL after logging why the program could not be started. */
 struct child *child_spawn(struct loop *l, char *const argv[], char *const envp[], int pass_fd,
     char *in_buf, size_t in_len, const char *label, child_exit_fn on_exit, void *ctx);
-/* Our environment with var ("NAME=value") set, for child_spawn; NULL when
- * out of memory.  strv_free() it. */
-char **child_env_with(const char *var);
+/* Our environment with vars ("NAME=value", NULL-terminated) set, for
+ * child_spawn; NULL when out of memory.  strv_free() it. */
+char **child_env_with(const char *const *vars);
 /* Kills c (SIGKILL, with a warning in the log and a last line in its tail)
  * once it has made no progress for ms: it wrote nothing, read nothing of its
  * stdin, and no process of its group (rsync, the ssh it runs, a wrapper's

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "child.h"
+#include "opening.h"
 
 /* rsync's daemon writes its compat flags, its checksum and compression
  * lists and its checksum seed as separate small writes, with no request
@@ -142,6 +143,250 @@ connected_fd(void)
 	return CHILD_PASS_FD;
 }
 
+/* Keeps a run's opening where the worker reads it for the next connection
+ * it opens ahead.  Unkept, the next run sends its own opening: nothing to
+ * report to rsync, whose output is read as its own. */
+static void
+learn(const char *path, const char *b, size_t n)
+{
+	char tmp[4096];
+	int fd;
+
+	if (snprintf(tmp, sizeof tmp, "%s.%d", path, (int)getpid()) >= (int)sizeof tmp ||
+	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+		return;
+	int rc = write_all(fd, b, n);
+	if (close(fd) < 0 || rc < 0 || rename(tmp, path) < 0)
+		unlink(tmp);
+}
+
+/* The copy between rsync (0 and 1) and the daemon.  In the opening
+ * (opening.h) it watches both ways: an opening sent ahead is checked against
+ * rsync's bytes, which are dropped as long as they match, and the daemon's
+ * answers reach rsync only once rsync has sent what they answer (its
+ * greeting at once, the module's answer after the module, the rest after the
+ * arguments).  Should rsync say anything else, or the daemon answer the
+ * module otherwise than with OK, the copy starts over on a connection of its
+ * own, which gets all of rsync's bytes and from which what rsync already had
+ * is read again and dropped. */
+struct relay {
+	int sock;
+	const char *host, *port;
+	int timeout_ms;
+	const char *learn;	/* where a run's opening is kept, or NULL */
+	char sent[OPENING_MAX];	/* sent ahead on sock */
+	size_t sent_len;	/* 0: nothing (any more) */
+	size_t sent_lines;	/* its greeting and module lines */
+	char cl[OPENING_MAX];	/* rsync's first bytes */
+	size_t cl_len;
+	char sv[OPENING_MAX];	/* the daemon's first bytes on sock */
+	size_t sv_len, given;	/* given: of sv, what rsync has had */
+	bool watching;		/* in the opening still */
+};
+
+/* A line of the daemon's into sv, a byte at a time: nothing past it is
+ * taken from the socket. */
+static int
+reread_line(struct relay *r)
+{
+	struct pollfd p = { .fd = r->sock, .events = POLLIN };
+
+	while (r->sv_len < sizeof r->sv) {
+		if (poll(&p, 1, r->timeout_ms > 0 ? 2 * r->timeout_ms : -1) <= 0 ||
+		    read(r->sock, r->sv + r->sv_len, 1) != 1)
+			return -1;
+		if (r->sv[r->sv_len++] == '\n')
+			return 0;
+	}
+	return -1;
+}
+
+static int
+start_over(struct relay *r)
+{
+	size_t greeting = opening_line(r->sv, r->sv_len);
+	bool had_answer = r->given > greeting;
+
+	if (r->learn && opening_answer_len(r->sv, r->sv_len) < 0)
+		unlink(r->learn);	/* the daemon asks more now: not ahead again */
+	close(r->sock);
+	r->sent_len = 0;
+	r->sock = connect_to(r->host, r->port, r->timeout_ms);
+	if (r->sock < 0 || write_all(r->sock, r->cl, r->cl_len) < 0)
+		return -1;
+	r->sv_len = 0;
+	if (r->given && reread_line(r) < 0)
+		return -1;
+	while (had_answer && opening_answer_len(r->sv, r->sv_len) == 0)
+		if (reread_line(r) < 0)
+			return -1;
+	if (had_answer && opening_answer_len(r->sv, r->sv_len) < 0) {
+		fprintf(stderr, "syncd connector: %s: the daemon answered a second connection otherwise\n",
+		    r->host);
+		return -1;
+	}
+	r->given = r->sv_len;
+	return 0;
+}
+
+/* Passes on what rsync may have of the daemon's bytes. */
+static int
+give(struct relay *r)
+{
+	size_t to = r->sv_len;
+
+	if (r->sent_len) {
+		size_t matched = r->cl_len < r->sent_len ? r->cl_len : r->sent_len;
+		long answer = opening_answer_len(r->sv, r->sv_len);
+		to = opening_line(r->sv, r->sv_len);
+		if (matched >= r->sent_lines && answer < 0)
+			return start_over(r);
+		if (matched >= r->sent_lines && answer > 0)
+			to = matched < r->sent_len ? (size_t)answer : r->sv_len;
+	}
+	if (to > r->given && write_all(1, r->sv + r->given, to - r->given) < 0)
+		return -1;	/* rsync is gone */
+	if (to > r->given)
+		r->given = to;
+	return 0;
+}
+
+/* The opening is over when rsync has all of the daemon's answer and has
+ * sent all of its own. */
+static void
+watch_opening(struct relay *r)
+{
+	long cl = opening_len(r->cl, r->cl_len), sv = opening_answer_len(r->sv, r->sv_len);
+
+	if (r->sent_len) {
+		r->watching = r->cl_len < r->sent_len || r->given < r->sv_len || sv <= 0;
+		return;
+	}
+	if (cl > 0 && sv > 0 && r->learn)
+		learn(r->learn, r->cl, (size_t)cl);
+	r->watching = !(cl < 0 || sv < 0 || (cl > 0 && sv > 0) || r->cl_len == sizeof r->cl);
+}
+
+/* From the daemon, in the opening: 0, 1 when the daemon is done, -1 when
+ * the copy cannot go on. */
+static int
+opening_from_daemon(struct relay *r)
+{
+	if (r->sv_len == sizeof r->sv && r->sent_len)
+		return start_over(r);	/* an answer too long to be one */
+	if (r->sv_len == sizeof r->sv) {
+		r->watching = false;
+		return 0;
+	}
+	ssize_t n = read(r->sock, r->sv + r->sv_len, sizeof r->sv - r->sv_len);
+	if (n < 0 && errno == EINTR)
+		return 0;
+	if (n < 0) {
+		fprintf(stderr, "syncd connector: read from %s: %s\n", r->host, strerror(errno));
+		return -1;
+	}
+	if (n == 0)
+		return r->sent_len ? start_over(r) : 1;
+	r->sv_len += (size_t)n;
+	return give(r);
+}
+
+/* From rsync, in the opening: 0, 1 when rsync has said all it will, -1
+ * when the copy cannot go on. */
+static int
+opening_from_rsync(struct relay *r)
+{
+	size_t from = r->cl_len;
+
+	if (from == sizeof r->cl && r->sent_len)
+		return start_over(r);
+	if (from == sizeof r->cl) {
+		r->watching = false;
+		return 0;
+	}
+	ssize_t n = read(0, r->cl + from, sizeof r->cl - from);
+	if (n <= 0)
+		return n < 0 && errno == EINTR ? 0 : 1;
+	r->cl_len += (size_t)n;
+	if (r->sent_len) {
+		size_t upto = r->cl_len < r->sent_len ? r->cl_len : r->sent_len;
+		if (from < upto && memcmp(r->cl + from, r->sent + from, upto - from))
+			return start_over(r);
+		from = from > r->sent_len ? from : r->sent_len;
+	}
+	if (r->cl_len > from && write_all(r->sock, r->cl + from, r->cl_len - from) < 0) {
+		fprintf(stderr, "syncd connector: write to %s: %s\n", r->host, strerror(errno));
+		return -1;
+	}
+	return give(r);
+}
+
+static int
+relay_run(struct relay *r)
+{
+	struct pollfd p[2] = { { .fd = 0, .events = POLLIN }, { .fd = -1, .events = POLLIN } };
+	char buf[65536];
+	int on = 1, rc;
+
+	for (;;) {
+		p[1].fd = r->sock;	/* started over, maybe */
+		/* rsync's --timeout ends rsync, not this process: a daemon
+		 * that went silent (a link that black-holes) must not keep it
+		 * waiting forever.  A live run sends keep-alives at half the
+		 * timeout. */
+		rc = poll(p, 2, r->timeout_ms > 0 ? 2 * r->timeout_ms : -1);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0) {
+			fprintf(stderr, "syncd connector: %s: %s\n", r->host,
+			    rc ? strerror(errno) : "nothing moved for twice the timeout");
+			return 255;
+		}
+		if (p[1].revents) {
+			if (r->watching) {
+				rc = opening_from_daemon(r);
+			} else {
+				ssize_t n = read(r->sock, buf, sizeof buf);
+				if (n < 0 && errno == EINTR)
+					continue;
+				if (n < 0)
+					fprintf(stderr, "syncd connector: read from %s: %s\n", r->host,
+					    strerror(errno));
+				/* 0: the daemon is done, rsync reads the end */
+				rc = n < 0 ? -1 : n == 0 ? 1 : write_all(1, buf, (size_t)n);
+			}
+			if (rc)
+				return rc < 0 ? 255 : 0;
+			setsockopt(r->sock, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
+		}
+		if (p[0].revents) {
+			if (r->watching) {
+				rc = opening_from_rsync(r);
+			} else {
+				ssize_t n = read(0, buf, sizeof buf);
+				if (n < 0 && errno == EINTR)
+					continue;
+				rc = n <= 0;
+				if (n > 0 && write_all(r->sock, buf, (size_t)n) < 0) {
+					fprintf(stderr, "syncd connector: write to %s: %s\n", r->host,
+					    strerror(errno));
+					rc = -1;
+				}
+			}
+			if (rc < 0)
+				return 255;
+			if (rc) {
+				/* rsync has said all it will; the daemon's end
+				 * still comes. */
+				shutdown(r->sock, SHUT_WR);
+				p[0].fd = -1;
+			}
+		}
+		if (r->watching)
+			watch_opening(r);
+	}
+}
+
 int
 connector_main(int argc, char **argv)
 {
@@ -149,13 +394,16 @@ connector_main(int argc, char **argv)
 		fprintf(stderr, "syncd connector: usage: syncd --rsyncd-connect HOST PORT TIMEOUT_S [rsync's words]\n");
 		return 2;
 	}
-	int timeout_ms = atoi(argv[2]) * 1000;
-	int fd = connected_fd();
-	if (fd < 0)
-		fd = connect_to(argv[0], argv[1], timeout_ms);
-	if (fd >= 0 && env_says(CONNECTOR_OPEN_ENV))
-		return hand_over(fd);
-	if (fd < 0) {
+	static struct relay r;
+	r.host = argv[0];
+	r.port = argv[1];
+	r.timeout_ms = atoi(argv[2]) * 1000;
+	r.sock = connected_fd();
+	if (r.sock < 0)
+		r.sock = connect_to(r.host, r.port, r.timeout_ms);
+	if (r.sock >= 0 && env_says(CONNECTOR_OPEN_ENV))
+		return hand_over(r.sock);
+	if (r.sock < 0) {
 		/* rsync writes before it reads: taking that until rsync ends
 		 * keeps its write from failing (EPIPE, "protocol data stream",
 		 * code 12) now and then; with nothing to read it says "did not
@@ -167,6 +415,17 @@ connector_main(int argc, char **argv)
 			;
 		return 255;	/* what ssh says when it cannot connect */
 	}
+	const char *sent = getenv(CONNECTOR_SENT_VAR);
+	if (sent && r.sock == CHILD_PASS_FD) {
+		long n = opening_unhex(sent, r.sent);
+		if (n > 0) {
+			r.sent_len = (size_t)n;
+			r.sent_lines = opening_line(r.sent, r.sent_len);
+			r.sent_lines += opening_line(r.sent + r.sent_lines, r.sent_len - r.sent_lines);
+		}
+	}
+	r.learn = getenv(CONNECTOR_LEARN_VAR);
+	r.watching = r.sent_len || r.learn;
 	/* rsync waits for its remote shell in steps of 20 ms once the
 	 * transfer is over, and this process would end only just after that:
 	 * 20 ms more per push.  Connected, it ends now and a child of its
@@ -179,52 +438,5 @@ connector_main(int argc, char **argv)
 	}
 	if (pid > 0)
 		return 0;
-
-	struct pollfd p[2] = { { .fd = 0, .events = POLLIN }, { .fd = fd, .events = POLLIN } };
-	char buf[65536];
-	int on = 1;
-	for (;;) {
-		/* rsync's --timeout ends rsync, not this process: a daemon
-		 * that went silent (a link that black-holes) must not keep it
-		 * waiting forever.  A live run sends keep-alives at half the
-		 * timeout. */
-		int rc = poll(p, 2, timeout_ms > 0 ? 2 * timeout_ms : -1);
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc <= 0) {
-			fprintf(stderr, "syncd connector: %s: %s\n", argv[0],
-			    rc ? strerror(errno) : "nothing moved for twice the timeout");
-			return 255;
-		}
-		if (p[1].revents) {
-			ssize_t n = read(fd, buf, sizeof buf);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				fprintf(stderr, "syncd connector: read from %s: %s\n", argv[0], strerror(errno));
-				return 255;
-			}
-			if (n == 0)
-				return 0;	/* the daemon is done: rsync reads the end */
-			setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
-			if (write_all(1, buf, (size_t)n) < 0)
-				return 255;	/* rsync is gone */
-		}
-		if (p[0].revents) {
-			ssize_t n = read(0, buf, sizeof buf);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				/* rsync has said all it will; the daemon's end
-				 * still comes. */
-				shutdown(fd, SHUT_WR);
-				p[0].fd = -1;
-				continue;
-			}
-			if (write_all(fd, buf, (size_t)n) < 0) {
-				fprintf(stderr, "syncd connector: write to %s: %s\n", argv[0], strerror(errno));
-				return 255;
-			}
-		}
-	}
+	return relay_run(&r);
 }

@@ -161,7 +161,7 @@ linkpass_start(struct loop *l, const struct config *c, const struct remote_conf 
 		strv_free(argv);
 		return NULL;
 	}
-	ch = push_run(l, r, argv, list.p, list.len, label, on_exit, ctx);
+	ch = push_run(l, r, argv, list.p, list.len, label, false, on_exit, ctx);
 	strv_free(argv);
 	return ch;
 }

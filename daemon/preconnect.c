@@ -2,6 +2,7 @@
 #include "preconnect.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -18,7 +19,8 @@
 static void timer_due(void *ctx);
 
 int
-preconn_init(struct preconn *p, struct loop *l, const struct remote_conf *rc, char **argv)
+preconn_init(struct preconn *p, struct loop *l, const struct remote_conf *rc, char **argv,
+    char *learn_path)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 		.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV }, *res;
@@ -28,6 +30,7 @@ preconn_init(struct preconn *p, struct loop *l, const struct remote_conf *rc, ch
 	p->loop = l;
 	p->name = rc->name;
 	p->argv = argv;
+	p->learn_path = learn_path;
 	p->connect_ms = rc->timeout_ms;
 	p->keep_ms = rc->preconnect_ms;
 	p->fd = p->sock = -1;
@@ -84,6 +87,7 @@ preconn_free(struct preconn *p)
 	if (p->sock >= 0)
 		close(p->sock);
 	strv_free(p->argv);
+	free(p->learn_path);
 }
 
 static void
@@ -93,10 +97,25 @@ hung_up(void *ctx, uint32_t events)
 	drop(ctx, "the daemon hung up");
 }
 
-/* fd is open: kept, watched, for keep_ms. */
+/* fd is open: the opening sent, kept, watched, for keep_ms. */
 static void
 keep(struct preconn *p, int fd)
 {
+	p->sent_len = 0;
+	if (p->ahead_len) {
+		/* A few hundred bytes into an empty socket buffer: all of
+		 * them, or a connection the daemon would misread. */
+		ssize_t n = send(fd, p->ahead, p->ahead_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n != (ssize_t)p->ahead_len) {
+			log_debug("%s: connection opened ahead closed: sending the opening: %s", p->name,
+			    n < 0 ? strerror(errno) : "short write");
+			close(fd);
+			p->fd = -1;
+			p->connecting = false;
+			return;
+		}
+		p->sent_len = p->ahead_len;
+	}
 	p->fd = fd;
 	p->connecting = false;
 	p->opened_at = now_ms();
@@ -215,7 +234,7 @@ spawn_opener(struct preconn *p)
 		log_warn("%s: socketpair for a connection opened ahead: %s", p->name, strerror(errno));
 		return;
 	}
-	char **env = child_env_with(CONNECTOR_OPEN_ENV);
+	char **env = child_env_with((const char *[]){ CONNECTOR_OPEN_ENV, NULL });
 	if (env)
 		p->opener = child_spawn(p->loop, p->argv, env, sv[1], NULL, 0, "preconnect", opened, p);
 	strv_free(env);
@@ -226,11 +245,24 @@ spawn_opener(struct preconn *p)
 		close(sv[0]);
 }
 
+/* The opening the remote's last push kept, if it is one. */
+static void
+read_opening(struct preconn *p)
+{
+	int fd = open(p->learn_path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, p->ahead, sizeof p->ahead);
+
+	if (fd >= 0)
+		close(fd);
+	p->ahead_len = n > 0 && opening_len(p->ahead, (size_t)n) == n ? (size_t)n : 0;
+}
+
 void
 preconn_open(struct preconn *p)
 {
 	if (p->fd >= 0 || p->opener || p->closed)
 		return;
+	read_opening(p);
 	if (p->addr_len)
 		connect_addr(p);
 	else
@@ -238,10 +270,12 @@ preconn_open(struct preconn *p)
 }
 
 int
-preconn_take(struct preconn *p)
+preconn_take(struct preconn *p, const char **sent, size_t *sent_len)
 {
 	char b;
 
+	*sent = p->ahead;
+	*sent_len = 0;
 	if (p->fd < 0 || p->connecting)
 		return -1;
 	/* A hang-up not seen yet (this round's events) ends it here. */
@@ -255,7 +289,8 @@ preconn_take(struct preconn *p)
 	timer_disarm(&p->idle);
 	p->fd = -1;
 	p->taken++;
-	log_debug("%s: the run takes the connection opened %llums ago", p->name,
-	    (unsigned long long)(now_ms() - p->opened_at));
+	*sent_len = p->sent_len;
+	log_debug("%s: the run takes the connection opened %llums ago, %zu bytes of its opening sent",
+	    p->name, (unsigned long long)(now_ms() - p->opened_at), p->sent_len);
 	return fd;
 }

@@ -12,7 +12,11 @@
  * which connects and hands the socket over a Unix socket.  The worker keeps
  * it, watching for the daemon hanging up (rsync 3.5's daemon ends a
  * connection that chose no module after its `timeout`), and closes it
- * unused after preconnect's time.  A run takes it only while it is open. */
+ * unused after preconnect's time.  A run takes it only while it is open.
+ *
+ * With it the worker sends the opening (opening.h) that the remote's last
+ * push kept in learn_path, so that the daemon's answers are waiting too; the
+ * connector checks it against the run's own (connector.c). */
 #ifndef SYNCD_PRECONNECT_H
 #define SYNCD_PRECONNECT_H
 
@@ -21,6 +25,7 @@
 #include <sys/socket.h>
 
 #include "child.h"
+#include "opening.h"
 #include "config.h"
 #include "loop.h"
 
@@ -41,10 +46,15 @@ struct preconn {
 	struct child *opener;	/* the connector opening one */
 	int sock;		/* the worker's end of the opener's Unix socket; -1 */
 	uint64_t taken;		/* runs that had one (status) */
+	char *learn_path;	/* the pushes' opening, kept by the connector; owned */
+	char ahead[OPENING_MAX];	/* learn_path's, read at each open */
+	size_t ahead_len;
+	size_t sent_len;	/* of ahead, sent on fd */
 };
 
-/* Takes argv. */
-int preconn_init(struct preconn *p, struct loop *l, const struct remote_conf *rc, char **argv);
+/* Takes argv and learn_path. */
+int preconn_init(struct preconn *p, struct loop *l, const struct remote_conf *rc, char **argv,
+    char *learn_path);
 void preconn_free(struct preconn *p);
 /* Opens a connection unless one is open or being opened. */
 void preconn_open(struct preconn *p);
@@ -52,7 +62,8 @@ void preconn_open(struct preconn *p);
  * hold the stop for its timeout), what is kept closed, nothing opened again. */
 void preconn_close(struct preconn *p);
 /* The open connection, for a run (the caller closes it once the child has
- * it), or -1. */
-int preconn_take(struct preconn *p);
+ * it), or -1; *sent: what was sent on it ahead, *sent_len bytes (0: none),
+ * valid until the next preconn_open. */
+int preconn_take(struct preconn *p, const char **sent, size_t *sent_len);
 
 #endif

@@ -14,6 +14,7 @@
 #include "excludes.h"
 #include "fsutil.h"
 #include "log.h"
+#include "opening.h"
 #include "preconnect.h"
 #include "rsync_argv.h"
 #include "strv.h"
@@ -62,13 +63,31 @@ log_argv(const char *label, char *const *argv)
 
 struct child *
 push_run(struct loop *l, const struct remote_conf *r, char *const *argv, char *input,
-    size_t input_len, const char *label, child_exit_fn on_exit, void *ctx)
+    size_t input_len, const char *label, bool learn, child_exit_fn on_exit, void *ctx)
 {
-	log_argv(label, argv);
-	int fd = r->pre ? preconn_take(r->pre) : -1;
-	char **env = fd >= 0 ? child_env_with(CONNECTOR_FD_ENV) : NULL;
+	const char *sent, *vars[4] = { 0 };
+	size_t sent_len = 0, n = 0;
+	char *sent_var = NULL, *learn_var = NULL, **env = NULL;
 
-	if (fd >= 0 && !env) {
+	log_argv(label, argv);
+	int fd = r->pre ? preconn_take(r->pre, &sent, &sent_len) : -1;
+	if (fd >= 0)
+		vars[n++] = CONNECTOR_FD_ENV;
+	if (fd >= 0 && sent_len && (sent_var = malloc(sizeof CONNECTOR_SENT_VAR + 2 * sent_len + 1))) {
+		opening_hex(sent, sent_len, stpcpy(sent_var, CONNECTOR_SENT_VAR "="));
+		vars[n++] = sent_var;
+	}
+	if (r->pre && learn) {
+		if (asprintf(&learn_var, "%s=%s", CONNECTOR_LEARN_VAR, r->pre->learn_path) < 0)
+			learn_var = NULL;
+		else
+			vars[n++] = learn_var;
+	}
+	if (n)
+		env = child_env_with(vars);
+	free(sent_var);
+	free(learn_var);
+	if (fd >= 0 && (!env || (sent_len && !sent_var))) {
 		close(fd);	/* out of memory: the run connects itself */
 		fd = -1;
 	}
@@ -100,7 +119,8 @@ start(struct loop *l, const struct config *c, const struct remote_conf *r, enum 
 		free(input);
 		return NULL;
 	}
-	struct child *ch = push_run(l, r, argv, input, input_len, label, on_exit, ctx);
+	struct child *ch = push_run(l, r, argv, input, input_len, label,
+	    mode == RSYNC_PUSH || mode == RSYNC_PUSH_KEEP, on_exit, ctx);
 	strv_free(argv);
 	return ch;
 }

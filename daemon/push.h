@@ -47,8 +47,10 @@ struct child *push_verify(struct loop *l, const struct config *c, const struct r
 
 /* Starts argv, an rsync run for r (logged with -v), killed once it has made
  * no progress for twice r's timeout (see child_watch); input: as
- * child_spawn's. */
+ * child_spawn's.  With learn (a push's run) the run keeps its opening for
+ * the connections opened ahead (preconnect.h). */
 struct child *push_run(struct loop *l, const struct remote_conf *r, char *const *argv,
-    char *input, size_t input_len, const char *label, child_exit_fn on_exit, void *ctx);
+    char *input, size_t input_len, const char *label, bool learn, child_exit_fn on_exit,
+    void *ctx);
 
 #endif

@@ -14,6 +14,7 @@
 #include "push.h"
 #include "rsync_argv.h"
 #include "sshmux.h"
+#include "strv.h"
 #include "worker.h"
 
 static void nothing_ran(void *ctx);
@@ -30,15 +31,20 @@ kick_due(void *ctx)
 static int
 preconnect_init(struct remote *r)
 {
-	char **argv = rsync_argv_opener(r->w->cfg, r->rc);
+	char **argv = rsync_argv_opener(r->w->cfg, r->rc), *learn = NULL;
 
+	if (argv && asprintf(&learn, "%s/%s.opening", r->w->scratch_dir, r->rc->name) < 0) {
+		strv_free(argv);
+		log_err("out of memory");
+		return -1;
+	}
 	if (!argv) {
 		log_warn("%s: preconnect: its runs connect by themselves (--sockopts in [rsync] options, "
 		    "or the worker's binary is not known), so nothing is opened ahead", r->rc->name);
 		return 0;
 	}
 	r->rc->pre = &r->pre;
-	return preconn_init(&r->pre, &r->w->loop, r->rc, argv);
+	return preconn_init(&r->pre, &r->w->loop, r->rc, argv, learn);
 }
 
 int

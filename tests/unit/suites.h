@@ -28,5 +28,6 @@ Suite *policy_suite(void);
 Suite *metrics_suite(void);
 Suite *watch_suite(void);
 Suite *sdnotify_suite(void);
+Suite *opening_suite(void);
 
 #endif

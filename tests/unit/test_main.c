@@ -31,6 +31,7 @@ main(void)
 	srunner_add_suite(sr, metrics_suite());
 	srunner_add_suite(sr, watch_suite());
 	srunner_add_suite(sr, sdnotify_suite());
+	srunner_add_suite(sr, opening_suite());
 	/* CK_FORK=no in the environment (for valgrind) wins over our default. */
 	if (!getenv("CK_FORK"))
 		srunner_set_fork_status(sr, CK_FORK);
