@@ -466,6 +466,8 @@ RSYNCD_SOCKET_OPTIONS=${RSYNCD_SOCKET_OPTIONS-TCP_NODELAY}
 # The daemon's own `timeout` (seconds); RSYNCD_TIMEOUT= (empty) leaves it
 # out, as a stock rsyncd.conf does.
 RSYNCD_TIMEOUT=${RSYNCD_TIMEOUT-30}
+# RSYNCD_AUTH=no: the module asks for no password (RSYNCD_URL names no user)
+RSYNCD_AUTH=${RSYNCD_AUTH:-yes}
 RSYNCD_PID=
 RSYNCD_PORT=
 
@@ -495,8 +497,10 @@ _rsyncd_write_conf() {
 			printf '    uid = root\n'
 			printf '    gid = root\n'
 		fi
-		printf '    auth users = %s\n' "$RSYNCD_USER"
-		printf '    secrets file = %s\n' "$d/secrets"
+		if [ "$RSYNCD_AUTH" != no ]; then
+			printf '    auth users = %s\n' "$RSYNCD_USER"
+			printf '    secrets file = %s\n' "$d/secrets"
+		fi
 	} >"$d/rsyncd.conf"
 }
 
@@ -536,6 +540,7 @@ start_rsyncd() {
 		if _rsyncd_launch; then
 			export RSYNCD_PORT
 			RSYNCD_URL=rsync://$RSYNCD_USER@127.0.0.1:$RSYNCD_PORT/mirror
+			[ "$RSYNCD_AUTH" != no ] || RSYNCD_URL=rsync://127.0.0.1:$RSYNCD_PORT/mirror
 			export RSYNCD_URL
 			log "rsync daemon ($RSYNCD_BIN) pid $RSYNCD_PID on 127.0.0.1:$RSYNCD_PORT, module dir $MIRROR"
 			return 0
@@ -569,6 +574,14 @@ restart_rsyncd() {
 	fail "rsync daemon did not restart on port $RSYNCD_PORT"
 }
 
+# rsyncd_kept: the local ports of the connections to the daemon started by
+# start_rsyncd, ESTABLISHED (a worker's kept ones, between runs)
+rsyncd_kept() {
+	ss -Htn state established "( dport = :$RSYNCD_PORT )" 2>/dev/null |
+		awk '{ n = split($(NF-1), a, ":"); print a[n] }' | sort -n | tr '\n' ' '
+}
+rsyncd_one_kept() { [ "$(wc -w <<<"$(rsyncd_kept)")" = 1 ]; }
+
 # rsyncd_remote NAME [EXTRA-LINE...]: print a [remote NAME] section for the
 # daemon started by start_rsyncd.
 rsyncd_remote() {
@@ -576,7 +589,7 @@ rsyncd_remote() {
 	shift
 	printf '[remote %s]\n' "$name"
 	printf 'target = %s\n' "$RSYNCD_URL"
-	printf 'password_file = %s\n' "$PASSFILE"
+	[ "$RSYNCD_AUTH" = no ] || printf 'password_file = %s\n' "$PASSFILE"
 	printf 'timeout = 20s\n'
 	[ $# -eq 0 ] || printf '%s\n' "$@"
 }

@@ -6,7 +6,8 @@
 # unused after preconnect's time, or when the daemon hangs up (here: the
 # daemon process that holds it is killed; rsync 3.5's daemon also hangs up
 # after its `timeout`, 3.2's do not); a run then connects by itself.  The
-# mirror is exact throughout, also for a name that a shell would read.
+# mirror is exact throughout, also for a name that a shell would read.  The
+# module asks for a password, so no opening is sent ahead.
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -16,13 +17,7 @@ SRC=$T/src
 mkdir -p "$SRC"
 printf 'before\n' >"$SRC/before"
 
-# kept: the worker's connections to the daemon, ESTABLISHED, by local port
-kept() {
-	ss -Htn state established "( dport = :$RSYNCD_PORT )" 2>/dev/null |
-		awk '{ n = split($(NF-1), a, ":"); print a[n] }' | sort -n | tr '\n' ' '
-}
-one_kept() { [ "$(wc -w <<<"$(kept)")" = 1 ]; }
-none_kept() { [ -z "$(kept)" ]; }
+none_kept() { [ -z "$(rsyncd_kept)" ]; }
 # server_of PORT: the daemon process (not the listener) serving the
 # worker's connection from local port PORT; none while the connection
 # waits in the listener's accept queue
@@ -31,7 +26,7 @@ server_of() {
 		grep -o 'pid=[0-9]*' | cut -d= -f2 | grep -vx "$RSYNCD_PID" | head -n 1
 }
 # one kept, and a daemon process of its own already serving it
-one_served() { one_kept && [ -n "$(server_of "$(kept | tr -d ' ')")" ]; }
+one_served() { rsyncd_one_kept && [ -n "$(server_of "$(rsyncd_kept | tr -d ' ')")" ]; }
 
 CFG=$T/pre.ini
 { source_section "$SRC"; rsyncd_remote r1 'preconnect = 20s'; fast_sections; } >"$CFG"
@@ -39,8 +34,8 @@ start_syncd "$CFG" -v
 wait_ready
 wait_converged "$SRC" "$MIRROR"
 # the full sync succeeded: one connection is opened ahead and kept
-wait_for 10 "a connection opened ahead" one_kept
-first=$(kept)
+wait_for 10 "a connection opened ahead" rsyncd_one_kept
+first=$(rsyncd_kept)
 log "kept: local port $first"
 
 # the next push takes it (and a new one is opened after it)
@@ -48,16 +43,20 @@ printf 'one\n' >"$SRC/one"
 printf 'x\n' >"$SRC/\$(reboot) -rf \"a\"b"
 wait_converged "$SRC" "$MIRROR"
 assert_log 'the run takes the connection opened [0-9]+ms ago'
-wait_for 10 "a new connection opened ahead" one_kept
-[ "$(kept)" != "$first" ] || fail "the push did not take the connection kept ($first)"
+wait_for 10 "a new connection opened ahead" rsyncd_one_kept
+[ "$(rsyncd_kept)" != "$first" ] || fail "the push did not take the connection kept ($first)"
 assert_no_log 'push failed'
+# The module asks for a password: the challenge is new on each connection,
+# so no opening is learned or sent ahead (opening-ahead.sh has them).
+[ ! -e "$SYNCD_RUNTIME/$SYNCD_NAME/r1.opening" ] || fail "an opening was learned from a module with auth"
+assert_no_log '[1-9][0-9]* bytes of its opening sent'
 j=$(ctl status --json) || fail "no status"
 n=$(json_remote_field "$j" r1 preconnected_runs) || fail "no preconnected_runs in: $j"
 [ "$n" -ge 1 ] || fail "preconnected_runs is $n"
 
 # the daemon's end of the kept one goes away: the worker sees it and
 # closes its end; the next push connects by itself
-port=$(kept)
+port=$(rsyncd_kept)
 wait_for 10 "a daemon process serving the kept connection" one_served
 pid=$(server_of "${port// /}")
 [ -n "$pid" ] || fail "no daemon process holds the kept connection (port $port)"
@@ -94,7 +93,7 @@ wait_for 5 "no connection kept" none_kept
 taken=$(log_count 'the run takes the connection')
 printf 'three\n' >"$SRC/three"
 wait_converged "$SRC" "$MIRROR"
-wait_for 10 "a connection opened ahead by the connector" one_kept
+wait_for 10 "a connection opened ahead by the connector" rsyncd_one_kept
 printf 'four\n' >"$SRC/four"
 wait_converged "$SRC" "$MIRROR"
 [ "$(log_count 'the run takes the connection')" -gt "$taken" ] ||

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# [remote] preconnect to a module that asks for no password: a push's run
+# keeps its opening (greeting, module, arguments), the worker sends it with
+# the next connection it opens ahead, and the next run finds the daemon's
+# answers waiting.  When a run's opening is not the one sent (rsync
+# upgraded, options changed: here the kept file is altered while the worker
+# is stopped), the connector starts over on a connection of its own: the
+# push succeeds, the mirror is exact, and the right opening is kept again.
+set -u
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_syncd
+RSYNCD_AUTH=no start_rsyncd
+SRC=$T/src
+mkdir -p "$SRC"
+printf 'before\n' >"$SRC/before"
+CFG=$T/ahead.ini
+{ source_section "$SRC"; RSYNCD_AUTH=no rsyncd_remote r1 'preconnect = 30s'; fast_sections; } >"$CFG"
+OPENING=$SYNCD_RUNTIME/ahead/r1.opening
+learned() { [ -s "$OPENING" ]; }
+sent() { log_count '[1-9][0-9]* bytes of its opening sent'; }
+connects() { grep -c 'connect from' "$T/rsyncd/rsyncd.log"; }
+
+start_syncd "$CFG" -v
+wait_ready
+wait_converged "$SRC" "$MIRROR"
+# a full sync keeps none (its arguments are not a push's); the first push does
+[ ! -e "$OPENING" ] || fail "the full sync kept its opening"
+printf 'one\n' >"$SRC/one"
+wait_converged "$SRC" "$MIRROR"
+wait_for 10 "the push's opening kept" learned
+good=$(od -An -tx1 "$OPENING" | tr -d ' \n')
+
+# the next runs take a connection with it sent
+wait_for 10 "a connection opened ahead" rsyncd_one_kept
+printf 'two\n' >"$SRC/two"
+printf 'x\n' >"$SRC/\$(reboot) -rf \"a\"b"
+wait_converged "$SRC" "$MIRROR"
+wait_for 10 "a run with the opening sent" test "$(sent)" -ge 1
+assert_no_log 'push failed'
+stop_syncd
+
+# alter SED: the kept opening changed by the sed expression, the worker
+# started again; its next push must not use what was sent
+alter() {
+	local before after n c0
+	sed -i "$1" "$OPENING"
+	[ "$(od -An -tx1 "$OPENING" | tr -d ' \n')" != "$good" ] || fail "sed '$1' changed nothing"
+	start_syncd "$CFG" -v
+	wait_ready
+	wait_converged "$SRC" "$MIRROR"
+	wait_for 10 "a connection opened ahead" rsyncd_one_kept
+	before=$(sent) c0=$(connects)
+	n=$RANDOM
+	printf '%s\n' "$n" >"$SRC/after $1"
+	mkdir -p "$SRC/d$n" && printf 'y\n' >"$SRC/d$n/f"
+	wait_converged "$SRC" "$MIRROR"
+	after=$(sent)
+	[ "$after" -gt "$before" ] || fail "($1) no run took the connection opened ahead"
+	# the run's connection of its own, and the next one opened ahead
+	wait_for 10 "($1) the run connecting again" test "$(connects)" -ge $((c0 + 2))
+	wait_for 10 "the right opening kept again" \
+		test "$(od -An -tx1 "$OPENING" | tr -d ' \n')" = "$good"
+	assert_no_log 'push failed'
+	assert_syncd_running
+	stop_syncd
+}
+# another rsync: its greeting differs (a digest more)
+alter 's/^\(@RSYNCD: [0-9.]*\)/\1 md2/'
+# other options: an argument differs
+alter 's/--timeout=20/--timeout=21/'
+# nothing in the daemon's log says a connection went wrong
+if grep -Ei 'error|unexpectedly|auth failed' "$T/rsyncd/rsyncd.log"; then
+	fail "the daemon logged errors"
+fi
+pass
