@@ -270,13 +270,13 @@ preconn_open(struct preconn *p)
 }
 
 int
-preconn_take(struct preconn *p, const char **sent, size_t *sent_len)
+preconn_take(struct preconn *p, bool push, const char **sent, size_t *sent_len)
 {
 	char b;
 
 	*sent = p->ahead;
 	*sent_len = 0;
-	if (p->fd < 0 || p->connecting)
+	if (p->fd < 0 || p->connecting || (p->sent_len && !push))
 		return -1;
 	/* A hang-up not seen yet (this round's events) ends it here. */
 	ssize_t n = recv(p->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);

@@ -63,7 +63,8 @@ void preconn_open(struct preconn *p);
 void preconn_close(struct preconn *p);
 /* The open connection, for a run (the caller closes it once the child has
  * it), or -1; *sent: what was sent on it ahead, *sent_len bytes (0: none),
- * valid until the next preconn_open. */
-int preconn_take(struct preconn *p, const char **sent, size_t *sent_len);
+ * valid until the next preconn_open.  One with a push's opening sent is
+ * left to a push: another run's opening differs. */
+int preconn_take(struct preconn *p, bool push, const char **sent, size_t *sent_len);
 
 #endif

@@ -70,7 +70,7 @@ push_run(struct loop *l, const struct remote_conf *r, char *const *argv, char *i
 	char *sent_var = NULL, *learn_var = NULL, **env = NULL;
 
 	log_argv(label, argv);
-	int fd = r->pre ? preconn_take(r->pre, &sent, &sent_len) : -1;
+	int fd = r->pre ? preconn_take(r->pre, learn, &sent, &sent_len) : -1;
 	if (fd >= 0)
 		vars[n++] = CONNECTOR_FD_ENV;
 	if (fd >= 0 && sent_len && (sent_var = malloc(sizeof CONNECTOR_SENT_VAR + 2 * sent_len + 1))) {
@@ -83,11 +83,13 @@ push_run(struct loop *l, const struct remote_conf *r, char *const *argv, char *i
 		else
 			vars[n++] = learn_var;
 	}
+	/* Without the bytes sent the connector would misread the daemon. */
+	bool unusable = sent_len && !sent_var;
 	if (n)
 		env = child_env_with(vars);
 	free(sent_var);
 	free(learn_var);
-	if (fd >= 0 && (!env || (sent_len && !sent_var))) {
+	if (fd >= 0 && (!env || unusable)) {
 		close(fd);	/* out of memory: the run connects itself */
 		fd = -1;
 	}

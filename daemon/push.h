@@ -47,8 +47,8 @@ struct child *push_verify(struct loop *l, const struct config *c, const struct r
 
 /* Starts argv, an rsync run for r (logged with -v), killed once it has made
  * no progress for twice r's timeout (see child_watch); input: as
- * child_spawn's.  With learn (a push's run) the run keeps its opening for
- * the connections opened ahead (preconnect.h). */
+ * child_spawn's.  learn: a push's run, which keeps its opening for the
+ * connections opened ahead (preconnect.h) and takes one with it sent. */
 struct child *push_run(struct loop *l, const struct remote_conf *r, char *const *argv,
     char *input, size_t input_len, const char *label, bool learn, child_exit_fn on_exit,
     void *ctx);

@@ -7,6 +7,7 @@
 # upgraded, options changed: here the kept file is altered while the worker
 # is stopped), the connector starts over on a connection of its own: the
 # push succeeds, the mirror is exact, and the right opening is kept again.
+# Other runs (a full sync) leave such a connection to the next push.
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -39,6 +40,19 @@ printf 'x\n' >"$SRC/\$(reboot) -rf \"a\"b"
 wait_converged "$SRC" "$MIRROR"
 wait_for 10 "a run with the opening sent" test "$(sent)" -ge 1
 assert_no_log 'push failed'
+
+# a full sync (other arguments) leaves the one kept to the next push
+wait_for 10 "a connection opened ahead" rsyncd_one_kept
+port=$(rsyncd_kept) taken=$(log_count 'the run takes the connection')
+rm "$MIRROR/before"
+kill -USR1 "$SYNCD_PID"
+wait_converged "$SRC" "$MIRROR"
+wait_for 10 "the full sync done" log_count_gt 'full sync done' 1
+assert_eq "$(log_count 'the run takes the connection')" "$taken" "runs that took the connection, after the full sync"
+assert_eq "$(rsyncd_kept)" "$port" "the connection kept, after the full sync"
+printf 'three\n' >"$SRC/three"
+wait_converged "$SRC" "$MIRROR"
+wait_for 10 "the push taking the one kept" test "$(sent)" -ge 2
 stop_syncd
 
 # alter SED: the kept opening changed by the sed expression, the worker
