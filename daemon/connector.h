@@ -6,8 +6,10 @@
  * an rsync:// remote; connects to the daemon and copies both ways, each
  * read from the daemon acknowledged at once.  Returns the exit status. */
 int connector_main(int argc, char **argv);
-/* A socket just connected, made as the connector copies on it: no Nagle,
- * blocking. */
+/* A TCP socket for a daemon, non-blocking, as the connector copies on it:
+ * no Nagle, resends after 50 ms at least (connector.c); -1 and errno. */
+int connector_socket(int family);
+/* One of those connected: blocking. */
 void connector_socket_ready(int fd);
 
 /* A connection opened ahead (preconnect.h) reaches the connector as

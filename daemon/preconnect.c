@@ -167,7 +167,7 @@ connected(void *ctx, uint32_t events)
 static void
 connect_addr(struct preconn *p)
 {
-	int fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int fd = connector_socket(p->addr.ss_family);
 
 	if (fd < 0) {
 		log_warn("%s: socket for a connection opened ahead: %s", p->name, strerror(errno));

@@ -37,6 +37,13 @@ wait_converged "$SRC" "$MIRROR"
 wait_for 10 "a connection opened ahead" rsyncd_one_kept
 first=$(rsyncd_kept)
 log "kept: local port $first"
+# its retransmission timeout: a floor of 50 ms, not Linux's 200 ms, where the
+# kernel takes TCP_RTO_MIN_US (6.15 and later)
+if python3 -c 'import socket; socket.socket().setsockopt(6, 45, 50000)' 2>/dev/null; then
+	rto=$(ss -Htin "( dport = :$RSYNCD_PORT and sport = :${first// /} )" | grep -o 'rto:[0-9.]*' | cut -d: -f2)
+	log "kept: rto ${rto:-?} ms"
+	[ -n "$rto" ] && [ "${rto%%.*}" -lt 150 ] || fail "the kept connection's rto is '${rto:-}' ms"
+fi
 
 # the next push takes it (and a new one is opened after it)
 printf 'one\n' >"$SRC/one"
