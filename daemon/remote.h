@@ -60,6 +60,8 @@ struct remote {
 	uint64_t bytes_sent;		/* rsync's "sent N bytes" */
 	uint64_t push_started;		/* monotonic ms of the push run in flight */
 	uint64_t push_ms;		/* the main lane's pushes that worked: their time, a moving average */
+	uint64_t full_started;		/* monotonic ms of the full sync in flight */
+	uint64_t full_ms;		/* the last full sync that worked: its time */
 	struct hist push_time;
 	uint64_t last_ok_wall;		/* wall ms of the last success, 0: none yet */
 	char last_error[1400];

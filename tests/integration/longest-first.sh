@@ -4,9 +4,11 @@
 # longest gets its run started before the quick ones (far mirrors' time is
 # round trips; started first, it overlaps the quick ones' CPU work instead of
 # waiting behind it).  Two remotes, "quick" first in the file, "slow" second,
-# whose runs an rsync wrapper makes 0.4 s longer: the first batch starts
-# them in the file's order (nothing known yet), the next ones slow first;
-# the order is read from the worker's debug lines ("NAME push: running").
+# whose runs an rsync wrapper makes 0.4 s longer: without a full sync at
+# start the first batch starts them in the file's order (nothing known yet),
+# the next ones slow first; after the full syncs at start (the slow one's
+# longer too) the first batch already starts the slow one first.  The order
+# is read from the worker's debug lines ("NAME push: running").
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -22,17 +24,18 @@ esac
 exec rsync "\$@"
 EOW
 chmod 755 "$T/bin/rsync"
-CFG=$T/order.ini
-{
+# config [FULL-SYNC-SECTION-LINES]
+config() {
 	source_section "$SRC"
 	local_remote quick "$T/quick"
 	local_remote slow "$T/slow"
 	printf '[rsync]\nbinary = %s\n' "$T/bin/rsync"
-	fast_sections
-} >"$CFG"
+	fast_sections "$@"
+}
+CFG=$T/order.ini
+config "$(printf '[full_sync]\non_start = no')" >"$CFG"
 start_syncd "$CFG" -v
 wait_ready
-wait_for 10 "the full syncs at start" log_count_gt ': full sync done' 1
 
 # order FILE: writes FILE, waits until both remotes pushed it; prints the
 # remotes in the order their pushes for it started
@@ -52,6 +55,15 @@ for f in b c; do
 	assert_eq "$next" "slow quick " "the order of the pushes for $f (the slow one known)"
 done
 log "pushes started: a: $first; b, c: slow first"
+assert_syncd_running
+stop_syncd TERM 10
+
+config >"$CFG"
+start_syncd "$CFG" -v
+wait_ready
+wait_for 10 "the full syncs at start" log_count_gt ': full sync done' 1
+first=$(order d)
+assert_eq "$first" "slow quick " "the first batch's order after the full syncs"
 assert_syncd_running
 stop_syncd TERM 10
 pass
