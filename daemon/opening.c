@@ -30,17 +30,29 @@ greeting_ok(const char *b, size_t len)
 	return end != line + sizeof GREETING - 1 && proto >= 30;
 }
 
+/* The greeting at the start of b[0..*n), *n capped at OPENING_MAX: its
+ * length, 0 while incomplete, -1 when it is none that can be sent ahead. */
+static long
+greeting(const char *b, size_t *n)
+{
+	size_t g;
+
+	if (*n > OPENING_MAX)
+		*n = OPENING_MAX;
+	g = opening_line(b, *n);
+	if (!g)
+		return *n == OPENING_MAX || (*n && b[0] != '@') ? -1 : 0;
+	return greeting_ok(b, g) ? (long)g : -1;
+}
+
 long
 opening_len(const char *b, size_t n)
 {
-	size_t g = opening_line(b, n), m, at;
+	long gl = greeting(b, &n);
+	size_t g = (size_t)gl, m, at;
 
-	if (n > OPENING_MAX)
-		n = OPENING_MAX;
-	if (!g)
-		return n == OPENING_MAX || (n && b[0] != '@') ? -1 : 0;
-	if (!greeting_ok(b, g))
-		return -1;
+	if (gl <= 0)
+		return gl;
 	m = opening_line(b + g, n - g);
 	if (!m)
 		return n == OPENING_MAX ? -1 : 0;
@@ -63,15 +75,11 @@ opening_len(const char *b, size_t n)
 long
 opening_answer_len(const char *b, size_t n)
 {
-	size_t g = opening_line(b, n), at;
+	long g = greeting(b, &n);
 
-	if (n > OPENING_MAX)
-		n = OPENING_MAX;
-	if (!g)
-		return n == OPENING_MAX || (n && b[0] != '@') ? -1 : 0;
-	if (!greeting_ok(b, g))
-		return -1;
-	for (at = g;;) {
+	if (g <= 0)
+		return g;
+	for (size_t at = (size_t)g;;) {
 		size_t len = opening_line(b + at, n - at);
 		if (!len)
 			return n == OPENING_MAX ? -1 : 0;
