@@ -126,6 +126,7 @@ keep(struct preconn *p, int fd)
 		return;
 	}
 	timer_arm(&p->idle, p->keep_ms);
+	log_debug("%s: connection opened ahead, %zu bytes of the opening sent", p->name, p->sent_len);
 }
 
 static void

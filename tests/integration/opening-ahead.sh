@@ -20,7 +20,9 @@ CFG=$T/ahead.ini
 { source_section "$SRC"; RSYNCD_AUTH=no rsyncd_remote r1 'preconnect = 30s'; fast_sections; } >"$CFG"
 OPENING=$SYNCD_RUNTIME/ahead/r1.opening
 learned() { [ -s "$OPENING" ]; }
-sent() { log_count '[1-9][0-9]* bytes of its opening sent'; }
+sent() { log_count 'takes the connection .*, [1-9][0-9]* bytes of its opening sent'; }
+# opened: connections opened ahead with the opening sent
+opened() { log_count 'opened ahead, [1-9][0-9]* bytes of the opening sent'; }
 connects() { grep -c 'connect from' "$T/rsyncd/rsyncd.log"; }
 
 start_syncd "$CFG" -v
@@ -34,7 +36,7 @@ wait_for 10 "the push's opening kept" learned
 good=$(od -An -tx1 "$OPENING" | tr -d ' \n')
 
 # the next runs take a connection with it sent
-wait_for 10 "a connection opened ahead" rsyncd_one_kept
+wait_for 10 "a connection opened ahead with it" log_count_gt 'opened ahead, [1-9]' 0
 printf 'two\n' >"$SRC/two"
 printf 'x\n' >"$SRC/\$(reboot) -rf \"a\"b"
 wait_converged "$SRC" "$MIRROR"
@@ -42,7 +44,8 @@ wait_for 10 "a run with the opening sent" test "$(sent)" -ge 1
 assert_no_log 'push failed'
 
 # a full sync (other arguments) leaves the one kept to the next push
-wait_for 10 "a connection opened ahead" rsyncd_one_kept
+wait_for 10 "the next connection opened ahead with it" log_count_gt 'opened ahead, [1-9]' 1
+wait_for 10 "only the one kept" rsyncd_one_kept
 port=$(rsyncd_kept) taken=$(log_count 'the run takes the connection')
 rm "$MIRROR/before"
 kill -USR1 "$SYNCD_PID"
@@ -58,13 +61,15 @@ stop_syncd
 # alter SED: the kept opening changed by the sed expression, the worker
 # started again; its next push must not use what was sent
 alter() {
-	local before after n c0
+	local before after n c0 o0
 	sed -i "$1" "$OPENING"
 	[ "$(od -An -tx1 "$OPENING" | tr -d ' \n')" != "$good" ] || fail "sed '$1' changed nothing"
+	o0=$(opened)
 	start_syncd "$CFG" -v
 	wait_ready
 	wait_converged "$SRC" "$MIRROR"
-	wait_for 10 "a connection opened ahead" rsyncd_one_kept
+	wait_for 10 "($1) a connection opened ahead with it" log_count_gt 'opened ahead, [1-9]' "$o0"
+	wait_for 10 "($1) only the one kept" rsyncd_one_kept
 	before=$(sent) c0=$(connects)
 	n=$RANDOM
 	printf '%s\n' "$n" >"$SRC/after $1"
