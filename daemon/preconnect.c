@@ -290,6 +290,7 @@ preconn_take(struct preconn *p, bool push, const char **sent, size_t *sent_len)
 	timer_disarm(&p->idle);
 	p->fd = -1;
 	p->taken++;
+	p->taken_sent += p->sent_len > 0;
 	*sent_len = p->sent_len;
 	log_debug("%s: the run takes the connection opened %llums ago, %zu bytes of its opening sent",
 	    p->name, (unsigned long long)(now_ms() - p->opened_at), p->sent_len);

@@ -46,6 +46,7 @@ struct preconn {
 	struct child *opener;	/* the connector opening one */
 	int sock;		/* the worker's end of the opener's Unix socket; -1 */
 	uint64_t taken;		/* runs that had one (status) */
+	uint64_t taken_sent;	/* of those, with the opening sent */
 	char *learn_path;	/* the pushes' opening, kept by the connector; owned */
 	char ahead[OPENING_MAX];	/* learn_path's, read at each open */
 	size_t ahead_len;

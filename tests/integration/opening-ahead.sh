@@ -56,6 +56,9 @@ assert_eq "$(rsyncd_kept)" "$port" "the connection kept, after the full sync"
 printf 'three\n' >"$SRC/three"
 wait_converged "$SRC" "$MIRROR"
 wait_for 10 "the push taking the one kept" test "$(sent)" -ge 2
+j=$(ctl status --json) || fail "no status"
+n=$(json_remote_field "$j" r1 opening_sent_runs) || fail "no opening_sent_runs in: $j"
+[ "$n" -ge 2 ] || fail "opening_sent_runs is $n"
 stop_syncd
 
 # alter SED: the kept opening changed by the sed expression, the worker

@@ -60,6 +60,7 @@ assert_no_log '[1-9][0-9]* bytes of its opening sent'
 j=$(ctl status --json) || fail "no status"
 n=$(json_remote_field "$j" r1 preconnected_runs) || fail "no preconnected_runs in: $j"
 [ "$n" -ge 1 ] || fail "preconnected_runs is $n"
+assert_eq "$(json_remote_field "$j" r1 opening_sent_runs)" 0 "opening_sent_runs (a module with auth)"
 
 # the daemon's end of the kept one goes away: the worker sees it and
 # closes its end; the next push connects by itself
