@@ -282,12 +282,13 @@ give(struct relay *r)
 static void
 watch_opening(struct relay *r)
 {
-	long cl = opening_len(r->cl, r->cl_len), sv = opening_answer_len(r->sv, r->sv_len);
+	long sv = opening_answer_len(r->sv, r->sv_len), cl;
 
 	if (r->sent_len) {
 		r->watching = r->cl_len < r->sent_len || r->given < r->sv_len || sv <= 0;
 		return;
 	}
+	cl = opening_len(r->cl, r->cl_len);
 	if (cl > 0 && sv > 0 && r->learn)
 		learn(r->learn, r->cl, (size_t)cl);
 	r->watching = !(cl < 0 || sv < 0 || (cl > 0 && sv > 0) || r->cl_len == sizeof r->cl);

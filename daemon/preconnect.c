@@ -101,7 +101,6 @@ hung_up(void *ctx, uint32_t events)
 static void
 keep(struct preconn *p, int fd)
 {
-	p->sent_len = 0;
 	if (p->ahead_len) {
 		/* A few hundred bytes into an empty socket buffer: all of
 		 * them, or a connection the daemon would misread. */
@@ -114,7 +113,6 @@ keep(struct preconn *p, int fd)
 			p->connecting = false;
 			return;
 		}
-		p->sent_len = p->ahead_len;
 	}
 	p->fd = fd;
 	p->connecting = false;
@@ -126,7 +124,7 @@ keep(struct preconn *p, int fd)
 		return;
 	}
 	timer_arm(&p->idle, p->keep_ms);
-	log_debug("%s: connection opened ahead, %zu bytes of the opening sent", p->name, p->sent_len);
+	log_debug("%s: connection opened ahead, %zu bytes of the opening sent", p->name, p->ahead_len);
 }
 
 static void
@@ -277,7 +275,7 @@ preconn_take(struct preconn *p, bool push, const char **sent, size_t *sent_len)
 
 	*sent = p->ahead;
 	*sent_len = 0;
-	if (p->fd < 0 || p->connecting || (p->sent_len && !push))
+	if (p->fd < 0 || p->connecting || (p->ahead_len && !push))
 		return -1;
 	/* A hang-up not seen yet (this round's events) ends it here. */
 	ssize_t n = recv(p->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -290,9 +288,9 @@ preconn_take(struct preconn *p, bool push, const char **sent, size_t *sent_len)
 	timer_disarm(&p->idle);
 	p->fd = -1;
 	p->taken++;
-	p->taken_sent += p->sent_len > 0;
-	*sent_len = p->sent_len;
+	p->taken_sent += p->ahead_len > 0;
+	*sent_len = p->ahead_len;
 	log_debug("%s: the run takes the connection opened %llums ago, %zu bytes of its opening sent",
-	    p->name, (unsigned long long)(now_ms() - p->opened_at), p->sent_len);
+	    p->name, (unsigned long long)(now_ms() - p->opened_at), p->ahead_len);
 	return fd;
 }

@@ -48,9 +48,8 @@ struct preconn {
 	uint64_t taken;		/* runs that had one (status) */
 	uint64_t taken_sent;	/* of those, with the opening sent */
 	char *learn_path;	/* the pushes' opening, kept by the connector; owned */
-	char ahead[OPENING_MAX];	/* learn_path's, read at each open */
-	size_t ahead_len;
-	size_t sent_len;	/* of ahead, sent on fd */
+	char ahead[OPENING_MAX];	/* learn_path's, read at each open, sent on fd */
+	size_t ahead_len;	/* 0: none; stays as it is while fd is open */
 };
 
 /* Takes argv and learn_path. */

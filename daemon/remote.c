@@ -31,17 +31,17 @@ kick_due(void *ctx)
 static int
 preconnect_init(struct remote *r)
 {
-	char **argv = rsync_argv_opener(r->w->cfg, r->rc), *learn = NULL;
+	char **argv = rsync_argv_opener(r->w->cfg, r->rc), *learn;
 
-	if (argv && asprintf(&learn, "%s/%s.opening", r->w->scratch_dir, r->rc->name) < 0) {
-		strv_free(argv);
-		log_err("out of memory");
-		return -1;
-	}
 	if (!argv) {
 		log_warn("%s: preconnect: its runs connect by themselves (--sockopts in [rsync] options, "
 		    "or the worker's binary is not known), so nothing is opened ahead", r->rc->name);
 		return 0;
+	}
+	if (asprintf(&learn, "%s/%s.opening", r->w->scratch_dir, r->rc->name) < 0) {
+		strv_free(argv);
+		log_err("out of memory");
+		return -1;
 	}
 	r->rc->pre = &r->pre;
 	return preconn_init(&r->pre, &r->w->loop, r->rc, argv, learn);
