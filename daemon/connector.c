@@ -425,9 +425,19 @@ connector_main(int argc, char **argv)
 	r.host = argv[0];
 	r.port = argv[1];
 	r.timeout_ms = atoi(argv[2]) * 1000;
+	const char *sent = getenv(CONNECTOR_SENT_VAR);
+	long n = sent ? opening_unhex(sent, r.sent) : -1;
 	r.sock = connected_fd();
-	if (r.sock < 0)
+	if (r.sock < 0) {
 		r.sock = connect_to(r.host, r.port, r.timeout_ms);
+		/* Not sent ahead on a connection opened ahead: sent with the
+		 * connect, a few hundred bytes into an empty socket buffer. */
+		if (r.sock >= 0 && n > 0 && write_all(r.sock, r.sent, (size_t)n) < 0) {
+			fprintf(stderr, "syncd connector: write to %s: %s\n", r.host, strerror(errno));
+			close(r.sock);
+			r.sock = -1;
+		}
+	}
 	if (r.sock >= 0 && env_says(CONNECTOR_OPEN_ENV))
 		return hand_over(r.sock);
 	if (r.sock < 0) {
@@ -436,20 +446,16 @@ connector_main(int argc, char **argv)
 		 * code 12) now and then; with nothing to read it says "did not
 		 * see server greeting" (code 5) every time. */
 		char b[4096];
-		ssize_t n;
+		ssize_t got;
 		close(1);
-		while ((n = read(0, b, sizeof b)) > 0 || (n < 0 && errno == EINTR))
+		while ((got = read(0, b, sizeof b)) > 0 || (got < 0 && errno == EINTR))
 			;
 		return 255;	/* what ssh says when it cannot connect */
 	}
-	const char *sent = getenv(CONNECTOR_SENT_VAR);
-	if (sent && r.sock == CHILD_PASS_FD) {
-		long n = opening_unhex(sent, r.sent);
-		if (n > 0) {
-			r.sent_len = (size_t)n;
-			r.sent_lines = opening_line(r.sent, r.sent_len);
-			r.sent_lines += opening_line(r.sent + r.sent_lines, r.sent_len - r.sent_lines);
-		}
+	if (n > 0) {
+		r.sent_len = (size_t)n;
+		r.sent_lines = opening_line(r.sent, r.sent_len);
+		r.sent_lines += opening_line(r.sent + r.sent_lines, r.sent_len - r.sent_lines);
 	}
 	r.learn = getenv(CONNECTOR_LEARN_VAR);
 	r.watching = r.sent_len || r.learn;

@@ -20,11 +20,12 @@ void connector_socket_ready(int fd);
 #define CONNECTOR_FD_VAR "SYNCD_CONNECTED_FD"
 #define CONNECTOR_OPEN_VAR "SYNCD_CONNECT_AHEAD"
 #define CONNECTOR_FD_ENV CONNECTOR_FD_VAR "=3"
-/* With it, the opening (opening.h) sent ahead on that connection, in hex:
+/* With it, the opening (opening.h) sent ahead on that connection, in hex;
+ * without one, the opening to send with the connector's own connect:
  * checked against rsync's, whose answers rsync gets as it asks for them. */
 #define CONNECTOR_SENT_VAR "SYNCD_CONNECTED_SENT"
-/* A file where the run's opening is kept for the next connection opened
- * ahead, once the daemon has answered it with OK. */
+/* A file where the run's opening is kept for the next runs to send ahead,
+ * once the daemon has answered it with OK. */
 #define CONNECTOR_LEARN_VAR "SYNCD_CONNECT_LEARN"
 #define CONNECTOR_OPEN_ENV CONNECTOR_OPEN_VAR "=1"
 

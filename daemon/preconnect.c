@@ -43,7 +43,8 @@ preconn_init(struct preconn *p, struct loop *l, const struct remote_conf *rc, ch
 		}
 		freeaddrinfo(res);
 	}
-	return timer_init(l, &p->idle, timer_due, p);
+	/* Without preconnect it only reads the opening for runs to send. */
+	return p->keep_ms ? timer_init(l, &p->idle, timer_due, p) : 0;
 }
 
 static void
@@ -256,10 +257,28 @@ read_opening(struct preconn *p)
 	p->ahead_len = n > 0 && opening_len(p->ahead, (size_t)n) == n ? (size_t)n : 0;
 }
 
+/* No connection for the run: a push sends the opening with its own connect
+ * (one round trip for the handshake, then the daemon's answers come
+ * together), -1.  One opened ahead and still connecting has not sent its
+ * opening: read again, it is the same or newer. */
+static int
+send_with_connect(struct preconn *p, bool push, size_t *sent_len)
+{
+	if (!push || (p->fd >= 0 && !p->connecting))
+		return -1;
+	read_opening(p);
+	*sent_len = p->ahead_len;
+	p->sent_ahead += p->ahead_len > 0;
+	if (p->ahead_len)
+		log_debug("%s: the run sends %zu bytes of its opening with its connect", p->name,
+		    p->ahead_len);
+	return -1;
+}
+
 void
 preconn_open(struct preconn *p)
 {
-	if (p->fd >= 0 || p->opener || p->closed)
+	if (p->fd >= 0 || p->opener || p->closed || !p->keep_ms)
 		return;
 	read_opening(p);
 	if (p->addr_len)
@@ -276,19 +295,19 @@ preconn_take(struct preconn *p, bool push, const char **sent, size_t *sent_len)
 	*sent = p->ahead;
 	*sent_len = 0;
 	if (p->fd < 0 || p->connecting || (p->ahead_len && !push))
-		return -1;
+		return send_with_connect(p, push, sent_len);
 	/* A hang-up not seen yet (this round's events) ends it here. */
 	ssize_t n = recv(p->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
 		drop(p, "the daemon hung up");
-		return -1;
+		return send_with_connect(p, push, sent_len);
 	}
 	int fd = p->fd;
 	loop_del(p->loop, &p->io);
 	timer_disarm(&p->idle);
 	p->fd = -1;
 	p->taken++;
-	p->taken_sent += p->ahead_len > 0;
+	p->sent_ahead += p->ahead_len > 0;
 	*sent_len = p->ahead_len;
 	log_debug("%s: the run takes the connection opened %llums ago, %zu bytes of its opening sent",
 	    p->name, (unsigned long long)(now_ms() - p->opened_at), p->ahead_len);

@@ -16,7 +16,11 @@
  *
  * With it the worker sends the opening (opening.h) that the remote's last
  * push kept in learn_path, so that the daemon's answers are waiting too; the
- * connector checks it against the run's own (connector.c). */
+ * connector checks it against the run's own (connector.c).  A push that
+ * finds no connection open (or a remote without preconnect: every remote
+ * whose runs go through the connector has a preconn) has the connector send
+ * that opening with its own connect instead: the handshake's round trip
+ * stays, the opening's two go. */
 #ifndef SYNCD_PRECONNECT_H
 #define SYNCD_PRECONNECT_H
 
@@ -36,7 +40,7 @@ struct preconn {
 	struct sockaddr_storage addr;	/* the daemon's, when the target names an address */
 	socklen_t addr_len;	/* 0: a name, the opener's */
 	uint64_t connect_ms;	/* the remote's timeout */
-	uint64_t keep_ms;	/* kept unused this long */
+	uint64_t keep_ms;	/* kept unused this long; 0: none opened */
 	int fd;			/* open, the greeting waiting in it; -1: none */
 	bool connecting;	/* fd: the worker's connect, not done yet */
 	bool closed;		/* preconn_close: nothing more is opened */
@@ -46,7 +50,7 @@ struct preconn {
 	struct child *opener;	/* the connector opening one */
 	int sock;		/* the worker's end of the opener's Unix socket; -1 */
 	uint64_t taken;		/* runs that had one (status) */
-	uint64_t taken_sent;	/* of those, with the opening sent */
+	uint64_t sent_ahead;	/* pushes that sent the opening ahead, either way */
 	char *learn_path;	/* the pushes' opening, kept by the connector; owned */
 	char ahead[OPENING_MAX];	/* learn_path's, read at each open, sent on fd */
 	size_t ahead_len;	/* 0: none; stays as it is while fd is open */
@@ -62,9 +66,10 @@ void preconn_open(struct preconn *p);
  * hold the stop for its timeout), what is kept closed, nothing opened again. */
 void preconn_close(struct preconn *p);
 /* The open connection, for a run (the caller closes it once the child has
- * it), or -1; *sent: what was sent on it ahead, *sent_len bytes (0: none),
- * valid until the next preconn_open.  One with a push's opening sent is
- * left to a push: another run's opening differs. */
+ * it), or -1; *sent: what was sent on it ahead, or with -1 what a push is to
+ * send with its connect, *sent_len bytes (0: none), valid until the next
+ * preconn_open or preconn_take.  One with a push's opening sent is left to
+ * a push: another run's opening differs. */
 int preconn_take(struct preconn *p, bool push, const char **sent, size_t *sent_len);
 
 #endif

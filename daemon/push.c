@@ -73,7 +73,7 @@ push_run(struct loop *l, const struct remote_conf *r, char *const *argv, char *i
 	int fd = r->pre ? preconn_take(r->pre, learn, &sent, &sent_len) : -1;
 	if (fd >= 0)
 		vars[n++] = CONNECTOR_FD_ENV;
-	if (fd >= 0 && sent_len && (sent_var = malloc(sizeof CONNECTOR_SENT_VAR + 2 * sent_len + 1))) {
+	if (sent_len && (sent_var = malloc(sizeof CONNECTOR_SENT_VAR + 2 * sent_len + 1))) {
 		opening_hex(sent, sent_len, stpcpy(sent_var, CONNECTOR_SENT_VAR "="));
 		vars[n++] = sent_var;
 	}

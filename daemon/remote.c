@@ -28,16 +28,19 @@ kick_due(void *ctx)
 	remote_kick(ctx);
 }
 
+/* Every remote whose runs go through the connector has one: without
+ * preconnect it keeps no connection, its pushes send their opening with
+ * their connect. */
 static int
 preconnect_init(struct remote *r)
 {
 	char **argv = rsync_argv_opener(r->w->cfg, r->rc), *learn;
 
-	if (!argv) {
+	if (!argv && r->rc->preconnect_ms)
 		log_warn("%s: preconnect: its runs connect by themselves (--sockopts in [rsync] options, "
 		    "or the worker's binary is not known), so nothing is opened ahead", r->rc->name);
+	if (!argv)
 		return 0;
-	}
 	if (asprintf(&learn, "%s/%s.opening", r->w->scratch_dir, r->rc->name) < 0) {
 		strv_free(argv);
 		log_err("out of memory");
@@ -85,7 +88,7 @@ remote_init(struct remote *r, struct worker *w, struct remote_conf *rc)
 		return -1;
 	if (r->journal.err)
 		retry_journal_later(r);
-	if (rc->preconnect_ms && preconnect_init(r) < 0)
+	if (preconnect_init(r) < 0)
 		return -1;
 	return timer_init(&w->loop, &r->retry, kick_due, r);
 }

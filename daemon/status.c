@@ -111,7 +111,7 @@ remote_get(const void *obj, int f, struct value *v)
 	case R_PUSHES: v->n = (double)r->pushes; break;
 	case R_LANE_PUSHES: v->n = (double)r->lane_pushes; break;
 	case R_PRECONNECTED: v->n = r->rc->pre ? (double)r->pre.taken : 0; break;
-	case R_OPENING_SENT: v->n = r->rc->pre ? (double)r->pre.taken_sent : 0; break;
+	case R_OPENING_SENT: v->n = r->rc->pre ? (double)r->pre.sent_ahead : 0; break;
 	case R_PARTIAL: v->n = (double)r->failed_pushes[RSYNC_PARTIAL]; break;
 	case R_RETRY: v->n = (double)r->failed_pushes[RSYNC_RETRY]; break;
 	case R_OPERATOR: v->n = (double)r->failed_pushes[RSYNC_OPERATOR]; break;
