@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "remote.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "backoff.h"
 #include "faillog.h"
@@ -46,6 +48,11 @@ preconnect_init(struct remote *r)
 		log_err("out of memory");
 		return -1;
 	}
+	/* One an earlier worker kept may be of another configuration: sent
+	 * to a module that asks for a password now, its arguments would be
+	 * read as the answer, a failed login in the daemon's log. */
+	if (unlink(learn) < 0 && errno != ENOENT)
+		log_warn("%s: %s: %s", r->rc->name, learn, strerror(errno));
 	r->rc->pre = &r->pre;
 	return preconn_init(&r->pre, &r->w->loop, r->rc, argv, learn);
 }

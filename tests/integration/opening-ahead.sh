@@ -4,8 +4,8 @@
 # keeps its opening (greeting, module, arguments), the worker sends it with
 # the next connection it opens ahead, and the next run finds the daemon's
 # answers waiting.  When a run's opening is not the one sent (rsync
-# upgraded, options changed: here the kept file is altered while the worker
-# is stopped), the connector starts over on a connection of its own: the
+# upgraded, options changed: here the kept file is altered under the
+# running worker), the connector starts over on a connection of its own: the
 # push succeeds, the mirror is exact, and the right opening is kept again.
 # Other runs (a full sync) leave such a connection to the next push.
 set -u
@@ -59,39 +59,46 @@ wait_for 10 "the push taking the one kept" test "$(sent)" -ge 2
 j=$(ctl status --json) || fail "no status"
 n=$(json_remote_field "$j" r1 opening_sent_runs) || fail "no opening_sent_runs in: $j"
 [ "$n" -ge 2 ] || fail "opening_sent_runs is $n"
-stop_syncd
 
-# alter SED: the kept opening changed by the sed expression, the worker
-# started again; its next push must not use what was sent
+# alter SED: the kept opening changed by the sed expression under the
+# running worker: the next connection opened ahead sends it, and the push
+# that takes that one must not use it
 alter() {
-	local before after n c0 o0
+	local before n c0 o0
+	wait_for 10 "($1) only the one kept" rsyncd_one_kept
 	sed -i "$1" "$OPENING"
 	[ "$(od -An -tx1 "$OPENING" | tr -d ' \n')" != "$good" ] || fail "sed '$1' changed nothing"
+	# a push on the connection kept (the right opening), after which
+	# the next one is opened with the altered one
 	o0=$(opened)
-	start_syncd "$CFG" -v
-	wait_ready
+	printf '%s\n' "$1" >"$SRC/before $RANDOM"
 	wait_converged "$SRC" "$MIRROR"
 	wait_for 10 "($1) a connection opened ahead with it" log_count_gt 'opened ahead, [1-9]' "$o0"
 	wait_for 10 "($1) only the one kept" rsyncd_one_kept
 	before=$(sent) c0=$(connects)
 	n=$RANDOM
-	printf '%s\n' "$n" >"$SRC/after $1"
+	printf '%s\n' "$n" >"$SRC/after $n"
 	mkdir -p "$SRC/d$n" && printf 'y\n' >"$SRC/d$n/f"
 	wait_converged "$SRC" "$MIRROR"
-	after=$(sent)
-	[ "$after" -gt "$before" ] || fail "($1) no run took the connection opened ahead"
+	[ "$(sent)" -gt "$before" ] || fail "($1) no run took the connection opened ahead"
 	# the run's connection of its own, and the next one opened ahead
 	wait_for 10 "($1) the run connecting again" test "$(connects)" -ge $((c0 + 2))
 	wait_for 10 "the right opening kept again" \
 		test "$(od -An -tx1 "$OPENING" | tr -d ' \n')" = "$good"
 	assert_no_log 'push failed'
 	assert_syncd_running
-	stop_syncd
 }
 # another rsync: its greeting differs (a digest more)
 alter 's/^\(@RSYNCD: [0-9.]*\)/\1 md2/'
 # other options: an argument differs
 alter 's/--timeout=20/--timeout=21/'
+# a worker started again keeps no opening of an earlier one's
+stop_syncd
+[ -s "$OPENING" ] || fail "no opening kept"
+start_syncd "$CFG" -v
+wait_ready
+[ ! -e "$OPENING" ] || fail "the opening an earlier worker kept is still there"
+stop_syncd
 # nothing in the daemon's log says a connection went wrong
 if grep -Ei 'error|unexpectedly|auth failed' "$T/rsyncd/rsyncd.log"; then
 	fail "the daemon logged errors"

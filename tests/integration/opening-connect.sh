@@ -56,7 +56,7 @@ alter() {
 	[ "$(kept_hex)" != "$good" ] || fail "sed '$1' changed nothing"
 	s0=$(sends) c0=$(connects)
 	n=$RANDOM
-	printf '%s\n' "$n" >"$SRC/after $1"
+	printf '%s\n' "$n" >"$SRC/after $n"
 	mkdir -p "$SRC/d$n" && printf 'y\n' >"$SRC/d$n/f"
 	wait_converged "$SRC" "$MIRROR"
 	[ "$(sends)" -gt "$s0" ] || fail "($1) no push sent the altered opening"
