@@ -66,6 +66,16 @@ connector_socket_ready(int fd)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 }
 
+void
+connector_socket_close(int fd)
+{
+	char b[4096];
+
+	while (recv(fd, b, sizeof b, MSG_DONTWAIT) > 0)
+		;
+	close(fd);
+}
+
 /* TCP sends a SYN again after a second, its first timeout for a peer whose
  * round trip it does not know yet, and asks again for a SYN-ACK lost no
  * sooner: over a link that loses 0.5 % each way, about 1 % of the pushes
@@ -141,7 +151,7 @@ try_connect(const struct addrinfo *a, int timeout_ms)
 	}
 	for (int i = 0; i < 2; i++)
 		if (p[i].fd >= 0)
-			close(p[i].fd);
+			connector_socket_close(p[i].fd);
 	if (fd < 0) {
 		errno = err;
 		return -1;
@@ -287,7 +297,7 @@ start_over(struct relay *r)
 
 	if (r->learn && opening_answer_len(r->sv, r->sv_len) < 0)
 		unlink(r->learn);	/* the daemon asks more now: not ahead again */
-	close(r->sock);
+	connector_socket_close(r->sock);
 	r->sent_len = 0;
 	r->sock = connect_to(r->host, r->port, r->timeout_ms);
 	if (r->sock < 0 || write_all(r->sock, r->cl, r->cl_len) < 0)

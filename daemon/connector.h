@@ -11,6 +11,11 @@ int connector_main(int argc, char **argv);
 int connector_socket(int family);
 /* One of those connected: blocking. */
 void connector_socket_ready(int fd);
+/* Closes one after reading what the daemon sent: closed with bytes unread, a
+ * socket sends a reset, which a daemon still reading the client's greeting
+ * logs as an error ("safe_read failed ... Connection reset by peer", code
+ * 12, rsync 3.5.0); an end of file it takes quietly. */
+void connector_socket_close(int fd);
 
 /* A connection opened ahead (preconnect.h) reaches the connector as
  * descriptor 3 (child.h, CHILD_PASS_FD), with CONNECTOR_FD_ENV set in the

@@ -52,7 +52,7 @@ forget(struct preconn *p)
 {
 	loop_del(p->loop, &p->io);
 	timer_disarm(&p->idle);
-	close(p->fd);
+	connector_socket_close(p->fd);
 	p->fd = -1;
 	p->connecting = false;
 }
@@ -109,7 +109,7 @@ keep(struct preconn *p, int fd)
 		if (n != (ssize_t)p->ahead_len) {
 			log_debug("%s: connection opened ahead closed: sending the opening: %s", p->name,
 			    n < 0 ? strerror(errno) : "short write");
-			close(fd);
+			connector_socket_close(fd);
 			p->fd = -1;
 			p->connecting = false;
 			return;
@@ -120,7 +120,7 @@ keep(struct preconn *p, int fd)
 	p->opened_at = now_ms();
 	/* EPOLLRDHUP alone: the greeting waiting in it is not an event. */
 	if (loop_add(p->loop, &p->io, fd, EPOLLRDHUP, hung_up, p) < 0) {
-		close(fd);
+		connector_socket_close(fd);
 		p->fd = -1;
 		return;
 	}
@@ -220,7 +220,7 @@ opened(struct child *c, int status, void *ctx)
 		return;
 	}
 	if (fd >= 0)
-		close(fd);
+		connector_socket_close(fd);
 	log_debug("%s: no connection opened ahead: %s", p->name, c->tail);
 }
 

@@ -7,7 +7,11 @@
 # upgraded, options changed: here the kept file is altered under the
 # running worker), the connector starts over on a connection of its own: the
 # push succeeds, the mirror is exact, and the right opening is kept again.
-# Other runs (a full sync) leave such a connection to the next push.
+# Other runs (a full sync) leave such a connection to the next push.  A
+# worker started again keeps no opening of an earlier one's; the connection
+# it opens ahead after its start-up sync has none sent, and closed at the
+# stop with the daemon's greeting unread it must end with an end of file,
+# not a reset that the daemon logs as an error.
 set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -98,6 +102,8 @@ stop_syncd
 start_syncd "$CFG" -v
 wait_ready
 [ ! -e "$OPENING" ] || fail "the opening an earlier worker kept is still there"
+# stopped during its start-up sync, the daemon would log its end
+wait_for 10 "the start-up sync done" log_count_gt 'full sync done' 2
 stop_syncd
 # nothing in the daemon's log says a connection went wrong
 if grep -Ei 'error|unexpectedly|auth failed' "$T/rsyncd/rsyncd.log"; then
