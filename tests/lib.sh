@@ -501,6 +501,15 @@ _rsyncd_write_conf() {
 			printf '    auth users = %s\n' "$RSYNCD_USER"
 			printf '    secrets file = %s\n' "$d/secrets"
 		fi
+		# the same directory without a password (RSYNCD_OPEN_URL)
+		printf '[open]\n'
+		printf '    path = %s\n' "$MIRROR"
+		printf '    read only = no\n'
+		printf '    munge symlinks = no\n'
+		if [ "$(id -u)" = 0 ]; then
+			printf '    uid = root\n'
+			printf '    gid = root\n'
+		fi
 	} >"$d/rsyncd.conf"
 }
 
@@ -526,8 +535,10 @@ _rsyncd_launch() {
 }
 
 # start_rsyncd: a real rsync daemon with module "mirror" (auth user
-# syncuser).  Exports RSYNCD_PORT, MIRROR (the module's dir), PASSFILE (the
-# client password file, mode 0600), RSYNCD_URL (rsync://syncuser@...:PORT/mirror).
+# syncuser) and module "open", the same directory without a password.
+# Exports RSYNCD_PORT, MIRROR (the modules' dir), PASSFILE (the client
+# password file, mode 0600), RSYNCD_URL (rsync://syncuser@...:PORT/mirror),
+# RSYNCD_OPEN_URL (rsync://...:PORT/open).
 # RSYNCD_BIN selects the rsync program of the daemon.
 start_rsyncd() {
 	local tries
@@ -541,7 +552,8 @@ start_rsyncd() {
 			export RSYNCD_PORT
 			RSYNCD_URL=rsync://$RSYNCD_USER@127.0.0.1:$RSYNCD_PORT/mirror
 			[ "$RSYNCD_AUTH" != no ] || RSYNCD_URL=rsync://127.0.0.1:$RSYNCD_PORT/mirror
-			export RSYNCD_URL
+			RSYNCD_OPEN_URL=rsync://127.0.0.1:$RSYNCD_PORT/open
+			export RSYNCD_URL RSYNCD_OPEN_URL
 			log "rsync daemon ($RSYNCD_BIN) pid $RSYNCD_PID on 127.0.0.1:$RSYNCD_PORT, module dir $MIRROR"
 			return 0
 		fi

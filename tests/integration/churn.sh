@@ -7,7 +7,9 @@
 #
 # For each seed: a fresh source tree (tests/helpers/churn.py populate), one
 # worker with two remotes, the rsync daemon (one for all seeds, a module
-# subdirectory per seed) and a local path; the initial full syncs are
+# subdirectory per seed: odd seeds through the module without a password,
+# whose pushes send rsync's opening with their connect, even seeds through
+# the one with) and a local path; the initial full syncs are
 # awaited and checked; then churn.py run makes CHURN_OPS random changes
 # (files, appends, same-size rewrites, truncates, atomic saves, renames over
 # files and directories, moves in and out of the tree, deletions, type
@@ -176,7 +178,11 @@ run_seed() {
 	local cfg=$d/churn-$seed.ini
 	{
 		source_section "$d/src" ${EVENTS:+"events = $EVENTS"}
-		rsyncd_remote rd | sed "s|^target = .*|&/s$seed|"
+		if ((seed % 2)); then
+			RSYNCD_URL=$RSYNCD_OPEN_URL RSYNCD_AUTH=no rsyncd_remote rd
+		else
+			rsyncd_remote rd
+		fi | sed "s|^target = .*|&/s$seed|"
 		local_remote loc "$d/local"
 		if [ -n "${CHURN_OPTIONS:-}" ] || [ -n "${CHURN_RSYNC:-}" ]; then
 			printf '[rsync]\n'
