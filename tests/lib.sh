@@ -489,28 +489,26 @@ _rsyncd_write_conf() {
 		fi
 		[ -z "$RSYNCD_TIMEOUT" ] || printf 'timeout = %s\n' "$RSYNCD_TIMEOUT"
 		[ -z "$RSYNCD_SOCKET_OPTIONS" ] || printf 'socket options = %s\n' "$RSYNCD_SOCKET_OPTIONS"
-		printf '[mirror]\n'
-		printf '    path = %s\n' "$MIRROR"
-		printf '    read only = no\n'
-		printf '    munge symlinks = no\n'
-		if [ "$(id -u)" = 0 ]; then
-			printf '    uid = root\n'
-			printf '    gid = root\n'
-		fi
+		_rsyncd_module mirror
 		if [ "$RSYNCD_AUTH" != no ]; then
 			printf '    auth users = %s\n' "$RSYNCD_USER"
 			printf '    secrets file = %s\n' "$d/secrets"
 		fi
 		# the same directory without a password (RSYNCD_OPEN_URL)
-		printf '[open]\n'
-		printf '    path = %s\n' "$MIRROR"
-		printf '    read only = no\n'
-		printf '    munge symlinks = no\n'
-		if [ "$(id -u)" = 0 ]; then
-			printf '    uid = root\n'
-			printf '    gid = root\n'
-		fi
+		_rsyncd_module open
 	} >"$d/rsyncd.conf"
+}
+
+# _rsyncd_module NAME: a writable module NAME at $MIRROR
+_rsyncd_module() {
+	printf '[%s]\n' "$1"
+	printf '    path = %s\n' "$MIRROR"
+	printf '    read only = no\n'
+	printf '    munge symlinks = no\n'
+	if [ "$(id -u)" = 0 ]; then
+		printf '    uid = root\n'
+		printf '    gid = root\n'
+	fi
 }
 
 _rsyncd_answers() {
