@@ -70,8 +70,8 @@ const struct field remote_fields[R_NFIELDS] = {
 	[R_PRECONNECTED] = COUNTER("preconnected_runs", NULL, "syncd_remote_preconnected_runs_total",
 	    NULL, "Runs that started on a connection opened ahead ([remote] preconnect)."),
 	[R_OPENING_SENT] = COUNTER("opening_sent_runs", NULL, "syncd_remote_opening_sent_runs_total",
-	    NULL, "Of those, runs whose connection had the opening of rsync's protocol sent ahead "
-	    "(a module without auth users)."),
+	    NULL, "Pushes that sent the opening of rsync's protocol ahead, on a connection opened "
+	    "ahead or with their own connect (a module without auth users)."),
 	[R_FULL_SYNCS] = COUNTER("full_syncs", ", %s full syncs", "syncd_remote_full_syncs_total",
 	    NULL, "Full syncs that succeeded."),
 	[R_BYTES] = COUNTER("bytes_sent", ", %s bytes sent", "syncd_remote_sent_bytes_total",

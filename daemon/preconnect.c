@@ -257,14 +257,15 @@ read_opening(struct preconn *p)
 	p->ahead_len = n > 0 && opening_len(p->ahead, (size_t)n) == n ? (size_t)n : 0;
 }
 
-/* No connection for the run: a push sends the opening with its own connect
- * (one round trip for the handshake, then the daemon's answers come
- * together), -1.  One opened ahead and still connecting has not sent its
- * opening: read again, it is the same or newer. */
+/* No connection for the run (none open, or the open one is left to a
+ * push): a push sends the opening with its own connect (one round trip for
+ * the handshake, then the daemon's answers come together), -1.  One opened
+ * ahead and still connecting has not sent its opening: read again, it is
+ * the same or newer. */
 static int
 send_with_connect(struct preconn *p, bool push, size_t *sent_len)
 {
-	if (!push || (p->fd >= 0 && !p->connecting))
+	if (!push)
 		return -1;
 	read_opening(p);
 	*sent_len = p->ahead_len;
