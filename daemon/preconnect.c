@@ -98,10 +98,27 @@ hung_up(void *ctx, uint32_t events)
 	drop(ctx, "the daemon hung up");
 }
 
-/* fd is open: the opening sent, kept, watched, for keep_ms. */
+/* fd is open: the opening sent, kept, watched, for keep_ms.  One whose
+ * handshake was sent again would hand the run a timeout of a second or more
+ * for its lost segments (connector_socket_resent): closed, and another
+ * opened in its place; should that one be resent too, the run connects
+ * itself. */
 static void
 keep(struct preconn *p, int fd)
 {
+	if (connector_socket_resent(fd)) {
+		bool again = !p->resent;
+		connector_socket_close(fd);
+		p->fd = -1;
+		p->connecting = false;
+		p->resent = again;
+		log_debug("%s: connection opened ahead closed: its handshake was sent again; %s", p->name,
+		    again ? "opening another" : "the run connects itself");
+		if (again)
+			preconn_open(p);
+		return;
+	}
+	p->resent = false;
 	if (p->ahead_len) {
 		/* A few hundred bytes into an empty socket buffer: all of
 		 * them, or a connection the daemon would misread. */

@@ -44,6 +44,7 @@ struct preconn {
 	int fd;			/* open, the greeting waiting in it; -1: none */
 	bool connecting;	/* fd: the worker's connect, not done yet */
 	bool closed;		/* preconn_close: nothing more is opened */
+	bool resent;		/* the last one opened was closed: its handshake was resent */
 	uint64_t opened_at;	/* monotonic ms */
 	struct io io;		/* fd: the daemon hanging up */
 	struct timer idle;	/* fd kept for keep_ms; connecting: connect_ms */
