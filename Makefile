@@ -43,7 +43,7 @@ COMMON_SRC = common/log.c common/duration.c common/strv.c common/buf.c common/lo
 DAEMON_LIB = daemon/pathtree.c daemon/changeset.c daemon/unclosed.c daemon/mounts.c \
              daemon/watch.c daemon/watch_inotify.c daemon/watch_fanotify.c daemon/child.c daemon/rsync_argv.c \
              daemon/sshmux.c daemon/preconnect.c \
-             daemon/treewalk.c daemon/excludes.c daemon/push.c daemon/remote.c daemon/lane.c daemon/batch.c daemon/worker.c \
+             daemon/treewalk.c daemon/excludes.c daemon/push.c daemon/remote.c daemon/lane.c daemon/batch.c daemon/pace.c daemon/worker.c \
              daemon/journal.c daemon/statelock.c daemon/rsync_exit.c daemon/rsync_version.c daemon/faillog.c daemon/control.c daemon/status.c \
              daemon/hook.c daemon/hook_journal.c daemon/hook_command.c daemon/hook_socket.c daemon/linkpass.c daemon/verify.c \
              daemon/http.c daemon/http_fmt.c daemon/hook_http.c daemon/curl_api.c daemon/connector.c daemon/opening.c

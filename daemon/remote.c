@@ -606,15 +606,23 @@ first_waiting(struct worker *w, const struct slots *s)
 }
 
 /* r may start a run now; otherwise it keeps (or takes) its place in the
- * queue, behind those queued before it. */
+ * queue, behind those queued before it, for a slot or for its turn at the
+ * pace of starts (pace.h). */
 static bool
 may_run(struct remote *r, uint64_t ticket)
 {
-	struct slots s = slots_count(r->w);
-	struct remote *first = first_waiting(r->w, &s);
+	struct worker *w = r->w;
+	struct slots s = slots_count(w);
+	struct remote *first = first_waiting(w, &s);
+	uint64_t now = now_ms(), wait = pace_wait(&w->pace, now);
 
-	if (slot_for(&s, r) && (!first || (ticket && ticket < first->waiting)))
+	if (wait) {
+		if (!w->pace_timer.due)
+			timer_arm(&w->pace_timer, wait);
+	} else if (slot_for(&s, r) && (!first || (ticket && ticket < first->waiting))) {
+		pace_note(&w->pace, now);
 		return true;
+	}
 	r->waiting = ticket ? ticket : ++r->w->tickets;
 	return false;
 }

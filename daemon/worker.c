@@ -61,6 +61,13 @@ mirror_free(const struct worker *w)
 	return false;
 }
 
+/* A run queued for its turn at the pace of starts may go. */
+static void
+pace_due(void *ctx)
+{
+	remotes_dispatch(ctx);
+}
+
 static void
 batch_due(void *ctx)
 {
@@ -506,6 +513,7 @@ worker_run(struct config *cfg, const char *state_dir, const char *scratch_dir,
 	w.fail_log = !cfg->fail_log ? faillog : strcmp(cfg->fail_log, "none") ? cfg->fail_log : NULL;
 	changeset_init(&w.gather);
 	batch_init(&w.batch, cfg->settle_ms, cfg->max_delay_ms, cfg->max_files);
+	pace_init(&w.pace, pace_cpus(), PACE_WINDOW_MS);
 	srandom((unsigned)getpid() ^ (unsigned)now_ms());
 	if (loop_init(&w.loop) < 0) {
 		free(w.running);
@@ -519,7 +527,8 @@ worker_run(struct config *cfg, const char *state_dir, const char *scratch_dir,
 	    timer_init(&w.loop, &w.watchdog_timer, watchdog_due, &w) < 0 ||
 	    timer_init(&w.loop, &w.stop_timer, stop_grace_over, &w) < 0 ||
 	    timer_init(&w.loop, &w.verify_timer, verify_due, &w) < 0 ||
-	    timer_init(&w.loop, &w.running_timer, running_due, &w) < 0)
+	    timer_init(&w.loop, &w.running_timer, running_due, &w) < 0 ||
+	    timer_init(&w.loop, &w.pace_timer, pace_due, &w) < 0)
 		goto out;
 	w.remotes = calloc(cfg->nremotes + 1, sizeof *w.remotes);
 	w.order = calloc(cfg->nremotes + 1, sizeof *w.order);
@@ -618,6 +627,7 @@ out:
 	timer_close(&w.stop_timer);
 	timer_close(&w.verify_timer);
 	timer_close(&w.running_timer);
+	timer_close(&w.pace_timer);
 	if (w.sigfd >= 0)
 		close(w.sigfd);
 	loop_close(&w.loop);

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "linkpass.h"
 #include "loop.h"
+#include "pace.h"
 #include "verify.h"
 #include "watch.h"
 
@@ -40,6 +41,8 @@ struct worker {
 	struct remote *remotes;
 	struct remote **order;		/* the remotes, for remotes_offer to sort */
 	uint64_t tickets;		/* handed out to remotes queued for a run slot */
+	struct pace pace;		/* of the runs' starts */
+	struct timer pace_timer;	/* a queued run's turn at the pace */
 	struct verify *verifies;	/* one per remote, in the same order */
 	unsigned verifying;		/* of them waiting or running: changes are noted */
 	struct hook *hooks;

@@ -29,5 +29,6 @@ Suite *metrics_suite(void);
 Suite *watch_suite(void);
 Suite *sdnotify_suite(void);
 Suite *opening_suite(void);
+Suite *pace_suite(void);
 
 #endif

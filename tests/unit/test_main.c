@@ -32,6 +32,7 @@ main(void)
 	srunner_add_suite(sr, watch_suite());
 	srunner_add_suite(sr, sdnotify_suite());
 	srunner_add_suite(sr, opening_suite());
+	srunner_add_suite(sr, pace_suite());
 	/* CK_FORK=no in the environment (for valgrind) wins over our default. */
 	if (!getenv("CK_FORK"))
 		srunner_set_fork_status(sr, CK_FORK);
