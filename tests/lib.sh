@@ -238,6 +238,23 @@ in_own_net_namespace() {
 	ip link set lo up || fail "cannot bring up the loopback of the test's network namespace"
 }
 
+# nft_input SET RULE...: in the test's own network namespace, an nft table
+# with a set of ports SET (added to by the rules) and RULEs on input, where a
+# drop is a loss the sender only learns of by its timeouts.
+nft_input() {
+	local set=$1 r
+	shift
+	command -v nft >/dev/null || skip "no nft (package nftables)"
+	{
+		printf 'table inet syncd_test {\n\tset %s { type inet_service; flags dynamic; }\n' "$set"
+		printf '\tchain input {\n\t\ttype filter hook input priority 0;\n'
+		for r; do
+			printf '\t\t%s\n' "$r"
+		done
+		printf '\t}\n}\n'
+	} | nft -f - || fail "nft: the test's rules"
+}
+
 # tcp_counter NAME: a TcpExt counter of /proc/net/netstat (DelayedACKs...).
 tcp_counter() {
 	awk -v want="$1" '$1 == "TcpExt:" { if (!h) { for (i = 2; i <= NF; i++) n[i] = $i; h = 1 }

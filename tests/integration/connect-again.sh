@@ -11,18 +11,9 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 need_syncd
 in_own_net_namespace "$@"
-command -v nft >/dev/null || skip "no nft (package nftables)"
 start_rsyncd
-nft -f - <<EOF || fail "nft: the rules dropping SYNs"
-table inet syncd_test {
-	set doomed { type inet_service; flags dynamic; }
-	chain input {
-		type filter hook input priority 0;
-		tcp dport $RSYNCD_PORT tcp sport @doomed drop
-		tcp dport $RSYNCD_PORT tcp flags & (syn | ack) == syn numgen inc mod 2 == 0 add @doomed { tcp sport } counter drop
-	}
-}
-EOF
+nft_input doomed "tcp dport $RSYNCD_PORT tcp sport @doomed drop" \
+	"tcp dport $RSYNCD_PORT tcp flags & (syn | ack) == syn numgen inc mod 2 == 0 add @doomed { tcp sport } counter drop"
 # doomed: the connections whose packets were all dropped
 doomed() { nft list chain inet syncd_test input | sed -n 's/.*add @doomed.* counter packets \([0-9]*\).*/\1/p'; }
 

@@ -15,18 +15,9 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 need_syncd
 in_own_net_namespace "$@"
-command -v nft >/dev/null || skip "no nft (package nftables)"
 RSYNCD_AUTH=no start_rsyncd
-nft -f - <<EOT || fail "nft: the rules dropping first SYNs"
-table inet syncd_test {
-	set seen { type inet_service; flags dynamic; }
-	chain input {
-		type filter hook input priority 0;
-		tcp dport $RSYNCD_PORT tcp sport @seen accept
-		tcp dport $RSYNCD_PORT tcp flags & (syn | ack) == syn add @seen { tcp sport } counter drop
-	}
-}
-EOT
+nft_input seen "tcp dport $RSYNCD_PORT tcp sport @seen accept" \
+	"tcp dport $RSYNCD_PORT tcp flags & (syn | ack) == syn add @seen { tcp sport } counter drop"
 SRC=$T/src
 mkdir -p "$SRC"
 printf 'before\n' >"$SRC/before"
