@@ -623,7 +623,7 @@ may_run(struct remote *r, uint64_t ticket)
 		pace_note(&w->pace, now);
 		return true;
 	}
-	r->waiting = ticket ? ticket : ++r->w->tickets;
+	r->waiting = ticket ? ticket : ++w->tickets;
 	return false;
 }
 
