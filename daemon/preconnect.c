@@ -106,15 +106,14 @@ hung_up(void *ctx, uint32_t events)
 static void
 keep(struct preconn *p, int fd)
 {
+	p->fd = -1;
+	p->connecting = false;
 	if (connector_socket_resent(fd)) {
-		bool again = !p->resent;
+		p->resent = !p->resent;
 		connector_socket_close(fd);
-		p->fd = -1;
-		p->connecting = false;
-		p->resent = again;
 		log_debug("%s: connection opened ahead closed: its handshake was sent again; %s", p->name,
-		    again ? "opening another" : "the run connects itself");
-		if (again)
+		    p->resent ? "opening another" : "the run connects itself");
+		if (p->resent)
 			preconn_open(p);
 		return;
 	}
@@ -127,20 +126,16 @@ keep(struct preconn *p, int fd)
 			log_debug("%s: connection opened ahead closed: sending the opening: %s", p->name,
 			    n < 0 ? strerror(errno) : "short write");
 			connector_socket_close(fd);
-			p->fd = -1;
-			p->connecting = false;
 			return;
 		}
 	}
-	p->fd = fd;
-	p->connecting = false;
-	p->opened_at = now_ms();
 	/* EPOLLRDHUP alone: the greeting waiting in it is not an event. */
 	if (loop_add(p->loop, &p->io, fd, EPOLLRDHUP, hung_up, p) < 0) {
 		connector_socket_close(fd);
-		p->fd = -1;
 		return;
 	}
+	p->fd = fd;
+	p->opened_at = now_ms();
 	timer_arm(&p->idle, p->keep_ms);
 	log_debug("%s: connection opened ahead, %zu bytes of the opening sent", p->name, p->ahead_len);
 }
