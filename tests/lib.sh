@@ -989,6 +989,17 @@ wait_converged() {
 	log "converged $dst in ${CONVERGE_SECONDS}s"
 }
 
+# converge_each SRC DST NAME...: write each NAME (its name as its content)
+# into SRC, one at a time, each until DST has converged: one push each.
+converge_each() {
+	local src=$1 dst=$2 f
+	shift 2
+	for f; do
+		printf '%s\n' "$f" >"$src/$f"
+		wait_converged "$src" "$dst"
+	done
+}
+
 # stays_equal SECONDS SRC DST [FILTER...]: assert the trees stay equal (or
 # stay as they are) for a while: used after "nothing should happen" changes.
 settle_for() { sleep "$1"; }

@@ -25,10 +25,7 @@ CFG=$T/again.ini
 start_syncd "$CFG"
 wait_ready
 wait_converged "$SRC" "$MIRROR"
-for f in one "-rf" "a b"; do
-	printf '%s\n' "$f" >"$SRC/$f"
-	wait_converged "$SRC" "$MIRROR"
-done
+converge_each "$SRC" "$MIRROR" one "-rf" "a b"
 n=$(doomed)
 [ "$n" -ge 2 ] || fail "only $n connections were doomed"
 assert_no_log 'failed|retry'

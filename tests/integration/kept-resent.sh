@@ -26,10 +26,7 @@ CFG=$T/resent.ini
 start_syncd "$CFG" -v
 wait_ready
 wait_converged "$SRC" "$MIRROR"
-for f in one "-rf" "a b"; do
-	printf '%s\n' "$f" >"$SRC/$f"
-	wait_converged "$SRC" "$MIRROR"
-done
+converge_each "$SRC" "$MIRROR" one "-rf" "a b"
 assert_eq "$(log_count 'the run takes the connection')" 0 "runs on a connection opened ahead"
 wait_for 15 "a connection opened ahead closed, another opened" \
 	log_count_gt 'handshake was sent again; opening another' 0
